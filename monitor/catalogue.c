@@ -1,0 +1,2 @@
+/* catalogue.c: not yet written. */
+#include "cs_error.h"

@@ -1,0 +1,2 @@
+/* classify.c: not yet written. */
+#include "cs_error.h"

@@ -1,0 +1,2 @@
+/* cstime.c: not yet written. */
+#include "cs_error.h"

@@ -1,0 +1,2 @@
+/* currentevents.c: not yet written. */
+#include "cs_error.h"

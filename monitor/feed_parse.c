@@ -1,0 +1,2 @@
+/* feed_parse.c: not yet written. */
+#include "cs_error.h"

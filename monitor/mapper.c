@@ -1,0 +1,2 @@
+/* mapper.c: not yet written. */
+#include "cs_error.h"

@@ -1,0 +1,60 @@
+/* mapper.h: turns AWS feed states into the product's component statuses, with causes. */
+#ifndef MAPPER_H
+#define MAPPER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "classify.h"
+#include "config.h"
+#include "cs_error.h"
+#include "status.h"
+
+/* What the mapper knows of one feed the configuration needs. */
+struct mapper_feed {
+	const char *slug;
+	int         readable;   /* 0: the last fetch or parse failed: dependents are unknown */
+	const struct classify_service *svc; /* NULL: feed had no items (normal) */
+};
+
+/* Why a component has its status: the AWS item behind it. */
+struct mapper_cause {
+	char      *slug;        /* feed slug that caused it, e.g. "multipleservices-us-east-1" */
+	char      *service;
+	char      *region;      /* NULL for global */
+	status_aws aws_state;
+	char      *title;
+	char      *guid;
+	int64_t    time;        /* epoch of the newest item */
+};
+
+struct mapper_component {
+	const struct config_component *cfg; /* borrowed from the config */
+	status_component status;
+	struct mapper_cause *causes;        /* every non-normal dependency, worst first */
+	size_t ncauses;
+};
+
+struct mapper_result {
+	struct mapper_component *components; /* in configuration order */
+	size_t ncomponents;
+	status_indicator indicator;
+	char *description;                  /* "All Systems Operational", "Partial System Outage"... */
+};
+
+/*
+ * Maps the feeds onto the components of cfg. feeds are borrowed. A
+ * dependency on service S in region R is also hit by
+ * "multipleservices-R". A component takes the worst of its dependencies.
+ * Returns CS_OK and an owned *out, or CS_ERR_NOMEM.
+ */
+cs_err mapper_run(const struct config *cfg, const struct mapper_feed *feeds,
+    size_t nfeeds, struct mapper_result **out);
+
+/* Stable text dump (golden tests). */
+void mapper_dump(const struct mapper_result *r, FILE *fp);
+
+void mapper_result_free(struct mapper_result *r);
+
+#endif

@@ -1,0 +1,2 @@
+/* poll.c: not yet written. */
+#include "cs_error.h"
