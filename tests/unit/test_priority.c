@@ -1,0 +1,22 @@
+/* test_priority.c: unit tests of the priority module (being written). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+static void
+test_placeholder(void **state)
+{
+	(void)state;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_placeholder),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
