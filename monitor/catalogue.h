@@ -53,4 +53,16 @@ int catalogue_split_slug(const struct catalogue *c, const char *slug,
 
 size_t catalogue_count(const struct catalogue *c);
 
+/* The i-th entry in slug order (0 <= i < catalogue_count()), or NULL. Borrowed from c. */
+const struct catalogue_entry *catalogue_at(const struct catalogue *c, size_t i);
+
+/*
+ * "Did you mean" over any list of names (configuration keys, status names):
+ * the closest of names[0..n) to word by ASCII case-insensitive edit
+ * distance, within a bound that grows with the word's length (1 edit up to
+ * 3 characters, 2 up to 6, else 3); ties go to the earliest name. Returns a
+ * borrowed names[i], or NULL if nothing is close.
+ */
+const char *catalogue_closest(const char *const *names, size_t n, const char *word);
+
 #endif

@@ -43,7 +43,12 @@ struct config {
 	size_t  max_feed_bytes;   /* decoded size cap per feed */
 	struct config_component *components;
 	size_t ncomponents;
+	char  **feed_slugs;       /* distinct feed slugs needed, sorted (see config_feed_slugs) */
+	size_t nfeed_slugs;
 };
+
+/* Largest configuration file accepted, in bytes. */
+#define CONFIG_MAX_BYTES (1024 * 1024)
 
 /*
  * Parses a configuration from JSON text. name (a file name) prefixes every
@@ -52,16 +57,37 @@ struct config {
  * err, one per line, each with its JSON path
  * ("feeds/click.json: components[2].depends_on[0].region: unknown region
  * \"us-east-9\" (did you mean \"us-east-1\"?)"), or line:column for a syntax
- * error. On success *out is owned by the caller.
+ * error. On success *out is owned by the caller. cat may be NULL: the
+ * embedded catalogue is used. Other failures: CS_ERR_TOOBIG (more than
+ * CONFIG_MAX_BYTES), CS_ERR_NOMEM.
  */
 cs_err config_parse(const char *name, const char *json, size_t len,
     const struct catalogue *cat, struct config **out, char *err, size_t errlen);
 
-/* Reads and parses a file; the embedded CLICK default when path is NULL. */
+/*
+ * Reads and parses a file; the embedded CLICK default (named
+ * "feeds/click.json (embedded)") when path is NULL. CS_ERR_IO when the file
+ * cannot be read, otherwise as config_parse().
+ */
 cs_err config_load(const char *path, const struct catalogue *cat,
     struct config **out, char *err, size_t errlen);
 
-/* The distinct feed slugs the configuration needs, sorted. Borrowed from cfg. */
+/*
+ * Like config_parse() and config_load(), but the messages, however many,
+ * go into an owned *report (one per line, each ending in '\n'; NULL on
+ * success and on CS_ERR_NOMEM) instead of a fixed buffer: for
+ * `clickstatus check-config`. The caller frees *report.
+ */
+cs_err config_parse_report(const char *name, const char *json, size_t len,
+    const struct catalogue *cat, struct config **out, char **report);
+cs_err config_load_report(const char *path, const struct catalogue *cat,
+    struct config **out, char **report);
+
+/*
+ * The distinct feed slugs the configuration needs, sorted: every dependency's
+ * slug plus "multipleservices-<region>" for each region used (the mapper
+ * reads those too). Borrowed from cfg.
+ */
 const char *const *config_feed_slugs(const struct config *cfg, size_t *n);
 
 /* Component by id, or NULL. */
