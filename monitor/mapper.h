@@ -23,16 +23,16 @@ struct mapper_cause {
 	char      *slug;        /* feed slug that caused it, e.g. "multipleservices-us-east-1" */
 	char      *service;
 	char      *region;      /* NULL for global */
-	status_aws aws_state;
-	char      *title;
-	char      *guid;
-	int64_t    time;        /* epoch of the newest item */
+	status_aws aws_state;   /* STATUS_AWS_UNKNOWN: the feed could not be read */
+	char      *title;       /* newest item's title; "" when unknown */
+	char      *guid;        /* newest item's guid; "" when unknown */
+	int64_t    time;        /* epoch of the newest item; 0 when unknown */
 };
 
 struct mapper_component {
 	const struct config_component *cfg; /* borrowed from the config */
 	status_component status;
-	struct mapper_cause *causes;        /* every non-normal dependency, worst first */
+	struct mapper_cause *causes;        /* every dependency not giving operational, worst first */
 	size_t ncauses;
 };
 
@@ -47,14 +47,23 @@ struct mapper_result {
  * Maps the feeds onto the components of cfg. feeds are borrowed. A
  * dependency on service S in region R is also hit by
  * "multipleservices-R". A component takes the worst of its dependencies.
- * Returns CS_OK and an owned *out, or CS_ERR_NOMEM.
+ * A feed that is unreadable, or absent from feeds, makes its dependants
+ * STATUS_UNKNOWN (see the rule in mapper.c). The indicator: critical if any
+ * component is major_outage, major if any partial_outage, minor if any
+ * degraded_performance or unknown, else none. *out borrows cfg (component
+ * cfg pointers): free it before cfg. Returns CS_OK and an owned *out, or
+ * CS_ERR_NOMEM.
  */
 cs_err mapper_run(const struct config *cfg, const struct mapper_feed *feeds,
     size_t nfeeds, struct mapper_result **out);
 
-/* Stable text dump (golden tests). */
+/*
+ * Stable text dump (golden tests, `clickstatus map`): one tab-separated line
+ * for the indicator, one per component, one per cause (see mapper.c).
+ */
 void mapper_dump(const struct mapper_result *r, FILE *fp);
 
+/* Frees r and everything it owns; NULL is a no-op. */
 void mapper_result_free(struct mapper_result *r);
 
 #endif
