@@ -74,7 +74,7 @@ sla_compute(const struct sla_incident *in, const struct bizclock *bc, int64_t no
 	struct sla_report *out, char *err, size_t errlen)
 {
 	const struct priority_sla *terms = priority_sla_of(in->prio);
-	int64_t responded, last_comm;
+	int64_t responded, updated, last_comm;
 	cs_err rc = CS_OK;
 
 	memset(out, 0, sizeof(*out));
@@ -110,11 +110,17 @@ sla_compute(const struct sla_incident *in, const struct bizclock *bc, int64_t no
 	 * the response counts as a communication, and so does the opening
 	 * (the first public notice goes out when the incident opens). Only
 	 * the last update is recorded, so a gap earlier in the incident is
-	 * invisible here; the store keeps each update if that matters.
+	 * invisible here; the store keeps each update if that matters. An
+	 * update after the resolution (a follow-up note) is not part of the
+	 * cadence and cannot vouch for the open period, so it is ignored:
+	 * the caller should pass the last update up to the resolution.
 	 */
-	last_comm = max3(in->opened_at, in->responded_at, in->updated_at);
+	updated = in->updated_at;
+	if (in->resolved_at != 0 && updated > in->resolved_at)
+		updated = 0;
+	last_comm = max3(in->opened_at, in->responded_at, updated);
 	if (in->resolved_at != 0 && last_comm > in->resolved_at)
-		last_comm = in->resolved_at; /* an update after resolution is not in the cadence */
+		last_comm = in->resolved_at;
 	rc = add_clock(out, in->resolved_at != 0 ? "last_update" : "next_update", bc, last_comm,
 		&terms->update, in->resolved_at, now);
 	if (rc != CS_OK)

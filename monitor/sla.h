@@ -63,7 +63,7 @@ struct sla_report {
  * next_update (while open): deadline = the latest of opened_at,
  *   responded_at and updated_at, plus one hour (P1/P2, wall-clock) or 3
  *   / 5 business days (P3 / P4, bizclock_add_days). Never met while
- *   open; due or overdue.
+ *   open; due or overdue. An updated_at after resolved_at is ignored.
  * last_update (once resolved, replacing next_update): the same deadline
  *   from the last communication before resolution; done at resolved_at,
  *   since the resolution notice is the final update. So a P1 whose last
