@@ -3,15 +3,13 @@
 
 #include <string.h>
 
+#include "cstime.h"
+
 #define DAY 86400
 #define HOUR 3600
 #define CDT_OFFSET (-5 * HOUR)
 #define CST_OFFSET (-6 * HOUR)
 
-/*
- * Calendar helpers (Howard Hinnant's days_from_civil / civil_from_days),
- * kept static so that this module depends on nothing but cs_error.
- */
 static int64_t
 floor_div(int64_t a, int64_t b)
 {
@@ -20,34 +18,6 @@ floor_div(int64_t a, int64_t b)
 	if ((a % b != 0) && ((a < 0) != (b < 0)))
 		q--;
 	return q;
-}
-
-static int64_t
-days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = floor_div(y, 400);
-	yoe = y - era * 400;
-	doy = (153 * (int64_t)(m > 2 ? m - 3 : m + 9) + 2) / 5 + (int64_t)d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static int64_t
-year_from_days(int64_t z)
-{
-	int64_t era, doe, yoe, doy, mp, y;
-
-	z += 719468;
-	era = floor_div(z, 146097);
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	y = yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	return mp < 10 ? y : y + 1;
 }
 
 /* 0 = Sunday ... 6 = Saturday; 1970-01-01 was a Thursday. */
@@ -61,7 +31,7 @@ weekday(int64_t days)
 static int64_t
 nth_sunday(int64_t y, unsigned m, int n)
 {
-	int64_t first = days_from_civil(y, m, 1);
+	int64_t first = cstime_days_from_civil(y, m, 1);
 
 	return first + (7 - weekday(first)) % 7 + 7 * (int64_t)(n - 1);
 }
@@ -69,10 +39,18 @@ nth_sunday(int64_t y, unsigned m, int n)
 int
 bizclock_utc_offset(int64_t t)
 {
-	int64_t y = year_from_days(floor_div(t, DAY));
-	/* 02:00 CST is 08:00 UTC; 02:00 CDT is 07:00 UTC. */
-	int64_t start = nth_sunday(y, 3, 2) * DAY + 8 * HOUR;
-	int64_t end = nth_sunday(y, 11, 1) * DAY + 7 * HOUR;
+	int64_t y;
+	unsigned m, d;
+	int64_t start, end;
+
+	/*
+	 * The UTC year is the right one: the changes are in March and
+	 * November, far from the turn of the year in any zone.
+	 * 02:00 CST is 08:00 UTC; 02:00 CDT is 07:00 UTC.
+	 */
+	cstime_civil_from_days(floor_div(t, DAY), &y, &m, &d);
+	start = nth_sunday(y, 3, 2) * DAY + 8 * HOUR;
+	end = nth_sunday(y, 11, 1) * DAY + 7 * HOUR;
 
 	return (t >= start && t < end) ? CDT_OFFSET : CST_OFFSET;
 }
@@ -171,7 +149,7 @@ bizclock_add_holiday(struct bizclock *bc, const char *date, char *err, size_t er
 			date);
 		goto out;
 	}
-	day = days_from_civil(y, (unsigned)m, (unsigned)d);
+	day = cstime_days_from_civil(y, (unsigned)m, (unsigned)d);
 	/* Keep the list sorted and unique so lookups can bisect. */
 	hi = bc->nholidays;
 	while (lo < hi) {

@@ -4,6 +4,8 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "cstime.h"
+
 /* Adds span to t by its unit. */
 static cs_err
 add_span(const struct bizclock *bc, int64_t t, const struct priority_span *span, int64_t *out)
@@ -156,36 +158,6 @@ sla_state_name(sla_state s)
 	return "unknown";
 }
 
-/*
- * ISO 8601 UTC for the dump, with its own calendar arithmetic (Howard
- * Hinnant's civil_from_days) so the dump does not depend on the C
- * library's time zone handling.
- */
-static void
-format_utc(int64_t t, char *buf, size_t len)
-{
-	int64_t days = t / 86400, secs = t % 86400, era, doe, yoe, doy, mp, y;
-	unsigned m, d;
-
-	if (secs < 0) {
-		secs += 86400;
-		days--;
-	}
-	days += 719468;
-	era = (days >= 0 ? days : days - 146096) / 146097;
-	doe = days - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	y = yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
-	m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
-	if (m <= 2)
-		y++;
-	snprintf(buf, len, "%04" PRId64 "-%02u-%02uT%02d:%02d:%02dZ", y, m, d,
-		(int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
-}
-
 cs_err
 sla_dump(const struct sla_report *report, FILE *fp)
 {
@@ -199,9 +171,9 @@ sla_dump(const struct sla_report *report, FILE *fp)
 	for (size_t i = 0; i < report->nclocks && i < SLA_MAX_CLOCKS; i++) {
 		const struct sla_clock *c = &report->clocks[i];
 
-		format_utc(c->deadline, deadline, sizeof(deadline));
+		cstime_format_iso8601(c->deadline, deadline, sizeof(deadline));
 		if (c->met_at != 0)
-			format_utc(c->met_at, met, sizeof(met));
+			cstime_format_iso8601(c->met_at, met, sizeof(met));
 		else
 			memcpy(met, "-", 2);
 		if (fprintf(fp, "%s\t%s\t%s\t%s\n", c->name, sla_state_name(c->state), deadline,
