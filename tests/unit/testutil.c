@@ -62,11 +62,8 @@ testutil_golden(const char *name, const char *text, size_t len)
 	}
 	want = testutil_read(rel, &wlen);
 	if (wlen != len || memcmp(want, text, len) != 0) {
-		char got[600];
-
-		snprintf(got, sizeof(got), "%s", testutil_path(rel));
 		fprintf(stderr, "--- golden %s differs; got:\n%.*s\n--- (UPDATE_GOLDEN=1 rewrites it)\n",
-		    got, (int)len, text);
+		    testutil_path(rel), (int)len, text);
 		free(want);
 		fail_msg("output differs from golden file %s", rel);
 	}

@@ -1,0 +1,65 @@
+/* cli.h: what the clickstatus subcommands share: global options, loading, output. */
+#ifndef CLI_H
+#define CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "catalogue.h"
+#include "config.h"
+#include "cs_error.h"
+
+/* Exit codes (STYLE.md): 0 ok, 1 runtime failure, 2 usage or configuration. */
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FAIL 1
+#define CLI_EXIT_USAGE 2
+
+/* Global options, accepted before or after the command. */
+struct cli_globals {
+	const char *config_path; /* NULL: the embedded CLICK configuration */
+	const char *state_dir;   /* SQLite store and default site dir */
+	int64_t     now;         /* judge as of this time (epoch); the clock if !now_set */
+	int         now_set;
+	int         verbose;
+};
+
+/* A subcommand: argv[0] is the command name; returns an exit code. */
+struct cli_command {
+	const char *name;
+	const char *summary;
+	int (*run)(struct cli_globals *g, int argc, char **argv);
+	void (*usage)(FILE *fp);
+};
+
+/*
+ * Loads the catalogue and the configuration named by g. On failure prints
+ * every error to stderr and returns CS_ERR_CONFIG (exit 2). *cat and *cfg
+ * are owned by the caller.
+ */
+cs_err cli_load(const struct cli_globals *g, struct catalogue **cat, struct config **cfg);
+
+/* Logs one line to stderr: "LEVEL subsystem: message". debug only with -v. */
+void cli_log(const struct cli_globals *g, const char *level, const char *subsys,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Reads a non-negative whole number of seconds ("86400"); 0 or -1. */
+int cli_parse_seconds(const char *s, int64_t *out);
+
+/* Nonzero when args contain -h or --help. */
+int cli_wants_help(int argc, char **argv);
+
+/* The commands, each in its own file. */
+int cmd_check_config(struct cli_globals *g, int argc, char **argv);
+void cmd_check_config_usage(FILE *fp);
+int cmd_feeds(struct cli_globals *g, int argc, char **argv);
+void cmd_feeds_usage(FILE *fp);
+int cmd_feed(struct cli_globals *g, int argc, char **argv);
+void cmd_feed_usage(FILE *fp);
+int cmd_poll(struct cli_globals *g, int argc, char **argv);
+void cmd_poll_usage(FILE *fp);
+int cmd_status(struct cli_globals *g, int argc, char **argv);
+void cmd_status_usage(FILE *fp);
+int cmd_explain(struct cli_globals *g, int argc, char **argv);
+void cmd_explain_usage(FILE *fp);
+
+#endif

@@ -1,0 +1,156 @@
+/* cmd_poll.c: `clickstatus poll`: one cycle (--once) or the polling daemon loop. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cycle.h"
+#include "poll.h"
+#include "store.h"
+
+void
+cmd_poll_usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: clickstatus poll [--once] [--feed-base-url URL] [--currentevents-url URL] [--force]\n"
+	    "\n"
+	    "Fetches every AWS feed the configuration needs (conditionally: an unchanged\n"
+	    "feed costs a 304 and no parsing), plus all.rss and currentevents, records new\n"
+	    "AWS items, re-judges every component and commits the changes together with\n"
+	    "the notifications they owe. Without --once, runs forever, one cycle every\n"
+	    "poll_interval seconds, until SIGINT or SIGTERM.\n"
+	    "  --once                  one cycle, then exit (1 if any feed failed)\n"
+	    "  --feed-base-url URL     replaces https://status.aws.amazon.com/rss/\n"
+	    "  --currentevents-url URL default: the configured one, or <feed-base-url>currentevents\n"
+	    "  --force                 also fetch feeds that are backing off after errors\n");
+}
+
+static void
+log_line(void *ctx, const char *level, const char *subsys, const char *msg)
+{
+	cli_log(ctx, level, subsys, "%s", msg);
+}
+
+static volatile sig_atomic_t stop_requested;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+int
+cmd_poll(struct cli_globals *g, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "once", no_argument, NULL, 'o' },
+		{ "feed-base-url", required_argument, NULL, 'b' },
+		{ "currentevents-url", required_argument, NULL, 'c' },
+		{ "force", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char err[CS_ERRLEN];
+	struct catalogue *cat = NULL;
+	struct config *cfg = NULL;
+	struct store *st = NULL;
+	struct poll *p = NULL;
+	struct poll_options po;
+	struct cycle_options co;
+	struct cycle_report rep;
+	int once = 0, ch, ret = CLI_EXIT_FAIL;
+	cs_err rc;
+
+	memset(&co, 0, sizeof(co));
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'o':
+			once = 1;
+			break;
+		case 'b':
+			co.feed_base_url = optarg;
+			break;
+		case 'c':
+			co.currentevents_url = optarg;
+			break;
+		case 'f':
+			co.force = 1;
+			break;
+		default:
+			fprintf(stderr, "clickstatus poll: unknown option or missing value: \"%s\"\n",
+			    argv[optind - 1]);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "clickstatus poll: unexpected argument \"%s\"\n", argv[optind]);
+		return CLI_EXIT_USAGE;
+	}
+	if (!once && g->now_set) {
+		fprintf(stderr, "clickstatus poll: --now replays one cycle; use it with --once\n");
+		return CLI_EXIT_USAGE;
+	}
+	err[0] = '\0';
+	if (co.feed_base_url != NULL && poll_url_allowed(co.feed_base_url, err, sizeof(err)) != CS_OK) {
+		fprintf(stderr, "clickstatus poll: --feed-base-url: %s\n", err);
+		return CLI_EXIT_USAGE;
+	}
+	if (cli_load(g, &cat, &cfg) != CS_OK)
+		return CLI_EXIT_USAGE;
+	rc = store_open(g->state_dir, &st, err, sizeof(err));
+	if (rc != CS_OK) {
+		cli_log(g, "error", "store", "%s", err);
+		goto out;
+	}
+	poll_options_default(&po);
+	po.max_parallel = (unsigned)cfg->max_parallel;
+	po.connect_timeout_ms = (long)cfg->timeout_connect * 1000;
+	po.timeout_ms = (long)cfg->timeout_total * 1000;
+	po.max_body = cfg->max_feed_bytes;
+	p = poll_new(&po);
+	if (p == NULL) {
+		cli_log(g, "error", "poll", "cannot initialise libcurl");
+		goto out;
+	}
+	if (!once) {
+		signal(SIGINT, on_signal);
+		signal(SIGTERM, on_signal);
+		cli_log(g, "info", "poll", "polling %zu feeds every %lld s, store %s",
+		    cfg->nfeed_slugs, (long long)cfg->poll_interval, store_path(st));
+	}
+	for (;;) {
+		int64_t now = g->now_set ? g->now : (int64_t)time(NULL);
+
+		rc = cycle_poll(cfg, st, p, now, &co, &rep, log_line, g, err, sizeof(err));
+		if (rc != CS_OK) {
+			/* The store or the poller failed: the cycle committed nothing. */
+			cli_log(g, "error", "poll", "cycle failed: %s", err);
+			if (once)
+				goto out;
+		} else {
+			cli_log(g, once ? "info" : "debug", "poll",
+			    "%zu documents: %zu fetched, %zu unchanged, %zu failed, %zu backing off; "
+			    "%zu new items, %zu edited; %zu components changed",
+			    rep.feeds, rep.fetched, rep.not_modified, rep.failed, rep.skipped,
+			    rep.items_new, rep.items_revised, rep.components_changed);
+		}
+		if (once)
+			break;
+		for (int64_t s = 0; s < cfg->poll_interval && !stop_requested; s++)
+			sleep(1);
+		if (stop_requested)
+			break;
+	}
+	ret = (rc == CS_OK && rep.failed == 0) ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+out:
+	poll_free(p);
+	store_close(st);
+	config_free(cfg);
+	catalogue_free(cat);
+	return ret;
+}

@@ -1,0 +1,283 @@
+/* cmd_status.c: `clickstatus status` (the component table) and `explain` (why a component is so). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "cstime.h"
+#include "cycle.h"
+#include "store.h"
+
+void
+cmd_status_usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: clickstatus status [--json] [--now TIME]\n"
+	    "\n"
+	    "Prints every component of the product with its status, judged from the\n"
+	    "store as of --now (default: now), and for each one that is not operational\n"
+	    "the AWS item behind it. Colour on a terminal (NO_COLOR disables it).\n"
+	    "  --json   Statuspage's summary.json shape, with a \"cause\" per component\n");
+}
+
+void
+cmd_explain_usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: clickstatus explain [--now TIME] COMPONENT\n"
+	    "\n"
+	    "Shows a component's AWS dependencies, what each feed says, and the recorded\n"
+	    "AWS items behind its status.\n");
+}
+
+static const char *
+colour(status_component s)
+{
+	switch (s) {
+	case STATUS_OPERATIONAL: return "\033[32m";
+	case STATUS_DEGRADED_PERFORMANCE: return "\033[33m";
+	case STATUS_PARTIAL_OUTAGE: return "\033[38;5;208m";
+	case STATUS_MAJOR_OUTAGE: return "\033[31m";
+	case STATUS_UNDER_MAINTENANCE: return "\033[34m";
+	case STATUS_UNKNOWN: return "\033[90m";
+	}
+	return "";
+}
+
+/* Opens the store and judges as of g->now. */
+static int
+judge(struct cli_globals *g, struct catalogue **cat, struct config **cfg, struct store **st,
+    struct cycle_judgement **j)
+{
+	char err[CS_ERRLEN];
+
+	err[0] = '\0';
+	if (cli_load(g, cat, cfg) != CS_OK)
+		return CLI_EXIT_USAGE;
+	if (store_open(g->state_dir, st, err, sizeof(err)) != CS_OK ||
+	    cycle_judge(*cfg, *st, g->now, j, err, sizeof(err)) != CS_OK) {
+		cli_log(g, "error", "store", "%s", err);
+		return CLI_EXIT_FAIL;
+	}
+	return CLI_EXIT_OK;
+}
+
+static void
+print_table(const struct config *cfg, const struct cycle_judgement *j)
+{
+	const char *env = getenv("NO_COLOR");
+	int tty = isatty(STDOUT_FILENO) && (env == NULL || env[0] == '\0');
+	const char *reset = tty ? "\033[0m" : "";
+	const char *bold = tty ? "\033[1m" : "";
+	const char *group = NULL;
+	char when[32];
+
+	printf("%s%s status: %s%s\n", bold, cfg->product, j->map->description, reset);
+	if (j->last_poll_ok == 0)
+		printf("data: never verified (run `clickstatus poll`)\n");
+	else if (j->stale)
+		printf("data: STALE: last verified %s, polls have failed since\n",
+		    cstime_format_iso8601(j->last_poll_ok, when, sizeof(when)));
+	else
+		printf("data verified at %s\n", cstime_format_iso8601(j->last_poll_ok, when, sizeof(when)));
+	for (size_t i = 0; i < j->map->ncomponents; i++) {
+		const struct mapper_component *mc = &j->map->components[i];
+
+		if (group == NULL || strcmp(group, mc->cfg->group) != 0) {
+			group = mc->cfg->group;
+			printf("\n%s%s%s\n", bold, group[0] ? group : "Other", reset);
+		}
+		printf("  %-40s %s%s%s\n", mc->cfg->name, tty ? colour(mc->status) : "",
+		    status_component_label(mc->status), reset);
+		for (size_t k = 0; k < mc->ncauses; k++) {
+			const struct mapper_cause *c = &mc->causes[k];
+
+			printf("      because AWS %s is %s (update of %s): %s\n", c->slug,
+			    status_aws_name(c->aws_state),
+			    cstime_format_iso8601(c->time, when, sizeof(when)),
+			    c->title ? c->title : "(no item: the feed could not be read)");
+		}
+	}
+}
+
+static int
+print_json(const struct config *cfg, const struct cycle_judgement *j)
+{
+	json_t *root = NULL, *comps;
+	char when[32], verified[32];
+	int rc = -1;
+
+	cstime_format_iso8601(j->now, when, sizeof(when));
+	cstime_format_iso8601(j->last_poll_ok, verified, sizeof(verified));
+	root = json_pack("{s:{s:s, s:s, s:s, s:s}, s:{s:s, s:s}, s:[], s:[], s:[], s:{s:s?, s:b}}",
+	    "page", "id", cfg->product, "name", cfg->product, "url", cfg->site_url,
+	    "updated_at", when,
+	    "status", "indicator", status_indicator_name(j->map->indicator),
+	    "description", j->map->description,
+	    "components", "incidents", "scheduled_maintenances",
+	    "data", "verified_at", j->last_poll_ok ? verified : NULL, "stale", j->stale);
+	if (root == NULL)
+		goto out;
+	comps = json_object_get(root, "components");
+	for (size_t i = 0; i < j->map->ncomponents; i++) {
+		const struct mapper_component *mc = &j->map->components[i];
+		char *cause = cycle_cause_json(mc);
+		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:o}",
+		    "id", mc->cfg->id, "name", mc->cfg->name,
+		    "status", status_component_name(mc->status),
+		    "description", mc->cfg->description, "position", (int)i + 1,
+		    "group_name", mc->cfg->group,
+		    "cause", cause ? json_loads(cause, 0, NULL) : json_array());
+
+		free(cause);
+		if (o == NULL || json_array_append_new(comps, o) != 0)
+			goto out;
+	}
+	if (json_dumpf(root, stdout, JSON_INDENT(2)) != 0)
+		goto out;
+	fputc('\n', stdout);
+	rc = 0;
+out:
+	json_decref(root);
+	return rc;
+}
+
+int
+cmd_status(struct cli_globals *g, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct catalogue *cat = NULL;
+	struct config *cfg = NULL;
+	struct store *st = NULL;
+	struct cycle_judgement *j = NULL;
+	int json = 0, ch, ret;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'j') {
+			fprintf(stderr, "clickstatus status: unknown option \"%s\"\n", argv[optind - 1]);
+			return CLI_EXIT_USAGE;
+		}
+		json = 1;
+	}
+	if (optind != argc) {
+		fprintf(stderr, "clickstatus status: unexpected argument \"%s\"\n", argv[optind]);
+		return CLI_EXIT_USAGE;
+	}
+	ret = judge(g, &cat, &cfg, &st, &j);
+	if (ret == CLI_EXIT_OK) {
+		if (json)
+			ret = print_json(cfg, j) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+		else
+			print_table(cfg, j);
+	}
+	cycle_judgement_free(j);
+	store_close(st);
+	config_free(cfg);
+	catalogue_free(cat);
+	return ret;
+}
+
+/* Prints the newest stored items of one feed. */
+struct item_walk {
+	int shown;
+	int max;
+};
+
+static int
+print_item(const struct feed_item *it, void *ctx)
+{
+	struct item_walk *w = ctx;
+	char when[32];
+
+	if (w->shown++ >= w->max)
+		return 1;
+	printf("        %s  %s\n", cstime_format_iso8601(it->epoch, when, sizeof(when)), it->title);
+	printf("          guid %s\n", it->guid);
+	return 0;
+}
+
+int
+cmd_explain(struct cli_globals *g, int argc, char **argv)
+{
+	struct catalogue *cat = NULL;
+	struct config *cfg = NULL;
+	struct store *st = NULL;
+	struct cycle_judgement *j = NULL;
+	const struct mapper_component *mc = NULL;
+	char err[CS_ERRLEN], when[32];
+	int ret;
+
+	if (argc != 2 || argv[1][0] == '-') {
+		cmd_explain_usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	ret = judge(g, &cat, &cfg, &st, &j);
+	if (ret != CLI_EXIT_OK)
+		goto out;
+	for (size_t i = 0; i < j->map->ncomponents; i++) {
+		if (strcmp(j->map->components[i].cfg->id, argv[1]) == 0)
+			mc = &j->map->components[i];
+	}
+	if (mc == NULL) {
+		fprintf(stderr, "clickstatus explain: unknown component \"%s\" (known:", argv[1]);
+		for (size_t i = 0; i < cfg->ncomponents; i++)
+			fprintf(stderr, " %s", cfg->components[i].id);
+		fprintf(stderr, ")\n");
+		ret = CLI_EXIT_USAGE;
+		goto out;
+	}
+	printf("%s (%s): %s, as of %s\n", mc->cfg->name, mc->cfg->id,
+	    status_component_label(mc->status), cstime_format_iso8601(j->now, when, sizeof(when)));
+	printf("  %s\n  used by %.0f%% of %s users\n", mc->cfg->description,
+	    mc->cfg->user_share * 100.0, cfg->product);
+	printf("  the worst of its dependencies decides; multipleservices-<region> counts for every service in its region\n");
+	for (size_t d = 0; d < mc->cfg->ndeps; d++) {
+		const struct config_dep *dep = &mc->cfg->deps[d];
+		const char *slugs[2] = { dep->slug, NULL };
+		char multi[128];
+
+		if (dep->region != NULL) {
+			snprintf(multi, sizeof(multi), "multipleservices-%s", dep->region);
+			slugs[1] = multi;
+		}
+		printf("\n  depends on %s\n", dep->slug);
+		for (int k = 0; k < 2 && slugs[k] != NULL; k++) {
+			const struct mapper_feed *mf = NULL;
+			struct item_walk w = { 0, 5 };
+
+			for (size_t f = 0; f < j->nfeeds; f++) {
+				if (strcmp(j->feeds[f].slug, slugs[k]) == 0)
+					mf = &j->feeds[f];
+			}
+			if (mf == NULL)
+				continue;
+			printf("    feed %s: %s", slugs[k], !mf->readable ? "NOT READ recently (unknown)" :
+			    mf->svc ? status_aws_name(mf->svc->state) : "normal (no items)");
+			if (mf->svc != NULL && mf->svc->quiet_closed)
+				printf(" (event closed: no update for longer than the quiet limit)");
+			printf("\n");
+			err[0] = '\0';
+			if (store_items_for_slug(st, slugs[k], j->now, print_item, &w, err,
+				sizeof(err)) != CS_OK && w.shown <= w.max) {
+				cli_log(g, "error", "store", "%s", err);
+				ret = CLI_EXIT_FAIL;
+				goto out;
+			}
+		}
+	}
+out:
+	cycle_judgement_free(j);
+	store_close(st);
+	config_free(cfg);
+	catalogue_free(cat);
+	return ret;
+}

@@ -1,0 +1,74 @@
+/* util.c: loading, logging and help detection shared by the subcommands. */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+cs_err
+cli_load(const struct cli_globals *g, struct catalogue **cat, struct config **cfg)
+{
+	char err[8192];
+	cs_err rc;
+
+	*cat = NULL;
+	*cfg = NULL;
+	err[0] = '\0';
+	rc = catalogue_default(cat, err, sizeof(err));
+	if (rc != CS_OK) {
+		fprintf(stderr, "clickstatus: catalogue: %s\n", err);
+		return rc;
+	}
+	rc = config_load(g->config_path, *cat, cfg, err, sizeof(err));
+	if (rc != CS_OK) {
+		fprintf(stderr, "%s%s", err, (err[0] && err[strlen(err) - 1] == '\n') ? "" : "\n");
+		catalogue_free(*cat);
+		*cat = NULL;
+		return CS_ERR_CONFIG;
+	}
+	return CS_OK;
+}
+
+void
+cli_log(const struct cli_globals *g, const char *level, const char *subsys,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	if (strcmp(level, "debug") == 0 && !g->verbose)
+		return;
+	fprintf(stderr, "%s %s: ", level, subsys);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int
+cli_wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int
+cli_parse_seconds(const char *s, int64_t *out)
+{
+	int64_t v = 0;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9' || v > (INT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	*out = v;
+	return 0;
+}
