@@ -83,10 +83,15 @@ errs_add(struct errs *e, const char *path, const char *fmt, ...)
 static const char *
 join_key(char *buf, size_t len, const char *prefix, const char *key)
 {
+	int n;
+
 	if (prefix[0] == '\0')
-		snprintf(buf, len, "%s", key);
+		n = snprintf(buf, len, "%s", key);
 	else
-		snprintf(buf, len, "%s.%s", prefix, key);
+		n = snprintf(buf, len, "%s.%s", prefix, key);
+	/* A path longer than the buffer is cut; it only ever labels a message. */
+	if (n < 0 && len > 0)
+		buf[0] = '\0';
 	return buf;
 }
 
