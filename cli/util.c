@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -9,7 +10,8 @@
 cs_err
 cli_load(const struct cli_globals *g, struct catalogue **cat, struct config **cfg)
 {
-	char err[8192];
+	char err[CS_ERRLEN];
+	char *report = NULL;
 	cs_err rc;
 
 	*cat = NULL;
@@ -20,13 +22,20 @@ cli_load(const struct cli_globals *g, struct catalogue **cat, struct config **cf
 		fprintf(stderr, "clickstatus: catalogue: %s\n", err);
 		return rc;
 	}
-	rc = config_load(g->config_path, *cat, cfg, err, sizeof(err));
+	/* The report form: every error of a bad file, not the first that fit a buffer. */
+	rc = config_load_report(g->config_path, *cat, cfg, &report);
 	if (rc != CS_OK) {
-		fprintf(stderr, "%s%s", err, (err[0] && err[strlen(err) - 1] == '\n') ? "" : "\n");
+		if (report != NULL)
+			fprintf(stderr, "%s%s", report,
+			    (report[0] && report[strlen(report) - 1] == '\n') ? "" : "\n");
+		else
+			fprintf(stderr, "clickstatus: configuration: %s\n", cs_strerror(rc));
+		free(report);
 		catalogue_free(*cat);
 		*cat = NULL;
 		return CS_ERR_CONFIG;
 	}
+	free(report);
 	return CS_OK;
 }
 
