@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <ftw.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -539,12 +540,12 @@ test_commit_together_and_restart(void **state)
 }
 
 /*
- * A process that dies inside the transaction (no commit, no close) loses
- * both the change and its outbox row; one that dies right after the commit
+ * A process killed inside the transaction (no commit, no close) loses
+ * both the change and its outbox row; one killed right after the commit
  * keeps both.
  */
 static void
-crash_child(const char *dir, int commit)
+crash_child(const char *dir, int commit, int ready_fd)
 {
 	char err[CS_ERRLEN] = "";
 	struct store *st = NULL;
@@ -557,25 +558,40 @@ crash_child(const char *dir, int commit)
 		_exit(4);
 	if (commit && store_commit(st, err, sizeof(err)) != CS_OK)
 		_exit(5);
-	_exit(0);
+	/* Tell the parent, which kills us: no cleanup, no atexit, no close. */
+	if (write(ready_fd, "r", 1) != 1)
+		_exit(6);
+	for (;;)
+		pause();
 }
 
 static void
 test_crash_in_transaction(void **state)
 {
 	struct fx *fx = *state;
-	int status;
+	int status, fds[2];
+	char c;
 	pid_t pid;
 
 	for (int commit = 0; commit <= 1; commit++) {
+		assert_int_equal(pipe(fds), 0);
 		fflush(NULL);
 		pid = fork();
 		assert_true(pid >= 0);
-		if (pid == 0)
-			crash_child(fx->dir, commit);
+		if (pid == 0) {
+			close(fds[0]);
+			crash_child(fx->dir, commit, fds[1]);
+		}
+		close(fds[1]);
+		/* EOF instead of a byte means the child failed before the crash point. */
+		if (read(fds[0], &c, 1) == 1)
+			kill(pid, SIGKILL);
+		close(fds[0]);
 		assert_int_equal(waitpid(pid, &status, 0), pid);
-		assert_true(WIFEXITED(status));
-		assert_int_equal(WEXITSTATUS(status), 0);
+		if (WIFEXITED(status))
+			fail_msg("crash child exited with %d", WEXITSTATUS(status));
+		assert_true(WIFSIGNALED(status));
+		assert_int_equal(WTERMSIG(status), SIGKILL);
 		reopen(fx);
 		assert_int_equal(component_status(fx->st, "db"), commit ? STATUS_MAJOR_OUTAGE : -1);
 		assert_int_equal(pending(fx->st, "mqtt"), commit ? 1u : 0u);
