@@ -320,23 +320,45 @@ set_str(char **dst, const char *src)
 	return CS_OK;
 }
 
-/* Remembers an open item's epoch, keeping the OPEN_MAX smallest. */
+/* Restores the max-heap order below index i of r->open. */
+static void
+sift_down(struct slugrec *r, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+		int64_t t;
+
+		if (l < r->nopen && r->open[l] > r->open[m])
+			m = l;
+		if (l + 1 < r->nopen && r->open[l + 1] > r->open[m])
+			m = l + 1;
+		if (m == i)
+			return;
+		t = r->open[i];
+		r->open[i] = r->open[m];
+		r->open[m] = t;
+		i = m;
+	}
+}
+
+/*
+ * Remembers an open item's epoch. r->open is a max-heap holding the
+ * OPEN_MAX smallest epochs: when full, a smaller epoch replaces the largest.
+ */
 static cs_err
 open_add(struct slugrec *r, int64_t e)
 {
+	size_t i;
+
 	if (r->nopen == r->capopen) {
 		size_t cap;
 		int64_t *o;
 
 		if (r->capopen >= OPEN_MAX) {
-			size_t mi = 0;
-
-			for (size_t i = 1; i < r->nopen; i++) {
-				if (r->open[i] > r->open[mi])
-					mi = i;
+			if (e < r->open[0]) {
+				r->open[0] = e;
+				sift_down(r, 0);
 			}
-			if (e < r->open[mi])
-				r->open[mi] = e;
 			return CS_OK;
 		}
 		cap = r->capopen == 0 ? 8 : r->capopen * 2;
@@ -346,10 +368,19 @@ open_add(struct slugrec *r, int64_t e)
 		r->open = o;
 		r->capopen = cap;
 	}
-	r->open[r->nopen++] = e;
+	i = r->nopen++;
+	r->open[i] = e;
+	while (i > 0 && r->open[(i - 1) / 2] < r->open[i]) {
+		int64_t t = r->open[i];
+
+		r->open[i] = r->open[(i - 1) / 2];
+		r->open[(i - 1) / 2] = t;
+		i = (i - 1) / 2;
+	}
 	return CS_OK;
 }
 
+/* Drops the epochs not newer than upto, then rebuilds the heap. */
 static void
 open_prune(struct slugrec *r, int64_t upto)
 {
@@ -360,6 +391,8 @@ open_prune(struct slugrec *r, int64_t upto)
 			r->open[k++] = r->open[i];
 	}
 	r->nopen = k;
+	for (size_t i = k / 2; i-- > 0;)
+		sift_down(r, i);
 }
 
 cs_err

@@ -2,6 +2,7 @@
 #include "feed_parse.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,7 @@
 
 #define FEED_MAX_DEPTH     64
 #define FEED_DEFAULT_FIELD (1024 * 1024)
+#define FEED_SLICE         (64 * 1024)
 #define FEED_MAX_TEXT_RUN  (8 * 1024 * 1024) /* below libxml2's 10 MB lookup limit */
 
 enum field {
@@ -85,6 +87,8 @@ struct feed_parser {
 	int              root_seen;
 	int              root_done;  /* </rss> was read */
 	int              finished;
+	int              finishing;  /* inside feed_parse_finish() */
+	int              recovered;  /* a bare '&' was recovered */
 	uint64_t         offset;     /* bytes pushed so far */
 	size_t           run;        /* bytes since the last '<' */
 	cs_err           rc;         /* sticky first error */
@@ -245,6 +249,14 @@ deliver_item(struct feed_parser *p)
 		    p->items);
 }
 
+/* Undoes libxml2's not-well-formed mark after a recovered bare '&'. */
+static void
+unspoil(struct feed_parser *p)
+{
+	if (p->recovered && p->xml != NULL)
+		p->xml->wellFormed = 1;
+}
+
 static enum field
 field_of(const xmlChar *name)
 {
@@ -270,6 +282,7 @@ sax_start(void *ud, const xmlChar *localname, const xmlChar *prefix,
 	(void)attributes;
 	if (p->rc != CS_OK)
 		return;
+	unspoil(p);
 	p->depth++;
 	if (p->depth > FEED_MAX_DEPTH) {
 		fail(p, CS_ERR_PARSE, "elements nested deeper than %d levels (line %d)",
@@ -313,6 +326,7 @@ sax_end(void *ud, const xmlChar *localname, const xmlChar *prefix, const xmlChar
 	(void)uri;
 	if (p->rc != CS_OK)
 		return;
+	unspoil(p);
 	if (p->cur != F_NONE && p->depth == p->cur_depth)
 		p->cur = F_NONE;
 	if (p->item_depth != 0 && p->depth == p->item_depth) {
@@ -330,6 +344,7 @@ sax_text(void *ud, const xmlChar *ch, int len)
 {
 	struct feed_parser *p = ud;
 
+	unspoil(p);
 	if (p->cur == F_NONE || p->rc != CS_OK || len <= 0)
 		return;
 	field_append(p, (const char *)ch, (size_t)len);
@@ -364,13 +379,28 @@ sax_entity(void *ud, const xmlChar *name)
 /*
  * Puts back the raw bytes of a reference that libxml2 dropped while
  * recovering: from the '&' before the parser's position up to it.
+ *
+ * libxml2 2.9 then marks the document not well-formed, and from then on
+ * silently drops predefined references (&amp;) in xmlParseReference. Our
+ * SAX callbacks set wellFormed back at the next event (see unspoil()); the
+ * predefined references that follow at once, before any event, are decoded
+ * here, ahead of libxml2 dropping them.
  */
 static void
 restore_ampersand(struct feed_parser *p)
 {
+	static const struct {
+		const char *ref;
+		char        c;
+	} predef[] = {
+		{ "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' }, { "&quot;", '"' },
+		{ "&apos;", '\'' },
+	};
 	xmlParserInputPtr in = p->xml != NULL ? p->xml->input : NULL;
 	const xmlChar *q;
+	int more = 1;
 
+	p->recovered = 1;
 	if (in == NULL || in->cur == NULL || in->base == NULL || p->cur == F_NONE)
 		return;
 	q = in->cur;
@@ -378,6 +408,20 @@ restore_ampersand(struct feed_parser *p)
 		q--;
 	if (q > in->base && q[-1] == '&')
 		field_append(p, (const char *)q - 1, (size_t)(in->cur - q + 1));
+	q = in->cur;
+	while (more && p->rc == CS_OK) {
+		more = 0;
+		for (size_t i = 0; i < sizeof(predef) / sizeof(predef[0]); i++) {
+			size_t n = strlen(predef[i].ref);
+
+			if (in->end - q >= (ptrdiff_t)n && memcmp(q, predef[i].ref, n) == 0) {
+				field_append(p, &predef[i].c, 1);
+				q += n;
+				more = 1;
+				break;
+			}
+		}
+	}
 }
 
 static size_t
@@ -415,6 +459,11 @@ on_xml_error(void *ud, xmlErrorPtr e)
 	if ((e->code == XML_ERR_INVALID_CHAR || e->code == XML_ERR_INVALID_ENCODING) &&
 	    strstr(m, "UTF-8") != NULL) {
 		fail(p, CS_ERR_PARSE, "invalid UTF-8 at line %d", e->line);
+		return;
+	}
+	if (p->finishing && p->root_seen) {
+		fail(p, CS_ERR_PARSE, "truncated document (line %d: %.*s)", e->line,
+		    (int)trim_len(m), m);
 		return;
 	}
 	if (e->code == XML_ERR_DOCUMENT_EMPTY && !p->root_seen) {
@@ -468,6 +517,7 @@ create_xml(struct feed_parser *p)
 	sax.endElementNs = sax_end;
 	sax.characters = sax_text;
 	sax.cdataBlock = sax_text;
+	sax.ignorableWhitespace = sax_text;
 	sax.internalSubset = sax_subset;
 	sax.externalSubset = sax_subset;
 	sax.getEntity = sax_entity;
@@ -587,6 +637,7 @@ feed_parse_push(struct feed_parser *p, const char *buf, size_t len,
     char *err, size_t errlen)
 {
 	struct saved_handlers saved;
+	int installed = 0;
 
 	if (p->rc != CS_OK || len == 0)
 		goto out;
@@ -594,22 +645,30 @@ feed_parse_push(struct feed_parser *p, const char *buf, size_t len,
 		fail(p, CS_ERR_STATE, "bytes pushed after the end of the document");
 		goto out;
 	}
-	precheck(p, buf, len);
-	p->offset += len;
-	if (p->rc != CS_OK)
-		goto out;
-	if (p->xml == NULL && create_xml(p) != CS_OK)
-		goto out;
-	handlers_install(p, &saved);
-	/* Chunks above INT_MAX are split; libxml2 takes an int. */
+	/*
+	 * Large pushes go to libxml2 in FEED_SLICE pieces, each checked just
+	 * before it is parsed, so the checks know which field is being read
+	 * and libxml2 never holds much more than a slice.
+	 */
 	while (len > 0 && p->rc == CS_OK) {
-		int n = len > (1u << 30) ? (1 << 30) : (int)len;
+		size_t n = len > FEED_SLICE ? FEED_SLICE : len;
 
-		xmlParseChunk(p->xml, buf, n, 0);
+		precheck(p, buf, n);
+		p->offset += n;
+		if (p->rc != CS_OK)
+			break;
+		if (p->xml == NULL && create_xml(p) != CS_OK)
+			break;
+		if (!installed) {
+			handlers_install(p, &saved);
+			installed = 1;
+		}
+		xmlParseChunk(p->xml, buf, (int)n, 0);
 		buf += n;
-		len -= (size_t)n;
+		len -= n;
 	}
-	handlers_restore(&saved);
+	if (installed)
+		handlers_restore(&saved);
 out:
 	return result(p, err, errlen);
 }
@@ -627,7 +686,9 @@ feed_parse_finish(struct feed_parser *p, char *err, size_t errlen)
 		goto out;
 	}
 	handlers_install(p, &saved);
+	p->finishing = 1;
 	xmlParseChunk(p->xml, NULL, 0, 1);
+	p->finishing = 0;
 	handlers_restore(&saved);
 	if (p->rc != CS_OK)
 		goto out;
