@@ -530,7 +530,6 @@ slot_start_hop(struct slot *s, const char *url, int loopback)
 	bad += curl_easy_setopt(s->h, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK;
 	bad += curl_easy_setopt(s->h, CURLOPT_PROTOCOLS_STR, loopback ? "http,https" : "https") != CURLE_OK;
 	bad += curl_easy_setopt(s->h, CURLOPT_REDIR_PROTOCOLS_STR, "https") != CURLE_OK;
-	bad += curl_easy_setopt(s->h, CURLOPT_PIPEWAIT, 1L) != CURLE_OK;
 	bad += curl_easy_setopt(s->h, CURLOPT_HTTPHEADER, s->hdrs) != CURLE_OK;
 	if (bad != 0) {
 		rc = cs_seterr(s->abort_msg, sizeof(s->abort_msg), CS_ERR_INTERNAL,
@@ -678,9 +677,22 @@ finish(struct poll *p, struct slot *s, CURLcode cc)
 	} else if (status == 304) {
 		res.not_modified = 1;
 	} else if (status < 200 || status > 299) {
-		res.err = cs_seterr(msg, sizeof(msg), CS_ERR_HTTP, "%s: HTTP %ld%s", r->url, status, via);
+		res.err = CS_ERR_HTTP;
 	}
 
+	if (status != 0) {
+		res.etag = get_header(s->h, "ETag", etag, sizeof(etag));
+		res.last_modified = get_header(s->h, "Last-Modified", lm, sizeof(lm));
+		if (get_header(s->h, "Retry-After", ra, sizeof(ra)) != NULL)
+			poll_parse_retry_after(ra, (int64_t)time(NULL), &res.retry_after);
+	}
+	if (res.err == CS_ERR_HTTP && msg[0] == '\0') {
+		if (res.retry_after > 0)
+			cs_seterr(msg, sizeof(msg), CS_ERR_HTTP, "%s: HTTP %ld, retry after %lld s%s",
+			    r->url, status, (long long)res.retry_after, via);
+		else
+			cs_seterr(msg, sizeof(msg), CS_ERR_HTTP, "%s: HTTP %ld%s", r->url, status, via);
+	}
 	res.key = r->key;
 	res.url = r->url;
 	res.http_status = status;
@@ -688,12 +700,6 @@ finish(struct poll *p, struct slot *s, CURLcode cc)
 	res.bytes = s->bytes;
 	res.elapsed = mono_now() - s->start;
 	res.message = msg;
-	if (status != 0) {
-		res.etag = get_header(s->h, "ETag", etag, sizeof(etag));
-		res.last_modified = get_header(s->h, "Last-Modified", lm, sizeof(lm));
-		if (get_header(s->h, "Retry-After", ra, sizeof(ra)) != NULL)
-			poll_parse_retry_after(ra, (int64_t)time(NULL), &res.retry_after);
-	}
 	slot_release(s);
 	report(p, idx, &res);
 	fill(p);
