@@ -391,7 +391,7 @@ pragma_int(struct store *st, const char *sql, int *value, char *err, size_t errl
 	rc = query(st, &s, err, errlen, sql, "");
 	if (rc != CS_OK)
 		goto out;
-	rc = step(st, s, &row, "read schema version", err, errlen);
+	rc = step(st, s, &row, sql, err, errlen);
 	if (rc != CS_OK)
 		goto out;
 	if (row)
@@ -401,10 +401,20 @@ out:
 	return rc;
 }
 
+static cs_err
+too_new(struct store *st, int version, char *err, size_t errlen)
+{
+	return cs_seterr(err, errlen, CS_ERR_DB,
+	    "%s: schema version %d is newer than this clickstatus supports (%d); "
+	    "refusing to open it: upgrade clickstatus", st->path, version, NMIGRATIONS);
+}
+
 /*
- * Brings the schema to NMIGRATIONS. The version is read again inside each
- * step's write transaction, so two processes opening a fresh store at the
- * same time do not both apply a step.
+ * Brings the schema to NMIGRATIONS. An up-to-date store is only read (no
+ * write lock, so opening it never waits for the daemon's transaction).
+ * Otherwise the version is read again inside each step's write
+ * transaction, so two processes opening a fresh store at the same time do
+ * not both apply a step.
  */
 static cs_err
 migrate(struct store *st, char *err, size_t errlen)
@@ -413,6 +423,13 @@ migrate(struct store *st, char *err, size_t errlen)
 	cs_err rc = CS_OK;
 	int version;
 
+	rc = pragma_int(st, "PRAGMA user_version", &version, err, errlen);
+	if (rc != CS_OK || version == NMIGRATIONS)
+		goto out;
+	if (version > NMIGRATIONS) {
+		rc = too_new(st, version, err, errlen);
+		goto out;
+	}
 	for (;;) {
 		rc = exec_sql(st, "BEGIN IMMEDIATE", "begin migration", err, errlen);
 		if (rc != CS_OK)
@@ -421,9 +438,7 @@ migrate(struct store *st, char *err, size_t errlen)
 		if (rc != CS_OK)
 			goto fail;
 		if (version > NMIGRATIONS) {
-			rc = cs_seterr(err, errlen, CS_ERR_DB,
-			    "%s: schema version %d is newer than this clickstatus supports (%d); "
-			    "refusing to open it: upgrade clickstatus", st->path, version, NMIGRATIONS);
+			rc = too_new(st, version, err, errlen);
 			goto fail;
 		}
 		if (version == NMIGRATIONS)
@@ -712,7 +727,7 @@ out:
 	if (rc != CS_OK || nv == 0) {
 		store_outbox_msgs_free(v, nv);
 		v = NULL;
-		nv = rc != CS_OK ? 0 : nv;
+		nv = 0;
 	}
 	*msgs = v;
 	*n = nv;

@@ -173,6 +173,25 @@ test_reopen_idempotent(void **state)
 	assert_int_equal(raw_sql_int(fx->dir, "SELECT count(*) FROM meta"), 1);
 }
 
+/* An up-to-date store opens (and reads) while another connection holds the write lock. */
+static void
+test_open_while_writing(void **state)
+{
+	struct fx *fx = *state;
+	char err[CS_ERRLEN] = "";
+	struct store *other = NULL;
+
+	assert_int_equal(store_begin(fx->st, err, sizeof(err)), CS_OK);
+	assert_int_equal(store_component_set(fx->st, "api", STATUS_MAJOR_OUTAGE, NULL, 100, NULL,
+	    err, sizeof(err)), CS_OK);
+	if (store_open(fx->dir, &other, err, sizeof(err)) != CS_OK)
+		fail_msg("second open: %s", err);
+	assert_int_equal(component_status(other, "api"), -1); /* not committed yet */
+	assert_int_equal(store_commit(fx->st, err, sizeof(err)), CS_OK);
+	assert_int_equal(component_status(other, "api"), STATUS_MAJOR_OUTAGE);
+	store_close(other);
+}
+
 static void
 test_newer_version_refused(void **state)
 {
@@ -965,6 +984,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_open_creates_dir_and_migrates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_idempotent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_while_writing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_version_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unwritable_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_file, setup, teardown),
