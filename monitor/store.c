@@ -419,13 +419,18 @@ too_new(struct store *st, int version, char *err, size_t errlen)
 static cs_err
 migrate(struct store *st, char *err, size_t errlen)
 {
-	char sql[64];
+	char sql[64], what[64];
 	cs_err rc = CS_OK;
 	int version;
 
 	rc = pragma_int(st, "PRAGMA user_version", &version, err, errlen);
 	if (rc != CS_OK || version == NMIGRATIONS)
 		goto out;
+	if (version < 0) {
+		rc = cs_seterr(err, errlen, CS_ERR_DB, "%s: invalid schema version %d", st->path,
+		    version);
+		goto out;
+	}
 	if (version > NMIGRATIONS) {
 		rc = too_new(st, version, err, errlen);
 		goto out;
@@ -437,18 +442,19 @@ migrate(struct store *st, char *err, size_t errlen)
 		rc = pragma_int(st, "PRAGMA user_version", &version, err, errlen);
 		if (rc != CS_OK)
 			goto fail;
-		if (version > NMIGRATIONS) {
+		if (version > NMIGRATIONS || version < 0) {
 			rc = too_new(st, version, err, errlen);
 			goto fail;
 		}
 		if (version == NMIGRATIONS)
 			break;
-		rc = exec_sql(st, migrations[version], "schema migration", err, errlen);
+		snprintf(what, sizeof(what), "schema migration to version %d", version + 1);
+		rc = exec_sql(st, migrations[version], what, err, errlen);
 		if (rc != CS_OK)
 			goto fail;
 		/* PRAGMA takes no parameters; the number is ours, not input. */
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version + 1);
-		rc = exec_sql(st, sql, "schema migration", err, errlen);
+		rc = exec_sql(st, sql, what, err, errlen);
 		if (rc != CS_OK)
 			goto fail;
 		rc = exec_sql(st, "COMMIT", "commit migration", err, errlen);
