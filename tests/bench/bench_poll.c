@@ -83,7 +83,10 @@ main(int argc, char **argv)
 	int c, status = 1;
 
 	memset(&t, 0, sizeof(t));
-	while ((c = getopt(argc, argv, "p:c:o:")) != -1) {
+	for (;;) {
+		c = getopt(argc, argv, "p:c:o:");
+		if (c == -1)
+			break;
 		switch (c) {
 		case 'p': parallel = parse_long(optarg, 1, 10000); break;
 		case 'c': cycles = parse_long(optarg, 1, 1000); break;
