@@ -1,0 +1,179 @@
+<?xml version="1.0" encoding="UTF-8"?>
+<!-- index.xsl: the front page: overall banner, active incidents, maintenance, components with 90-day bars, AWS services. -->
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+  <xsl:import href="common.xsl"/>
+  <xsl:output method="html" encoding="UTF-8" doctype-system="about:legacy-compat" indent="no"/>
+
+  <xsl:template match="/status">
+    <html lang="en">
+      <xsl:call-template name="head">
+        <xsl:with-param name="title" select="concat($product, ' status')"/>
+      </xsl:call-template>
+      <body>
+        <xsl:call-template name="header"/>
+        <main id="main" data-render="{@render}">
+          <xsl:apply-templates select="freshness" mode="stale"/>
+          <section class="banner ind-{summary/@indicator}" aria-labelledby="overall">
+            <h1 id="overall"><xsl:value-of select="summary/description"/></h1>
+          </section>
+          <xsl:call-template name="active"/>
+          <xsl:call-template name="maintenance"/>
+          <section aria-labelledby="comp-h">
+            <h2 id="comp-h">Components</h2>
+            <xsl:apply-templates select="components/group"/>
+          </section>
+          <xsl:if test="aws/service">
+            <section aria-labelledby="aws-h">
+              <h2 id="aws-h">AWS services we depend on</h2>
+              <table class="aws">
+                <thead><tr><th scope="col">Service</th><th scope="col">Region</th><th scope="col">AWS state</th></tr></thead>
+                <tbody>
+                  <xsl:for-each select="aws/service">
+                    <tr>
+                      <td><xsl:value-of select="name"/></td>
+                      <td><xsl:value-of select="@region"/><xsl:if test="not(@region)">global</xsl:if></td>
+                      <td class="aws-{@state}">
+                        <xsl:call-template name="aws-words"><xsl:with-param name="s" select="@state"/></xsl:call-template>
+                        <xsl:if test="title"><span class="aws-title">: <xsl:value-of select="title"/></span></xsl:if>
+                      </td>
+                    </tr>
+                  </xsl:for-each>
+                </tbody>
+              </table>
+            </section>
+          </xsl:if>
+          <xsl:if test="page/@subscribe">
+            <section class="subscribe" aria-labelledby="sub-h">
+              <h2 id="sub-h">Get updates by email</h2>
+              <form method="post" action="{page/@subscribe}">
+                <label for="sub-email">Email address</label>
+                <input id="sub-email" type="email" name="email" required="required" autocomplete="email"/>
+                <button type="submit">Subscribe</button>
+              </form>
+              <p class="muted">Or follow the <a href="history.atom">Atom</a> or <a href="history.rss">RSS</a> feed.</p>
+            </section>
+          </xsl:if>
+          <p class="verified">
+            <xsl:choose>
+              <xsl:when test="freshness/@verified-at">
+                <xsl:text>Data verified at </xsl:text>
+                <xsl:call-template name="time"><xsl:with-param name="t" select="freshness/@verified-at"/></xsl:call-template>
+                <xsl:text>.</xsl:text>
+              </xsl:when>
+              <xsl:otherwise>Data not yet verified.</xsl:otherwise>
+            </xsl:choose>
+            <xsl:text> Page generated </xsl:text>
+            <xsl:call-template name="time"><xsl:with-param name="t" select="freshness/@generated-at"/></xsl:call-template>
+            <xsl:text> (render </xsl:text><xsl:value-of select="@render"/><xsl:text>).</xsl:text>
+          </p>
+        </main>
+        <xsl:call-template name="footer"/>
+      </body>
+    </html>
+  </xsl:template>
+
+  <xsl:template match="freshness" mode="stale">
+    <xsl:if test="@stale = 'yes'">
+      <div class="stale" role="alert">
+        <strong>This page may be out of date.</strong>
+        <xsl:text> We have not been able to read the AWS Health Dashboard since </xsl:text>
+        <xsl:call-template name="time"><xsl:with-param name="t" select="@stale-since"/></xsl:call-template>
+        <xsl:text>. Last verified </xsl:text>
+        <xsl:choose>
+          <xsl:when test="@verified-at">
+            <xsl:call-template name="time"><xsl:with-param name="t" select="@verified-at"/></xsl:call-template>
+          </xsl:when>
+          <xsl:otherwise>never</xsl:otherwise>
+        </xsl:choose>
+        <xsl:text>.</xsl:text>
+      </div>
+    </xsl:if>
+  </xsl:template>
+
+  <xsl:template name="active">
+    <xsl:if test="incidents/incident[@active = 'yes']">
+      <section aria-labelledby="act-h">
+        <h2 id="act-h">Active incidents</h2>
+        <xsl:for-each select="incidents/incident[@active = 'yes']">
+          <article class="incident impact-{@impact}">
+            <h3><a href="incidents/{@id}.html"><xsl:value-of select="name"/></a></h3>
+            <p class="meta">
+              <xsl:if test="@priority"><span class="prio"><xsl:value-of select="@priority"/></span><xsl:text> </xsl:text></xsl:if>
+              <span><xsl:call-template name="impact-words"><xsl:with-param name="i" select="@impact"/></xsl:call-template></span>
+              <xsl:text> · </xsl:text>
+              <span><xsl:value-of select="@status-label"/></span>
+            </p>
+            <xsl:for-each select="update[1]">
+              <p class="latest"><strong><xsl:value-of select="@status-label"/></strong>
+                <xsl:text> (</xsl:text>
+                <xsl:call-template name="time"><xsl:with-param name="t" select="@created-at"/></xsl:call-template>
+                <xsl:text>): </xsl:text>
+                <span class="body"><xsl:value-of select="body"/></span></p>
+            </xsl:for-each>
+            <xsl:if test="@next-update-by">
+              <p class="next">Next update by <xsl:call-template name="time"><xsl:with-param name="t" select="@next-update-by"/></xsl:call-template></p>
+            </xsl:if>
+          </article>
+        </xsl:for-each>
+      </section>
+    </xsl:if>
+  </xsl:template>
+
+  <xsl:template name="maintenance">
+    <xsl:variable name="m" select="maintenances/incident[@status = 'scheduled' or @status = 'in_progress' or @status = 'verifying']"/>
+    <xsl:if test="$m">
+      <section aria-labelledby="mnt-h">
+        <h2 id="mnt-h">Scheduled maintenance</h2>
+        <xsl:for-each select="$m">
+          <xsl:sort select="@scheduled-for"/>
+          <article class="incident impact-maintenance">
+            <h3><a href="incidents/{@id}.html"><xsl:value-of select="name"/></a></h3>
+            <p class="meta"><span><xsl:value-of select="@status-label"/></span>
+              <xsl:text> · </xsl:text>
+              <xsl:call-template name="time"><xsl:with-param name="t" select="@scheduled-for"/></xsl:call-template>
+              <xsl:text> to </xsl:text>
+              <xsl:call-template name="time"><xsl:with-param name="t" select="@scheduled-until"/></xsl:call-template>
+            </p>
+            <xsl:if test="update[1]"><p class="body"><xsl:value-of select="update[1]/body"/></p></xsl:if>
+          </article>
+        </xsl:for-each>
+      </section>
+    </xsl:if>
+  </xsl:template>
+
+  <xsl:template match="group">
+    <div class="group">
+      <xsl:if test="string(@name) != ''"><h3><xsl:value-of select="@name"/></h3></xsl:if>
+      <ul class="comps">
+        <xsl:apply-templates select="component"/>
+      </ul>
+    </div>
+  </xsl:template>
+
+  <xsl:template match="component">
+    <li class="comp" id="c-{@id}">
+      <div class="crow">
+        <span class="cname"><xsl:value-of select="name"/></span>
+        <span class="st st-{@status}"><xsl:value-of select="@label"/></span>
+      </div>
+      <xsl:if test="cause">
+        <ul class="causes"><xsl:apply-templates select="cause"/></ul>
+      </xsl:if>
+      <div class="bar" role="img"
+           aria-label="{name}, last 90 days: {@uptime}% uptime, {days/@bad} days with problems">
+        <xsl:for-each select="days/d">
+          <xsl:choose>
+            <xsl:when test="@s = 'o'"><i></i></xsl:when>
+            <xsl:otherwise><i class="{@s}" title="{@label}"></i></xsl:otherwise>
+          </xsl:choose>
+        </xsl:for-each>
+      </div>
+      <div class="legend" aria-hidden="true"><span>90 days ago</span><span><xsl:value-of select="@uptime"/>% uptime</span><span>Today</span></div>
+      <xsl:if test="days/d[@s != 'o' and @s != 'n']">
+        <p class="vh">Days with problems: <xsl:for-each select="days/d[@s != 'o' and @s != 'n']">
+          <xsl:value-of select="@label"/><xsl:if test="position() != last()">; </xsl:if></xsl:for-each>.</p>
+      </xsl:if>
+    </li>
+  </xsl:template>
+
+</xsl:stylesheet>
