@@ -331,4 +331,175 @@ cs_err store_meta_set_int64(struct store *st, const char *key, int64_t value,
  */
 cs_err store_dump(struct store *st, FILE *fp, char *err, size_t errlen);
 
+/*
+ * ---- Incidents and maintenances (schema version 2) ----
+ *
+ * The store keeps them as rows and knows nothing of their rules (see
+ * incident.c, maintenance.c): statuses are the wire names those modules
+ * write, priorities the integers of priority.h (0 = none). Text from AWS
+ * or from engineers is stored as is. Every write below is atomic on its
+ * own and joins the caller's transaction when one is open.
+ */
+struct store_incident {
+	int64_t id;               /* 0 when store_incident_get() found nothing */
+	char   *kind;             /* "aws" (opened from AWS feeds) or "manual" */
+	char   *title;
+	char   *status;           /* investigating, identified, monitoring, resolved, postmortem */
+	int64_t opened_at;        /* epoch */
+	int64_t resolved_at;      /* epoch, 0 while open */
+	int     prio_suggested;   /* priority (priority.h), 0 none */
+	int     prio_override;    /* an engineer's priority, 0 none: wins over prio_suggested */
+	int     not_affected;     /* 1: CLICK ruled out; off the public page and notifications */
+	char   *not_affected_reason; /* NULL unless not_affected */
+	int64_t responded_at;     /* first update posted by a person, 0 none */
+	int64_t updated_at;       /* last public update, 0 none */
+	char   *rca_draft;        /* file or URL, NULL none */
+	int64_t rca_draft_at;
+	char   *rca_final;
+	int64_t rca_final_at;
+	int     nupdates;         /* updates so far (read only) */
+};
+
+/* Frees the strings of inc and zeroes it; NULL is a no-op. */
+void store_incident_clear(struct store_incident *inc);
+
+/*
+ * Creates an incident from inc (borrowed; kind, title, status and
+ * opened_at are required, id and nupdates are ignored) and sets *id.
+ * CS_ERR_USAGE for a missing field, CS_ERR_DB for a kind the schema refuses.
+ */
+cs_err store_incident_create(struct store *st, const struct store_incident *inc, int64_t *id,
+    char *err, size_t errlen);
+
+/*
+ * Rewrites every mutable field of incident inc->id (title, status,
+ * resolved_at, priorities, not_affected and reason, responded_at,
+ * updated_at, RCA fields) from inc (borrowed). CS_ERR_NOTFOUND if there is
+ * no such incident.
+ */
+cs_err store_incident_put(struct store *st, const struct store_incident *inc,
+    char *err, size_t errlen);
+
+/* Reads incident id into *out (owned); out->id is 0 and CS_ERR_NOTFOUND when unknown. */
+cs_err store_incident_get(struct store *st, int64_t id, struct store_incident *out,
+    char *err, size_t errlen);
+
+/* Called per incident (strings live until it returns). Nonzero stops the walk (CS_ERR_STATE). */
+typedef int (*store_incident_cb)(const struct store_incident *inc, void *ctx);
+
+/*
+ * Calls cb for each incident, by id: all of them when open_since is 0;
+ * otherwise those still open and those resolved at or after open_since.
+ */
+cs_err store_incident_list(struct store *st, int64_t open_since, store_incident_cb cb, void *ctx,
+    char *err, size_t errlen);
+
+/* One update of an incident, as posted. */
+struct store_incident_update {
+	int64_t     incident_id;
+	int         n;               /* 1, 2, ... in posting order */
+	int64_t     at;              /* epoch */
+	const char *status;
+	const char *body;
+	const char *author;          /* login name, or "clickstatus" for AWS mirrors */
+	const char *source_guid;     /* the AWS item mirrored, NULL for people */
+	int         public;          /* 0: not shown nor sent (incident marked not affected) */
+	const char *components_json; /* [{"id":..., "status":...}] */
+};
+
+/*
+ * Appends update u (borrowed; u->n is ignored) to incident u->incident_id
+ * and sets *n (may be NULL) to its number. CS_ERR_NOTFOUND for an
+ * unknown incident.
+ */
+cs_err store_incident_add_update(struct store *st, const struct store_incident_update *u, int *n,
+    char *err, size_t errlen);
+
+typedef int (*store_incident_update_cb)(const struct store_incident_update *u, void *ctx);
+
+/* Calls cb for each update of incident id, oldest first. Nonzero stops (CS_ERR_STATE). */
+cs_err store_incident_updates(struct store *st, int64_t id, store_incident_update_cb cb, void *ctx,
+    char *err, size_t errlen);
+
+/* Sets the status (wire name) of component_id in incident id (inserts or replaces). */
+cs_err store_incident_component_set(struct store *st, int64_t id, const char *component_id,
+    const char *status, char *err, size_t errlen);
+
+typedef int (*store_incident_component_cb)(const char *component_id, const char *status,
+    void *ctx);
+
+/* Calls cb for each component of incident id, by component id. Nonzero stops (CS_ERR_STATE). */
+cs_err store_incident_components(struct store *st, int64_t id, store_incident_component_cb cb,
+    void *ctx, char *err, size_t errlen);
+
+/* One AWS feed behind an incident: the newest item of it mirrored. */
+struct store_incident_cause {
+	const char *slug;
+	const char *state;   /* status_aws wire name */
+	const char *guid;
+	const char *title;
+	int64_t     time;    /* epoch of that item */
+	int         open;    /* 1 while the feed is not back to normal */
+};
+
+/* Inserts or replaces cause c->slug of incident id (c borrowed). */
+cs_err store_incident_cause_set(struct store *st, int64_t id, const struct store_incident_cause *c,
+    char *err, size_t errlen);
+
+typedef int (*store_incident_cause_cb)(const struct store_incident_cause *c, void *ctx);
+
+/* Calls cb for each cause of incident id, by slug. Nonzero stops (CS_ERR_STATE). */
+cs_err store_incident_causes(struct store *st, int64_t id, store_incident_cause_cb cb, void *ctx,
+    char *err, size_t errlen);
+
+/*
+ * The audit log: who did what, when, and why. incident_id or
+ * maintenance_id (0: none) names the object; action is a word ("open",
+ * "update", "resolve", "priority", "not-affected", "rca-draft",
+ * "rca-final", "schedule", "cancel"...); detail and reason may be NULL.
+ */
+cs_err store_incident_action(struct store *st, int64_t incident_id, int64_t maintenance_id,
+    int64_t at, const char *author, const char *action, const char *detail, const char *reason,
+    char *err, size_t errlen);
+
+/* Scheduled maintenance. */
+struct store_maintenance {
+	int64_t id;              /* 0 when store_maintenance_get() found nothing */
+	char   *title;
+	char   *body;
+	int64_t starts_at;       /* window [starts_at, ends_at): components under_maintenance */
+	int64_t ends_at;
+	int64_t verify_until;    /* verifying in [ends_at, verify_until), then completed */
+	char   *status;          /* scheduled, in_progress, verifying, completed (as last recorded) */
+	char   *components_json; /* ["component-id", ...] */
+	int64_t created_at;
+	char   *author;
+};
+
+void store_maintenance_clear(struct store_maintenance *m);
+
+/* Creates m (borrowed; id ignored) and sets *id. CS_ERR_DB if the window is not ordered. */
+cs_err store_maintenance_create(struct store *st, const struct store_maintenance *m, int64_t *id,
+    char *err, size_t errlen);
+
+/* Reads maintenance id into *out (owned); CS_ERR_NOTFOUND (out->id 0) when unknown. */
+cs_err store_maintenance_get(struct store *st, int64_t id, struct store_maintenance *out,
+    char *err, size_t errlen);
+
+/* Records the status of maintenance id. CS_ERR_NOTFOUND when unknown. */
+cs_err store_maintenance_set_status(struct store *st, int64_t id, const char *status,
+    char *err, size_t errlen);
+
+typedef int (*store_maintenance_cb)(const struct store_maintenance *m, void *ctx);
+
+/*
+ * Calls cb for each maintenance by start time: all when active_at is 0,
+ * else those whose verify_until is after active_at (not yet completed then).
+ */
+cs_err store_maintenance_list(struct store *st, int64_t active_at, store_maintenance_cb cb,
+    void *ctx, char *err, size_t errlen);
+
+/* The incident and maintenance part of store_dump(), same format. */
+cs_err store_incident_dump(struct store *st, FILE *fp, char *err, size_t errlen);
+
 #endif
