@@ -9,7 +9,7 @@ Paths:
   /404, /500         that status
   /hang              accepts, reads the request, never answers
   /trickle           200 announcing 100000 bytes, sends 1 byte per second
-  /endless           200 chunked, 16 KiB chunks forever
+  /endless           200 chunked: an RSS start, then 16 KiB chunks of blanks forever
   /gzipbomb          200 Content-Encoding: gzip, ~32 KiB inflating to 32 MiB
   /redirect-file     302 to file:///etc/passwd
   /redirect-external 302 to http://example.com/feed.rss (plain http, not loopback)
@@ -105,7 +105,10 @@ async def handle(reader, writer):
         elif path == "/endless":
             writer.write(head(200, "OK", [("Content-Type", "application/rss+xml"),
                                           ("Transfer-Encoding", "chunked")]))
-            chunk = b"%x\r\n%s\r\n" % (16384, b"x" * 16384)
+            # A feed that never ends: only the size cap or the timeout stops it.
+            start = b'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+            writer.write(b"%x\r\n%s\r\n" % (len(start), start))
+            chunk = b"%x\r\n%s\r\n" % (16384, b" " * 16384)
             while True:
                 writer.write(chunk)
                 await writer.drain()

@@ -134,6 +134,7 @@ grep "/connect-us-east-1.rss" "$tmp/poll3.log" | grep -q 404 || fail "404 not na
 grep "/lambda-us-east-1.rss" "$tmp/poll3.log" | grep -q 500 || fail "500 not named"
 grep "/s3-us-east-1.rss" "$tmp/poll3.log" | grep -qi "large\|bytes\|limit" || fail "gzip bomb not named as too large"
 grep "/sqs-us-east-1.rss" "$tmp/poll3.log" | grep -qi "file" || fail "redirect to file:// not named"
+grep "/kinesis-us-east-1.rss" "$tmp/poll3.log" | grep -qi "larger than the limit" || fail "endless body not stopped by the size cap"
 cs status --json >"$tmp/status3.json"
 python3 - "$tmp/status1.json" "$tmp/status3.json" <<'EOF' || fail "components changed after feed faults"
 import json, sys

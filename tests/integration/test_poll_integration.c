@@ -192,7 +192,8 @@ test_nginx_conditional(void **state)
 		assert_non_null(r1->res[i].etag);
 		assert_non_null(r1->res[i].last_modified);
 		assert_string_equal(r1->res[i].key, names[i]);
-		snprintf(path, sizeof(path), "%s/%s", feed_dir, names[i]);
+		if (snprintf(path, sizeof(path), "%s/%s", feed_dir, names[i]) >= (int)sizeof(path))
+			fail_msg("path too long: %s/%s", feed_dir, names[i]);
 		want = read_file(path, &flen);
 		assert_int_equal(r1->res[i].bytes, flen);
 		assert_int_equal(r1->len[i], flen);
