@@ -45,6 +45,14 @@ void cli_log(const struct cli_globals *g, const char *level, const char *subsys,
 /* Reads a non-negative whole number of seconds ("86400"); 0 or -1. */
 int cli_parse_seconds(const char *s, int64_t *out);
 
+/*
+ * Where the site is published: override if given, else the configuration's
+ * site_dir, which is relative to the state directory unless absolute.
+ * Returns 0, or -1 if buf is too small.
+ */
+int cli_site_dir(const struct cli_globals *g, const struct config *cfg, const char *override,
+    char *buf, size_t len);
+
 /* Nonzero when args contain -h or --help. */
 int cli_wants_help(int argc, char **argv);
 
@@ -57,6 +65,8 @@ int cmd_feed(struct cli_globals *g, int argc, char **argv);
 void cmd_feed_usage(FILE *fp);
 int cmd_poll(struct cli_globals *g, int argc, char **argv);
 void cmd_poll_usage(FILE *fp);
+int cmd_render(struct cli_globals *g, int argc, char **argv);
+void cmd_render_usage(FILE *fp);
 int cmd_status(struct cli_globals *g, int argc, char **argv);
 void cmd_status_usage(FILE *fp);
 int cmd_explain(struct cli_globals *g, int argc, char **argv);

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "cycle.h"
 #include "poll.h"
+#include "sitepub.h"
 #include "store.h"
 
 void
@@ -16,6 +17,7 @@ cmd_poll_usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: clickstatus poll [--once] [--feed-base-url URL] [--currentevents-url URL] [--force]\n"
+	    "                        [--site-dir DIR] [--site-src DIR] [--no-render]\n"
 	    "\n"
 	    "Fetches every AWS feed the configuration needs (conditionally: an unchanged\n"
 	    "feed costs a 304 and no parsing), plus all.rss and currentevents, records new\n"
@@ -25,7 +27,11 @@ cmd_poll_usage(FILE *fp)
 	    "  --once                  one cycle, then exit (1 if any feed failed)\n"
 	    "  --feed-base-url URL     replaces https://status.aws.amazon.com/rss/\n"
 	    "  --currentevents-url URL default: the configured one, or <feed-base-url>currentevents\n"
-	    "  --force                 also fetch feeds that are backing off after errors\n");
+	    "  --force                 also fetch feeds that are backing off after errors\n"
+	    "  --site-dir DIR          publish the site there after every change (default: the\n"
+	    "                          configuration's site_dir, relative to the state directory)\n"
+	    "  --site-src DIR          templates and assets (default: the installed site/)\n"
+	    "  --no-render             do not render the site (the owed renders stay queued)\n");
 }
 
 static void
@@ -51,6 +57,9 @@ cmd_poll(struct cli_globals *g, int argc, char **argv)
 		{ "feed-base-url", required_argument, NULL, 'b' },
 		{ "currentevents-url", required_argument, NULL, 'c' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "site-dir", required_argument, NULL, 'd' },
+		{ "site-src", required_argument, NULL, 's' },
+		{ "no-render", no_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char err[CS_ERRLEN];
@@ -61,7 +70,10 @@ cmd_poll(struct cli_globals *g, int argc, char **argv)
 	struct poll_options po;
 	struct cycle_options co;
 	struct cycle_report rep;
-	int once = 0, ch, ret = CLI_EXIT_FAIL;
+	struct sitepub *sp = NULL;
+	const char *site_dir = NULL, *site_src = NULL;
+	char dir[4096];
+	int once = 0, no_render = 0, ch, ret = CLI_EXIT_FAIL, render_failed = 0;
 	cs_err rc;
 
 	memset(&co, 0, sizeof(co));
@@ -80,6 +92,15 @@ cmd_poll(struct cli_globals *g, int argc, char **argv)
 			break;
 		case 'f':
 			co.force = 1;
+			break;
+		case 'd':
+			site_dir = optarg;
+			break;
+		case 's':
+			site_src = optarg;
+			break;
+		case 'n':
+			no_render = 1;
 			break;
 		default:
 			fprintf(stderr, "clickstatus poll: unknown option or missing value: \"%s\"\n",
@@ -106,6 +127,17 @@ cmd_poll(struct cli_globals *g, int argc, char **argv)
 	if (rc != CS_OK) {
 		cli_log(g, "error", "store", "%s", err);
 		goto out;
+	}
+	if (!no_render) {
+		if (cli_site_dir(g, cfg, site_dir, dir, sizeof(dir)) != 0) {
+			cli_log(g, "error", "render", "site directory path too long");
+			goto out;
+		}
+		rc = sitepub_new(site_src, dir, &sp, err, sizeof(err));
+		if (rc != CS_OK) {
+			cli_log(g, "error", "render", "%s", err);
+			goto out;
+		}
 	}
 	poll_options_default(&po);
 	po.max_parallel = (unsigned)cfg->max_parallel;
@@ -139,6 +171,16 @@ cmd_poll(struct cli_globals *g, int argc, char **argv)
 			    rep.feeds, rep.fetched, rep.not_modified, rep.failed, rep.skipped,
 			    rep.items_new, rep.items_revised, rep.components_changed);
 		}
+		if (sp != NULL) {
+			int rendered = 0;
+
+			/* A failed render stays in the outbox and is retried next cycle. */
+			render_failed = sitepub_drain(sp, cfg, st, now, &rendered, err, sizeof(err)) != CS_OK;
+			if (render_failed)
+				cli_log(g, "error", "render", "%s", err);
+			else if (rendered)
+				cli_log(g, once ? "info" : "debug", "render", "site published in %s", dir);
+		}
 		if (once)
 			break;
 		for (int64_t s = 0; s < cfg->poll_interval && !stop_requested; s++)
@@ -146,8 +188,9 @@ cmd_poll(struct cli_globals *g, int argc, char **argv)
 		if (stop_requested)
 			break;
 	}
-	ret = (rc == CS_OK && rep.failed == 0) ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+	ret = (rc == CS_OK && rep.failed == 0 && !render_failed) ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 out:
+	sitepub_free(sp);
 	poll_free(p);
 	store_close(st);
 	config_free(cfg);

@@ -13,6 +13,7 @@ static const struct cli_command commands[] = {
 	{ "feeds", "list the AWS feeds the configuration needs", cmd_feeds, cmd_feeds_usage },
 	{ "feed", "parse and classify one feed file or URL", cmd_feed, cmd_feed_usage },
 	{ "poll", "fetch the feeds, classify, map, record changes", cmd_poll, cmd_poll_usage },
+	{ "render", "render and publish the status site", cmd_render, cmd_render_usage },
 	{ "status", "print the component table", cmd_status, cmd_status_usage },
 	{ "explain", "show why a component has its status", cmd_explain, cmd_explain_usage },
 };

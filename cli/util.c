@@ -81,3 +81,17 @@ cli_parse_seconds(const char *s, int64_t *out)
 	*out = v;
 	return 0;
 }
+
+int
+cli_site_dir(const struct cli_globals *g, const struct config *cfg, const char *override,
+    char *buf, size_t len)
+{
+	const char *d = override != NULL ? override : cfg->site_dir;
+	int n;
+
+	if (override != NULL || d[0] == '/')
+		n = snprintf(buf, len, "%s", d);
+	else
+		n = snprintf(buf, len, "%s/%s", g->state_dir, d);
+	return (n < 0 || (size_t)n >= len) ? -1 : 0;
+}
