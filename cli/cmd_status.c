@@ -5,11 +5,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
 #include "cli.h"
 #include "cstime.h"
 #include "cycle.h"
+#include "siteapi.h"
+#include "sitebuild.h"
 #include "store.h"
 
 void
@@ -21,7 +21,8 @@ cmd_status_usage(FILE *fp)
 	    "Prints every component of the product with its status, judged from the\n"
 	    "store as of --now (default: now), and for each one that is not operational\n"
 	    "the AWS item behind it. Colour on a terminal (NO_COLOR disables it).\n"
-	    "  --json   Statuspage's summary.json shape, with a \"cause\" per component\n");
+	    "  --json   the site's api/v2/summary.json: Statuspage's shape, with the AWS\n"
+	    "           causes, 90-day uptime and data freshness as extra fields\n");
 }
 
 void
@@ -104,45 +105,32 @@ print_table(const struct config *cfg, const struct cycle_judgement *j)
 	}
 }
 
+/* The same document as the site's api/v2/summary.json, built by the same code. */
 static int
-print_json(const struct config *cfg, const struct cycle_judgement *j)
+print_json(const struct config *cfg, const struct cycle_judgement *j, struct store *st,
+    struct cli_globals *g)
 {
-	json_t *root = NULL, *comps;
-	char when[32], verified[32];
+	struct sitemodel *m = NULL;
+	char err[CS_ERRLEN];
+	char *doc = NULL;
+	size_t len = 0;
 	int rc = -1;
 
-	cstime_format_iso8601(j->now, when, sizeof(when));
-	cstime_format_iso8601(j->last_poll_ok, verified, sizeof(verified));
-	root = json_pack("{s:{s:s, s:s, s:s, s:s}, s:{s:s, s:s}, s:[], s:[], s:[], s:{s:s?, s:b}}",
-	    "page", "id", cfg->product, "name", cfg->product, "url", cfg->site_url,
-	    "updated_at", when,
-	    "status", "indicator", status_indicator_name(j->map->indicator),
-	    "description", j->map->description,
-	    "components", "incidents", "scheduled_maintenances",
-	    "data", "verified_at", j->last_poll_ok ? verified : NULL, "stale", j->stale);
-	if (root == NULL)
+	err[0] = '\0';
+	if (sitebuild_model(cfg, j, st, &m, err, sizeof(err)) != CS_OK) {
+		cli_log(g, "error", "status", "%s", err);
 		goto out;
-	comps = json_object_get(root, "components");
-	for (size_t i = 0; i < j->map->ncomponents; i++) {
-		const struct mapper_component *mc = &j->map->components[i];
-		char *cause = cycle_cause_json(mc);
-		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:o}",
-		    "id", mc->cfg->id, "name", mc->cfg->name,
-		    "status", status_component_name(mc->status),
-		    "description", mc->cfg->description, "position", (int)i + 1,
-		    "group_name", mc->cfg->group,
-		    "cause", cause ? json_loads(cause, 0, NULL) : json_array());
-
-		free(cause);
-		if (o == NULL || json_array_append_new(comps, o) != 0)
-			goto out;
 	}
-	if (json_dumpf(root, stdout, JSON_INDENT(2)) != 0)
+	if (siteapi_build(m, "status", SITEAPI_SUMMARY, &doc, &len) != CS_OK) {
+		cli_log(g, "error", "status", "out of memory");
 		goto out;
-	fputc('\n', stdout);
+	}
+	if (fwrite(doc, 1, len, stdout) != len)
+		goto out;
 	rc = 0;
 out:
-	json_decref(root);
+	free(doc);
+	sitemodel_free(m);
 	return rc;
 }
 
@@ -175,7 +163,7 @@ cmd_status(struct cli_globals *g, int argc, char **argv)
 	ret = judge(g, &cat, &cfg, &st, &j);
 	if (ret == CLI_EXIT_OK) {
 		if (json)
-			ret = print_json(cfg, j) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+			ret = print_json(cfg, j, st, g) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 		else
 			print_table(cfg, j);
 	}
