@@ -105,11 +105,10 @@ skip_spaces(const char **sp, const char *end)
 		(*sp)++;
 }
 
-/* Case-insensitive match of a lowercase ASCII word at *sp; advances on success. */
+/* Case-insensitive match of the n-byte lowercase ASCII word w at *sp; advances on success. */
 static int
-word(const char **sp, const char *end, const char *w)
+word(const char **sp, const char *end, const char *w, size_t n)
 {
-	size_t n = strlen(w);
 	const char *s = *sp;
 
 	if ((size_t)(end - s) < n)
@@ -226,7 +225,7 @@ cstime_parse_rfc822(const char *s, int64_t *out)
 		return -1;
 	skip_spaces(&s, end);
 	for (int i = 0; i < 12; i++) {
-		if (word(&s, end, months[i]) == 0) {
+		if (word(&s, end, months[i], 3) == 0) {
 			mon = i + 1;
 			found = 1;
 			break;
@@ -264,7 +263,7 @@ cstime_parse_rfc822(const char *s, int64_t *out)
 		for (size_t i = 0; i < sizeof(zones) / sizeof(zones[0]); i++) {
 			const char *z = s;
 
-			if (word(&z, end, zones[i].name) == 0 &&
+			if (word(&z, end, zones[i].name, strlen(zones[i].name)) == 0 &&
 			    (z == end || is_space(*z))) {
 				zone = zones[i].minutes;
 				s = z;

@@ -434,6 +434,17 @@ trim_len(const char *s)
 	return n;
 }
 
+/* The innermost element we know of, for messages. */
+static const char *
+open_element(const struct feed_parser *p)
+{
+	if (p->cur != F_NONE)
+		return field_names[p->cur];
+	if (p->item_depth != 0)
+		return "item";
+	return p->depth > 1 ? "channel" : "rss";
+}
+
 static void
 on_xml_error(void *ud, xmlErrorPtr e)
 {
@@ -462,8 +473,13 @@ on_xml_error(void *ud, xmlErrorPtr e)
 		return;
 	}
 	if (p->finishing && p->root_seen) {
-		fail(p, CS_ERR_PARSE, "truncated document (line %d: %.*s)", e->line,
-		    (int)trim_len(m), m);
+		/* At the end libxml2 says only "Extra content"; say where it stopped. */
+		if (e->code == XML_ERR_DOCUMENT_END)
+			fail(p, CS_ERR_PARSE, "truncated document (ends inside <%s> at line %d, "
+			    "after %zu items)", open_element(p), e->line, p->items);
+		else
+			fail(p, CS_ERR_PARSE, "truncated document (line %d: %.*s)", e->line,
+			    (int)trim_len(m), m);
 		return;
 	}
 	if (e->code == XML_ERR_DOCUMENT_EMPTY && !p->root_seen) {
@@ -550,8 +566,11 @@ feed_parse_new(const char *name, feed_item_cb cb, void *ctx, size_t max_field)
 	p->cb = cb;
 	p->ctx = ctx;
 	p->max_field = max_field == 0 ? FEED_DEFAULT_FIELD : max_field;
+	/* Between two slices' worth and libxml2's own limit; see precheck(). */
 	p->text_limit = p->max_field > (FEED_MAX_TEXT_RUN - 4096) / 4 ?
 	    FEED_MAX_TEXT_RUN : 4 * p->max_field + 4096;
+	if (p->text_limit < 2 * FEED_SLICE)
+		p->text_limit = 2 * FEED_SLICE;
 	p->cur = F_NONE;
 	return p;
 }
@@ -560,12 +579,13 @@ feed_parse_new(const char *name, feed_item_cb cb, void *ctx, size_t max_field)
  * Checks the raw bytes before libxml2 sees them: the first non-blank byte
  * must be '<' (else it is JSON or text, not a feed), no NUL byte, and no run
  * of text longer than text_limit without a '<'. memchr keeps this at memory
- * speed.
+ * speed. Called with slices of at most FEED_SLICE bytes.
  */
 static void
 precheck(struct feed_parser *p, const char *buf, size_t len)
 {
-	const char *nul, *s, *end = buf + len;
+	const char *nul, *lt, *s, *end = buf + len;
+	size_t n;
 
 	s = buf;
 	if (!p->started) {
@@ -600,28 +620,28 @@ precheck(struct feed_parser *p, const char *buf, size_t len)
 		    (unsigned long long)(p->offset + (uint64_t)(nul - buf)));
 		return;
 	}
-	s = buf;
-	while (s < end) {
-		const char *lt = memchr(s, '<', (size_t)(end - s));
-		size_t n = lt == NULL ? (size_t)(end - s) : (size_t)(lt - s);
-
-		if (n > p->text_limit - p->run) {
-			if (p->cur != F_NONE)
-				fail(p, CS_ERR_TOOBIG, "item %zu: <%s> longer than %zu bytes",
-				    p->items + 1, field_names[p->cur], p->max_field);
-			else
-				fail(p, CS_ERR_TOOBIG,
-				    "more than %zu bytes without markup at offset %llu",
-				    p->text_limit, (unsigned long long)p->offset);
-			return;
-		}
-		if (lt == NULL) {
-			p->run += n;
-			break;
-		}
-		p->run = 0;
-		s = lt + 1;
+	/*
+	 * Runs without '<': only the run before the slice's first '<' and the
+	 * one after its last can be long (the slice is far shorter than the
+	 * limit), so two searches per slice are enough.
+	 */
+	lt = memchr(buf, '<', len);
+	n = lt == NULL ? len : (size_t)(lt - buf);
+	if (n > p->text_limit - p->run) {
+		if (p->cur != F_NONE)
+			fail(p, CS_ERR_TOOBIG, "item %zu: <%s> longer than %zu bytes",
+			    p->items + 1, field_names[p->cur], p->max_field);
+		else
+			fail(p, CS_ERR_TOOBIG, "more than %zu bytes without markup at offset %llu",
+			    p->text_limit, (unsigned long long)p->offset);
+		return;
 	}
+	if (lt == NULL) {
+		p->run += n;
+		return;
+	}
+	lt = memrchr(buf, '<', len);
+	p->run = (size_t)(end - lt - 1);
 }
 
 static cs_err
@@ -695,8 +715,8 @@ feed_parse_finish(struct feed_parser *p, char *err, size_t errlen)
 	if (!p->root_seen)
 		fail(p, CS_ERR_PARSE, "not an RSS document (no XML root element)");
 	else if (!p->root_done)
-		fail(p, CS_ERR_PARSE, "truncated document (ends inside <%s> after %zu items)",
-		    p->item_depth != 0 ? "item" : "rss", p->items);
+		fail(p, CS_ERR_PARSE, "truncated document (ends inside <%s>, after %zu items)",
+		    open_element(p), p->items);
 out:
 	return result(p, err, errlen);
 }

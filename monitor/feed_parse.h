@@ -45,12 +45,19 @@ struct feed_parser *feed_parse_new(const char *name, feed_item_cb cb, void *ctx,
  * with a message naming the feed and what is wrong ("...: a DTD is not
  * allowed in a feed", "...: not an RSS document (root element <html>)",
  * "...: NUL byte at offset 123", "...: invalid UTF-8 at line 4").
- * Old feeds with a bare '&' are recovered, not rejected.
+ * Old feeds with a bare '&' are recovered, not rejected (the '&' is kept
+ * in the text). When the callback returns nonzero the parse stops with
+ * CS_ERR_STATE. Errors are sticky: later calls return the same one. Any
+ * chunk size works; large chunks are handed to libxml2 in 64 KiB slices.
  */
 cs_err feed_parse_push(struct feed_parser *p, const char *buf, size_t len,
     char *err, size_t errlen);
 
-/* Ends the document (truncation and empty input are detected here). */
+/*
+ * Ends the document (truncation and empty input are detected here:
+ * "...: truncated document (...)", "...: empty document"). Items delivered
+ * before a truncation stay delivered.
+ */
 cs_err feed_parse_finish(struct feed_parser *p, char *err, size_t errlen);
 
 /* Number of items delivered so far. */

@@ -264,6 +264,29 @@ test_bad_files(void **state)
 	    "text: not an RSS document (text, not XML, at offset 0)");
 }
 
+/* A truncated feed fails, yet the items complete before the cut were delivered. */
+static void
+test_truncated_keeps_items(void **state)
+{
+	char err[CS_ERRLEN] = "";
+	struct collect c;
+	size_t len;
+	char *buf = testutil_read("tests/fixtures/all-2026-08-18.rss", &len);
+	char *cut = strstr(buf, "#directconnect-eu-central-1_1787000411");
+
+	(void)state;
+	assert_non_null(cut);
+	collect_open(&c);
+	assert_int_equal(feed_parse_buffer("cut", buf, (size_t)(cut - buf), collect_cb, &c, err,
+	    sizeof(err)), CS_ERR_PARSE);
+	collect_close(&c);
+	assert_string_equal(err, "cut: truncated document (ends inside <guid> at line 35, after 2 items)");
+	assert_int_equal(c.n, 2);
+	assert_non_null(strstr(c.buf, "item 2 slug=directconnect-eu-central-1 epoch=1787017812"));
+	free(c.buf);
+	free(buf);
+}
+
 /* 300 levels of nesting stop at the depth limit. */
 static void
 test_deep_nesting(void **state)
@@ -416,6 +439,7 @@ main(void)
 		cmocka_unit_test(test_item_fields),
 		cmocka_unit_test(test_bare_references),
 		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_truncated_keeps_items),
 		cmocka_unit_test(test_deep_nesting),
 		cmocka_unit_test(test_huge_title),
 		cmocka_unit_test(test_max_field_exact),
