@@ -291,10 +291,12 @@ sax_start(void *ud, const xmlChar *localname, const xmlChar *prefix,
 	}
 	if (!p->root_seen) {
 		p->root_seen = 1;
-		if (uri != NULL || strcmp((const char *)localname, "rss") != 0) {
+		if (uri != NULL)
+			fail(p, CS_ERR_PARSE, "not an RSS document (root element <%s> in "
+			    "namespace %s)", (const char *)localname, (const char *)uri);
+		else if (strcmp((const char *)localname, "rss") != 0)
 			fail(p, CS_ERR_PARSE, "not an RSS document (root element <%s>)",
 			    (const char *)localname);
-		}
 		return;
 	}
 	if (uri != NULL)
@@ -472,7 +474,7 @@ on_xml_error(void *ud, xmlErrorPtr e)
 		fail(p, CS_ERR_PARSE, "invalid UTF-8 at line %d", e->line);
 		return;
 	}
-	if (p->finishing && p->root_seen) {
+	if (p->finishing && p->root_seen && !p->root_done) {
 		/* At the end libxml2 says only "Extra content"; say where it stopped. */
 		if (e->code == XML_ERR_DOCUMENT_END)
 			fail(p, CS_ERR_PARSE, "truncated document (ends inside <%s> at line %d, "

@@ -251,13 +251,16 @@ test_bad_files(void **state)
 	expect_error_file("tests/fixtures/bad/html-no-doctype.html", CS_ERR_PARSE,
 	    "not an RSS document (root element <html>)");
 	expect_error_file("tests/fixtures/bad/atom.xml", CS_ERR_PARSE,
-	    "not an RSS document (root element <feed>)");
+	    "not an RSS document (root element <feed> in namespace "
+	    "http://www.w3.org/2005/Atom)");
 	expect_error_file("tests/fixtures/currentevents-2026-08-01.json", CS_ERR_PARSE,
 	    "not an RSS document (JSON text)");
 	expect_error_file("tests/fixtures/currentevents-2026-excerpt.json", CS_ERR_PARSE,
 	    "not an RSS document (JSON text)");
 	expect_error_file("tests/fixtures/bad/tag-mismatch.rss", CS_ERR_PARSE,
 	    "line 7: Opening and ending tag mismatch");
+	expect_error("trailing", "<rss><channel/></rss><x/>", 25, CS_ERR_PARSE,
+	    "trailing: line 1: Extra content at the end of the document");
 	expect_error("empty", "", 0, CS_ERR_PARSE, "empty: empty document");
 	expect_error("blank", " \n\t\n", 4, CS_ERR_PARSE, "blank: empty document");
 	expect_error("text", "Service Unavailable", 19, CS_ERR_PARSE,
