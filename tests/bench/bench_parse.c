@@ -53,7 +53,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "bench_parse: out of memory\n");
 		goto out;
 	}
-	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
+	for (;;) {
+		n = fread(buf, 1, sizeof(buf), fp);
+		if (n == 0)
+			break;
 		bytes += n;
 		if (feed_parse_push(p, buf, n, err, sizeof(err)) != CS_OK) {
 			fprintf(stderr, "bench_parse: %s\n", err);
