@@ -71,5 +71,11 @@ int cmd_status(struct cli_globals *g, int argc, char **argv);
 void cmd_status_usage(FILE *fp);
 int cmd_explain(struct cli_globals *g, int argc, char **argv);
 void cmd_explain_usage(FILE *fp);
+int cmd_incident(struct cli_globals *g, int argc, char **argv);
+void cmd_incident_usage(FILE *fp);
+int cmd_maintenance(struct cli_globals *g, int argc, char **argv);
+void cmd_maintenance_usage(FILE *fp);
+int cmd_sla(struct cli_globals *g, int argc, char **argv);
+void cmd_sla_usage(FILE *fp);
 
 #endif

@@ -16,6 +16,11 @@ static const struct cli_command commands[] = {
 	{ "render", "render and publish the status site", cmd_render, cmd_render_usage },
 	{ "status", "print the component table", cmd_status, cmd_status_usage },
 	{ "explain", "show why a component has its status", cmd_explain, cmd_explain_usage },
+	{ "incident", "open, update, resolve, prioritise and show incidents", cmd_incident,
+	    cmd_incident_usage },
+	{ "maintenance", "schedule and list maintenance windows", cmd_maintenance,
+	    cmd_maintenance_usage },
+	{ "sla", "the open support clocks, soonest first", cmd_sla, cmd_sla_usage },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

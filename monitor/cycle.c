@@ -11,6 +11,7 @@
 #include "cstime.h"
 #include "currentevents.h"
 #include "feed_parse.h"
+#include "incident_apply.h"
 
 /* Feeds not read for this many poll intervals make their dependents unknown. */
 #define STALE_INTERVALS 3
@@ -564,6 +565,10 @@ cycle_poll(const struct config *cfg, struct store *st, struct poll *p, int64_t n
 	rc = record_verdicts(st, j, err, errlen);
 	if (rc == CS_OK)
 		rc = record_components(st, j, now, &rep, &cx, err, errlen);
+	/* Incidents and maintenance statuses, with their outbox rows, in the same transaction. */
+	if (rc == CS_OK)
+		rc = incident_apply(cfg, st, j->map, j->feeds, j->nfeeds, now,
+		    INCIDENT_FLAP_WINDOW_DEFAULT, &rep.outbox_added, err, errlen);
 	if (rc != CS_OK)
 		goto out;
 	rc = store_commit(st, err, errlen);
@@ -681,6 +686,10 @@ cycle_judge(const struct config *cfg, struct store *st, int64_t now,
 		cs_seterr(err, errlen, rc, "mapper: %s", cs_strerror(rc));
 		goto out;
 	}
+	/* Components in a maintenance window in progress are under_maintenance. */
+	rc = incident_apply_maintenance_overlay(st, j->map, now, err, errlen);
+	if (rc != CS_OK)
+		goto out;
 	found = 0;
 	rc = store_meta_get_int64(st, META_LAST_POLL_OK, &j->last_poll_ok, &found, err, errlen);
 	if (rc == CS_OK)

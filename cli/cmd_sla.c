@@ -1,0 +1,182 @@
+/* cmd_sla.c: `clickstatus sla`: the open support clocks of every incident, soonest first. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bizclock.h"
+#include "cli.h"
+#include "cstime.h"
+#include "priority.h"
+#include "sla.h"
+#include "store.h"
+
+/* Most clocks listed. */
+#define MAX_ROWS 65536
+
+void
+cmd_sla_usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: clickstatus sla [--all] [--holiday YYYY-MM-DD]...\n"
+	    "\n"
+	    "Prints the support clocks of the incidents (initial response, next update,\n"
+	    "RCA draft and final) as of --now, soonest deadline first; OVERDUE marks a\n"
+	    "clock whose deadline has passed. P1/P2 count wall-clock time, P3/P4 business\n"
+	    "time (Mon-Fri 08:00-17:00 America/Chicago, minus --holiday dates). Incidents\n"
+	    "marked \"CLICK not affected\" have no clocks.\n"
+	    "  --all       also the clocks already met or kept late\n"
+	    "  --holiday   a date the support desk is closed (repeatable)\n");
+}
+
+struct row {
+	int64_t id;
+	char   *title;
+	priority prio;
+	struct sla_clock clock;
+};
+
+struct collect {
+	struct row *rows;
+	size_t n, cap;
+	const struct bizclock *bc;
+	int64_t now;
+	int all;
+	int failed;
+	char err[CS_ERRLEN];
+};
+
+static int
+collect(const struct store_incident *inc, void *vctx)
+{
+	struct collect *cx = vctx;
+	struct sla_incident si;
+	struct sla_report rep;
+	priority p = (priority)(inc->prio_override ? inc->prio_override : inc->prio_suggested);
+
+	if (inc->not_affected || p == PRIORITY_NONE)
+		return 0;
+	memset(&si, 0, sizeof(si));
+	si.prio = p;
+	si.opened_at = inc->opened_at;
+	si.responded_at = inc->responded_at;
+	si.updated_at = inc->updated_at;
+	si.resolved_at = inc->resolved_at;
+	si.rca_draft_at = inc->rca_draft_at;
+	si.rca_final_at = inc->rca_final_at;
+	if (sla_compute(&si, cx->bc, cx->now, &rep, cx->err, sizeof(cx->err)) != CS_OK) {
+		cx->failed = 1;
+		return 1;
+	}
+	for (size_t i = 0; i < rep.nclocks; i++) {
+		struct row *r;
+
+		if (!cx->all && rep.clocks[i].state != SLA_DUE && rep.clocks[i].state != SLA_OVERDUE)
+			continue;
+		if (cx->n == cx->cap) {
+			size_t cap = cx->cap ? cx->cap * 2 : 16;
+			struct row *nr;
+
+			if (cap > MAX_ROWS)
+				return cx->failed = 1;
+			nr = realloc(cx->rows, cap * sizeof(*nr));
+			if (nr == NULL)
+				return cx->failed = 1;
+			cx->rows = nr;
+			cx->cap = cap;
+		}
+		r = &cx->rows[cx->n];
+		r->title = strdup(inc->title);
+		if (r->title == NULL)
+			return cx->failed = 1;
+		r->id = inc->id;
+		r->prio = p;
+		r->clock = rep.clocks[i];
+		cx->n++;
+	}
+	return 0;
+}
+
+static int
+row_cmp(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+
+	if (x->clock.deadline != y->clock.deadline)
+		return x->clock.deadline < y->clock.deadline ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+int
+cmd_sla(struct cli_globals *g, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "holiday", required_argument, NULL, 'H' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct bizclock bc;
+	struct collect cx;
+	struct store *st = NULL;
+	char err[CS_ERRLEN], when[32];
+	int ch, ret = CLI_EXIT_OK;
+
+	memset(&cx, 0, sizeof(cx));
+	bizclock_init(&bc);
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'a') {
+			cx.all = 1;
+		} else if (ch == 'H') {
+			err[0] = '\0';
+			if (bizclock_add_holiday(&bc, optarg, err, sizeof(err)) != CS_OK) {
+				fprintf(stderr, "clickstatus sla: --holiday %s: %s\n", optarg, err);
+				return CLI_EXIT_USAGE;
+			}
+		} else {
+			fprintf(stderr, "clickstatus sla: unknown option or missing value \"%s\"\n",
+			    argv[optind - 1]);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "clickstatus sla: unexpected argument \"%s\"\n", argv[optind]);
+		return CLI_EXIT_USAGE;
+	}
+	cx.bc = &bc;
+	cx.now = g->now;
+	err[0] = '\0';
+	if (store_open(g->state_dir, &st, err, sizeof(err)) != CS_OK ||
+	    (store_incident_list(st, 0, collect, &cx, err, sizeof(err)) != CS_OK && !cx.failed)) {
+		cli_log(g, "error", "store", "%s", err);
+		ret = CLI_EXIT_FAIL;
+		goto out;
+	}
+	if (cx.failed) {
+		cli_log(g, "error", "sla", "%s", cx.err[0] ? cx.err : "out of memory");
+		ret = CLI_EXIT_FAIL;
+		goto out;
+	}
+	if (cx.n > 1)
+		qsort(cx.rows, cx.n, sizeof(*cx.rows), row_cmp);
+	printf("%-20s %-8s %-5s %-4s %-17s %s\n", "DEADLINE", "STATE", "ID", "PRIO", "CLOCK", "TITLE");
+	for (size_t i = 0; i < cx.n; i++) {
+		const struct row *r = &cx.rows[i];
+		const char *state = r->clock.state == SLA_OVERDUE ? "OVERDUE" :
+		    sla_state_name(r->clock.state);
+
+		printf("%-20s %-8s %-5" PRId64 " %-4s %-17s %s\n",
+		    cstime_format_iso8601(r->clock.deadline, when, sizeof(when)), state, r->id,
+		    priority_name(r->prio), r->clock.name, r->title);
+	}
+	if (cx.n == 0)
+		printf("(no open clocks)\n");
+out:
+	for (size_t i = 0; i < cx.n; i++)
+		free(cx.rows[i].title);
+	free(cx.rows);
+	store_close(st);
+	return ret;
+}
