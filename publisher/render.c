@@ -1,8 +1,11 @@
 /* render.c: applies the site's XSLT stylesheets to the XML model, page by page, into a sink. */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -12,6 +15,7 @@
 #include <libxslt/xsltInternals.h>
 #include <libxslt/xsltutils.h>
 
+#include "digest.h"
 #include "render.h"
 #include "siteapi.h"
 
@@ -36,63 +40,14 @@ struct render_ctx {
 	char tmpl_hash[RENDER_HASHLEN]; /* of every stylesheet: any edit re-renders all */
 };
 
-/*
- * The per-page input hash. Two independent 64-bit mixes (FNV-1a and a
- * multiply-rotate) side by side: 128 bits, so a collision between two
- * versions of a page (which would keep a stale page) is out of reach, yet
- * it costs about one pass over the bytes. It is a cache key, not a
- * defence against an adversary who chooses both versions.
- */
-struct hstate {
-	uint64_t a, b;
-};
-
-static void
-h_init(struct hstate *h)
-{
-	h->a = 0xcbf29ce484222325ULL;
-	h->b = 0x9e3779b97f4a7c15ULL;
-}
-
-static void
-h_update(struct hstate *h, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-	uint64_t a = h->a, b = h->b;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		a = (a ^ p[i]) * 0x100000001b3ULL;
-		b = (b + p[i] + 1) * 0xff51afd7ed558ccdULL;
-		b ^= b >> 29;
-	}
-	/* the length separates concatenations ("ab"+"c" from "a"+"bc") */
-	a = (a ^ (uint64_t)len) * 0x100000001b3ULL;
-	b = (b ^ (uint64_t)len) * 0xc4ceb9fe1a85ec53ULL;
-	h->a = a;
-	h->b = b;
-}
-
-static void
-h_final(struct hstate *h, char out[RENDER_HASHLEN])
-{
-	uint64_t b = h->b;
-
-	b ^= b >> 33;
-	b *= 0xff51afd7ed558ccdULL;
-	b ^= b >> 33;
-	snprintf(out, RENDER_HASHLEN, "%016llx%016llx", (unsigned long long)h->a,
-	    (unsigned long long)b);
-}
-
 void
 render_hash(const void *data, size_t len, char out[RENDER_HASHLEN])
 {
-	struct hstate h;
+	struct digest d;
 
-	h_init(&h);
-	h_update(&h, data, len);
-	h_final(&h, out);
+	digest_init(&d);
+	digest_update(&d, data, len);
+	digest_hex(&d, out);
 }
 
 static cs_err
@@ -141,7 +96,7 @@ cs_err
 render_ctx_new(const char *site_src, struct render_ctx **out, char *err, size_t errlen)
 {
 	struct render_ctx *ctx = NULL;
-	struct hstate h;
+	struct digest h;
 	char *text = NULL;
 	size_t len, i;
 	cs_err rc = CS_OK;
@@ -164,19 +119,19 @@ render_ctx_new(const char *site_src, struct render_ctx **out, char *err, size_t 
 		rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "render: out of memory");
 		goto out;
 	}
-	h_init(&h);
+	digest_init(&h);
 	for (i = 0; i < SH_N + 1; i++) {
 		const char *name = i < SH_N ? sheet_files[i] : extra_files[0];
 
 		rc = read_file(site_src, name, &text, &len, err, errlen);
 		if (rc != CS_OK)
 			goto out;
-		h_update(&h, name, strlen(name));
-		h_update(&h, text, len);
+		digest_str(&h, name);
+		digest_update(&h, text, len);
 		free(text);
 		text = NULL;
 	}
-	h_final(&h, ctx->tmpl_hash);
+	digest_hex(&h, ctx->tmpl_hash);
 	for (i = 0; i < SH_N; i++) {
 		char path[4096];
 		xmlDocPtr doc;
@@ -269,215 +224,291 @@ out:
 	return rc;
 }
 
-static xmlNodePtr
-first_child(xmlNodePtr parent, const char *name)
-{
-	xmlNodePtr n;
-
-	for (n = parent != NULL ? parent->children : NULL; n != NULL; n = n->next)
-		if (n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0)
-			return n;
-	return NULL;
-}
-
-/* Adds the serialised subtree of n to the hash (buf is scratch). */
-static int
-h_node(struct hstate *h, xmlBufferPtr buf, xmlDocPtr doc, xmlNodePtr n)
-{
-	xmlBufferEmpty(buf);
-	if (xmlNodeDump(buf, doc, n, 0, 0) < 0)
-		return -1;
-	h_update(h, xmlBufferContent(buf), (size_t)xmlBufferLength(buf));
-	return 0;
-}
-
-/* A new document <status> holding copies of the page element and of nodes[0..n). */
-static xmlDocPtr
-page_doc(xmlNodePtr page, const char *wrap, xmlNodePtr *nodes, size_t n)
-{
-	xmlDocPtr doc = xmlNewDoc((const xmlChar *)"1.0");
-	xmlNodePtr root = NULL, parent, c;
-	size_t i;
-
-	if (doc == NULL)
-		goto fail;
-	root = xmlNewDocNode(doc, NULL, (const xmlChar *)"status", NULL);
-	if (root == NULL)
-		goto fail;
-	xmlDocSetRootElement(doc, root);
-	c = xmlDocCopyNode(page, doc, 1);
-	if (c == NULL || xmlAddChild(root, c) == NULL)
-		goto fail;
-	parent = root;
-	if (wrap != NULL) {
-		parent = xmlNewChild(root, NULL, (const xmlChar *)wrap, NULL);
-		if (parent == NULL)
-			goto fail;
-	}
-	for (i = 0; i < n; i++) {
-		c = xmlDocCopyNode(nodes[i], doc, 1);
-		if (c == NULL || xmlAddChild(parent, c) == NULL)
-			goto fail;
-	}
-	return doc;
-fail:
-	xmlFreeDoc(doc);
-	return NULL;
-}
-
 struct walk {
 	struct render_ctx *ctx;
+	const struct sitemodel *m;
 	const struct render_sink *sink;
-	xmlDocPtr full;
-	xmlNodePtr page;
-	xmlBufferPtr buf;
+	struct digest base;           /* stylesheets and page: in every page's inputs */
 	char *err;
 	size_t errlen;
 };
 
-/* One incident (or maintenance) page, unless the sink still has it. */
-static cs_err
-incident_page(struct walk *w, xmlNodePtr inc)
-{
-	static const char *params[] = { "root", "'../'", NULL };
-	xmlChar *id = xmlGetProp(inc, (const xmlChar *)"id");
-	char path[256], hash[RENDER_HASHLEN];
-	struct hstate h;
-	xmlDocPtr doc = NULL;
-	cs_err rc = CS_OK;
-	int r;
-
-	if (id == NULL) {
-		rc = cs_seterr(w->err, w->errlen, CS_ERR_INTERNAL, "incident without id");
-		goto out;
-	}
-	snprintf(path, sizeof(path), "incidents/%s.html", (const char *)id);
-	h_init(&h);
-	h_update(&h, w->ctx->tmpl_hash, RENDER_HASHLEN);
-	if (h_node(&h, w->buf, w->full, w->page) != 0 || h_node(&h, w->buf, w->full, inc) != 0) {
-		rc = cs_seterr(w->err, w->errlen, CS_ERR_NOMEM, "%s: out of memory", path);
-		goto out;
-	}
-	h_final(&h, hash);
-	r = w->sink->reuse(w->sink->arg, path, hash);
-	if (r < 0) {
-		rc = cs_seterr(w->err, w->errlen, CS_ERR_IO, "%s: cannot reuse", path);
-		goto out;
-	}
-	if (r == 1)
-		goto out;
-	doc = page_doc(w->page, NULL, &inc, 1);
-	if (doc == NULL) {
-		rc = cs_seterr(w->err, w->errlen, CS_ERR_NOMEM, "%s: out of memory", path);
-		goto out;
-	}
-	rc = transform(w->ctx, SH_INCIDENT, doc, params, path, hash, w->sink, w->err, w->errlen);
-out:
-	xmlFreeDoc(doc);
-	xmlFree(id);
-	return rc;
-}
+/* One page to make from incidents v[0..n) (dig[i] the digest of v[i]). */
+struct job {
+	enum sheet s;                 /* SH_INCIDENT, SH_HISTORY, SH_ATOM or SH_RSS */
+	char path[128];
+	const struct sitemodel_incident *const *v;
+	const struct digest *d;
+	size_t n, num, pages;         /* history page num of pages */
+	char hash[RENDER_HASHLEN];    /* input hash, set by job_check */
+	int todo;                     /* 1: the sink does not have it: make it */
+};
 
 /*
- * A page made of a slice of incidents: history page `num` of `pages`, or
- * (sheet SH_ATOM / SH_RSS) a feed. The XSLT gets the page number and count
- * as params; they are part of the hash.
+ * The input hash of a page covers the stylesheets, the page, the path,
+ * the page numbers and the digests of its incidents. When the sink still
+ * has a file made from the same inputs, nothing is built at all.
  */
 static cs_err
-slice_page(struct walk *w, enum sheet s, const char *path, xmlNodePtr *v, size_t n,
-    size_t num, size_t pages)
+job_check(struct walk *w, struct job *j)
 {
-	char hash[RENDER_HASHLEN], pnum[32], ptot[32];
-	const char *params[] = { "root", "''", "page", pnum, "pages", ptot, NULL };
-	struct hstate h;
-	xmlDocPtr doc = NULL;
-	cs_err rc = CS_OK;
+	struct digest h = w->base;
 	size_t i;
 	int r;
 
-	snprintf(pnum, sizeof(pnum), "%zu", num);
-	snprintf(ptot, sizeof(ptot), "%zu", pages);
-	h_init(&h);
-	h_update(&h, w->ctx->tmpl_hash, RENDER_HASHLEN);
-	h_update(&h, path, strlen(path));
-	h_update(&h, pnum, strlen(pnum));
-	h_update(&h, ptot, strlen(ptot));
-	if (h_node(&h, w->buf, w->full, w->page) != 0) {
-		rc = cs_seterr(w->err, w->errlen, CS_ERR_NOMEM, "%s: out of memory", path);
+	digest_str(&h, j->path);
+	digest_i64(&h, (int64_t)j->num);
+	digest_i64(&h, (int64_t)j->pages);
+	for (i = 0; i < j->n; i++)
+		digest_update(&h, &j->d[i], sizeof(j->d[i]));
+	digest_hex(&h, j->hash);
+	r = w->sink->reuse(w->sink->arg, j->path, j->hash);
+	if (r < 0)
+		return cs_seterr(w->err, w->errlen, CS_ERR_IO, "%s: cannot reuse", j->path);
+	j->todo = r != 1;
+	return CS_OK;
+}
+
+/* Builds the page's small XML document and applies its stylesheet. */
+static cs_err
+job_make(struct walk *w, const struct job *j)
+{
+	char pnum[32], ptot[32];
+	const char *params[] = { "root", j->s == SH_INCIDENT ? "'../'" : "''", "page", pnum,
+		"pages", ptot, NULL };
+	xmlDocPtr doc = NULL;
+	cs_err rc;
+
+	snprintf(pnum, sizeof(pnum), "%zu", j->num);
+	snprintf(ptot, sizeof(ptot), "%zu", j->pages);
+	rc = sitemodel_incidents_xml(w->m, j->v, j->n, &doc);
+	if (rc != CS_OK) {
+		cs_seterr(w->err, w->errlen, rc, "%s: cannot build the XML model", j->path);
 		goto out;
 	}
-	for (i = 0; i < n; i++) {
-		if (h_node(&h, w->buf, w->full, v[i]) != 0) {
-			rc = cs_seterr(w->err, w->errlen, CS_ERR_NOMEM, "%s: out of memory", path);
-			goto out;
-		}
-	}
-	h_final(&h, hash);
-	r = w->sink->reuse(w->sink->arg, path, hash);
-	if (r < 0) {
-		rc = cs_seterr(w->err, w->errlen, CS_ERR_IO, "%s: cannot reuse", path);
-		goto out;
-	}
-	if (r == 1)
-		goto out;
-	doc = page_doc(w->page, "incidents", v, n);
-	if (doc == NULL) {
-		rc = cs_seterr(w->err, w->errlen, CS_ERR_NOMEM, "%s: out of memory", path);
-		goto out;
-	}
-	rc = transform(w->ctx, s, doc, params, path, hash, w->sink, w->err, w->errlen);
+	rc = transform(w->ctx, j->s, doc, params, j->path, j->hash, w->sink, w->err, w->errlen);
 out:
 	xmlFreeDoc(doc);
 	return rc;
 }
 
-/* Element children of parent named name, in document order; *out owned (free()). */
+/* Digests of v[0..n), one per incident. *out owned. */
 static cs_err
-collect(xmlNodePtr parent, xmlNodePtr **out, size_t *n)
+digests(const struct sitemodel *m, const struct sitemodel_incident *const *v, size_t n,
+    struct digest **out)
 {
-	xmlNodePtr c, *v = NULL;
-	size_t k = 0, cap = 0;
-	cs_err rc = CS_OK;
+	struct digest *d = NULL;
+	size_t i;
 
 	*out = NULL;
-	*n = 0;
-	for (c = parent != NULL ? parent->children : NULL; c != NULL; c = c->next) {
-		if (c->type != XML_ELEMENT_NODE)
-			continue;
-		if (k == cap) {
-			size_t ncap = cap == 0 ? 64 : cap * 2;
-			xmlNodePtr *nv = realloc(v, ncap * sizeof(*v));
-
-			if (nv == NULL) {
-				rc = CS_ERR_NOMEM;
-				goto out;
-			}
-			v = nv;
-			cap = ncap;
-		}
-		v[k++] = c;
+	if (n == 0)
+		return CS_OK;
+	d = malloc(n * sizeof(*d));
+	if (d == NULL)
+		return CS_ERR_NOMEM;
+	for (i = 0; i < n; i++) {
+		digest_init(&d[i]);
+		sitemodel_incident_digest(m, v[i], &d[i]);
 	}
-	*out = v;
-	*n = k;
-	v = NULL;
-out:
-	free(v);
-	return rc;
+	*out = d;
+	return CS_OK;
 }
+
+struct byupdated {
+	const struct sitemodel_incident *in;
+	int64_t t;
+	struct digest d;
+};
 
 static int
 cmp_updated(const void *a, const void *b)
 {
-	xmlNodePtr x = *(const xmlNodePtr *)a, y = *(const xmlNodePtr *)b;
-	xmlChar *ux = xmlGetProp(x, (const xmlChar *)"updated-at");
-	xmlChar *uy = xmlGetProp(y, (const xmlChar *)"updated-at");
+	const struct byupdated *x = a, *y = b;
+
+	if (x->t != y->t)
+		return x->t > y->t ? -1 : 1;
+	return strcmp(y->in->id, x->in->id);
+}
+
+/*
+ * The feeds: the RENDER_FEED_MAX most recently updated incidents hold the
+ * RENDER_FEED_MAX newest updates (an incident's updated time is at least
+ * that of its newest update), so the stylesheets need no more than those.
+ * Fills *fv and *fd (owned) with *k of them, newest first.
+ */
+static cs_err
+feed_slice(const struct sitemodel_incident *const *v, const struct digest *dig, size_t n,
+    const struct sitemodel_incident ***fv, struct digest **fd, size_t *k)
+{
+	struct byupdated *u = NULL;
+	size_t i;
+	cs_err rc = CS_OK;
+
+	*fv = NULL;
+	*fd = NULL;
+	*k = n < RENDER_FEED_MAX ? n : RENDER_FEED_MAX;
+	if (n == 0)
+		goto out;
+	u = malloc(n * sizeof(*u));
+	*fv = malloc(*k * sizeof(**fv));
+	*fd = malloc(*k * sizeof(**fd));
+	if (u == NULL || *fv == NULL || *fd == NULL) {
+		rc = CS_ERR_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		u[i].in = v[i];
+		u[i].t = sitemodel_incident_updated(v[i]);
+		u[i].d = dig[i];
+	}
+	qsort(u, n, sizeof(*u), cmp_updated);
+	for (i = 0; i < *k; i++) {
+		(*fv)[i] = u[i].in;
+		(*fd)[i] = u[i].d;
+	}
+out:
+	free(u);
+	return rc;
+}
+
+/*
+ * Pages are independent, so they are made by a few threads sharing the
+ * compiled stylesheets (libxslt allows that; each transform has its own
+ * context). The sink is not thread-safe: every call to it goes through
+ * one mutex, so a sink never sees two calls at once.
+ */
+struct pool {
+	struct walk w;                /* w.sink is the locked sink below */
+	const struct render_sink *inner;
+	struct render_sink locked;
+	pthread_mutex_t mu;
+	struct job **jobs;            /* the ones to make */
+	size_t njobs;
+	atomic_size_t next;
+	atomic_int failed;
+	cs_err rc;                    /* first failure, under mu */
+	char *err;                    /* caller's buffer, under mu */
+	size_t errlen;
+};
+
+static int
+locked_reuse(void *arg, const char *path, const char *hash)
+{
+	struct pool *p = arg;
 	int r;
 
-	/* ISO 8601 UTC strings of one width sort as times */
-	r = -strcmp(ux != NULL ? (const char *)ux : "", uy != NULL ? (const char *)uy : "");
-	xmlFree(ux);
-	xmlFree(uy);
+	pthread_mutex_lock(&p->mu);
+	r = p->inner->reuse(p->inner->arg, path, hash);
+	pthread_mutex_unlock(&p->mu);
 	return r;
+}
+
+static cs_err
+locked_put(void *arg, const char *path, const char *hash, const void *data, size_t len)
+{
+	struct pool *p = arg;
+	cs_err rc;
+
+	pthread_mutex_lock(&p->mu);
+	rc = p->inner->put(p->inner->arg, path, hash, data, len);
+	pthread_mutex_unlock(&p->mu);
+	return rc;
+}
+
+static void *
+worker(void *arg)
+{
+	struct pool *p = arg;
+	struct walk w = p->w;
+	char err[CS_ERRLEN];
+	size_t i;
+	cs_err rc;
+
+	w.err = err;
+	w.errlen = sizeof(err);
+	for (;;) {
+		i = atomic_fetch_add(&p->next, 1);
+		if (i >= p->njobs || atomic_load(&p->failed))
+			break;
+		err[0] = '\0';
+		rc = job_make(&w, p->jobs[i]);
+		if (rc != CS_OK) {
+			pthread_mutex_lock(&p->mu);
+			if (p->rc == CS_OK) {
+				p->rc = rc;
+				if (p->err != NULL && p->errlen > 0)
+					snprintf(p->err, p->errlen, "%s", err);
+			}
+			pthread_mutex_unlock(&p->mu);
+			atomic_store(&p->failed, 1);
+			break;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Checks every job against the sink first (one thread: most are reused
+ * on an incremental render and need no lock), then makes the rest on up
+ * to RENDER_THREADS threads, the calling one included.
+ */
+static cs_err
+run_jobs(struct walk *w, struct job *jobs, size_t njobs)
+{
+	pthread_t th[RENDER_THREADS];
+	struct pool p;
+	struct job **todo = NULL;
+	size_t nth = 0, ntodo = 0, i;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t want = ncpu > 1 ? (size_t)ncpu : 1;
+	cs_err rc = CS_OK;
+
+	if (njobs == 0)
+		return CS_OK;
+	todo = malloc(njobs * sizeof(*todo));
+	if (todo == NULL)
+		return cs_seterr(w->err, w->errlen, CS_ERR_NOMEM, "render: out of memory");
+	for (i = 0; i < njobs; i++) {
+		rc = job_check(w, &jobs[i]);
+		if (rc != CS_OK)
+			goto out;
+		if (jobs[i].todo)
+			todo[ntodo++] = &jobs[i];
+	}
+	if (want > RENDER_THREADS)
+		want = RENDER_THREADS;
+	memset(&p, 0, sizeof(p));
+	p.w = *w;
+	p.inner = w->sink;
+	p.locked.arg = &p;
+	p.locked.reuse = locked_reuse;
+	p.locked.put = locked_put;
+	p.w.sink = &p.locked;
+	p.jobs = todo;
+	p.njobs = ntodo;
+	atomic_init(&p.next, 0);
+	atomic_init(&p.failed, 0);
+	p.rc = CS_OK;
+	p.err = w->err;
+	p.errlen = w->errlen;
+	if (pthread_mutex_init(&p.mu, NULL) != 0) {
+		rc = cs_seterr(w->err, w->errlen, CS_ERR_INTERNAL, "render: mutex");
+		goto out;
+	}
+	/* threads pay off only with enough pages to make */
+	for (i = 1; i < want && ntodo > 64; i++) {
+		if (pthread_create(&th[nth], NULL, worker, &p) != 0)
+			break;  /* fewer threads is fine */
+		nth++;
+	}
+	worker(&p);
+	for (i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_destroy(&p.mu);
+	rc = p.rc;
+out:
+	free(todo);
+	return rc;
 }
 
 cs_err
@@ -485,34 +516,34 @@ render_site(struct render_ctx *ctx, const struct sitemodel *m, const char *rende
     const struct render_sink *sink, char *err, size_t errlen)
 {
 	static const char *index_params[] = { "root", "''", NULL };
-	struct walk w = { ctx, sink, NULL, NULL, NULL, err, errlen };
-	xmlNodePtr *inc = NULL, *mnt = NULL, *feed = NULL;
-	size_t ninc = 0, nmnt = 0, i, pages;
+	struct walk w;
+	const struct sitemodel_incident **inc = NULL, **mnt = NULL;
+	struct digest *dinc = NULL, *dmnt = NULL;
+	size_t ninc = 0, nmnt = 0, i, pages, nfeed = 0, nj = 0;
+	const struct sitemodel_incident **fv = NULL;
+	struct digest *fd = NULL;
+	struct job *jobs = NULL;
+	xmlDocPtr index = NULL;
 	char *json = NULL;
 	size_t jlen;
 	cs_err rc;
 
-	rc = sitemodel_to_xml(m, render_id, &w.full);
-	if (rc != CS_OK) {
-		cs_seterr(err, errlen, rc, "render: cannot build the XML model");
-		goto out;
-	}
-	w.buf = xmlBufferCreate();
-	if (w.buf == NULL) {
-		rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "render: out of memory");
-		goto out;
-	}
-	w.page = first_child(xmlDocGetRootElement(w.full), "page");
-	rc = collect(first_child(xmlDocGetRootElement(w.full), "incidents"), &inc, &ninc);
-	if (rc == CS_OK)
-		rc = collect(first_child(xmlDocGetRootElement(w.full), "maintenances"), &mnt, &nmnt);
-	if (rc != CS_OK) {
-		cs_seterr(err, errlen, rc, "render: out of memory");
-		goto out;
-	}
+	w.ctx = ctx;
+	w.m = m;
+	w.sink = sink;
+	w.err = err;
+	w.errlen = errlen;
+	digest_init(&w.base);
+	digest_str(&w.base, ctx->tmpl_hash);
+	sitemodel_page_digest(m, &w.base);
 
 	/* index.html carries the render id and the freshness: made every time */
-	rc = transform(ctx, SH_INDEX, w.full, index_params, "index.html", "", sink, err, errlen);
+	rc = sitemodel_index_xml(m, render_id, &index);
+	if (rc != CS_OK) {
+		cs_seterr(err, errlen, rc, "index.html: cannot build the XML model");
+		goto out;
+	}
+	rc = transform(ctx, SH_INDEX, index, index_params, "index.html", "", sink, err, errlen);
 	if (rc != CS_OK)
 		goto out;
 	for (i = 0; i < SITEAPI_NFILES; i++) {
@@ -544,59 +575,72 @@ render_site(struct render_ctx *ctx, const struct sitemodel *m, const char *rende
 			goto out;
 		}
 	}
-	for (i = 0; i < ninc; i++) {
-		rc = incident_page(&w, inc[i]);
-		if (rc != CS_OK)
-			goto out;
+
+	rc = sitemodel_sorted(m, 0, &inc, &ninc);
+	if (rc == CS_OK)
+		rc = sitemodel_sorted(m, 1, &mnt, &nmnt);
+	if (rc == CS_OK)
+		rc = digests(m, inc, ninc, &dinc);
+	if (rc == CS_OK)
+		rc = digests(m, mnt, nmnt, &dmnt);
+	if (rc != CS_OK) {
+		cs_seterr(err, errlen, rc, "render: out of memory");
+		goto out;
 	}
-	for (i = 0; i < nmnt; i++) {
-		rc = incident_page(&w, mnt[i]);
-		if (rc != CS_OK)
-			goto out;
+	rc = feed_slice(inc, dinc, ninc, &fv, &fd, &nfeed);
+	if (rc != CS_OK) {
+		cs_seterr(err, errlen, rc, "render: out of memory");
+		goto out;
 	}
 	pages = ninc == 0 ? 1 : (ninc + RENDER_HISTORY_PER_PAGE - 1) / RENDER_HISTORY_PER_PAGE;
-	for (i = 0; i < pages; i++) {
-		char path[64];
-		size_t off = i * RENDER_HISTORY_PER_PAGE;
-		size_t n = ninc - off < RENDER_HISTORY_PER_PAGE ? ninc - off : RENDER_HISTORY_PER_PAGE;
-
-		if (ninc == 0)
-			n = 0;
-		if (i == 0)
-			snprintf(path, sizeof(path), "history.html");
-		else
-			snprintf(path, sizeof(path), "history-%zu.html", i + 1);
-		rc = slice_page(&w, SH_HISTORY, path, inc + off, n, i + 1, pages);
-		if (rc != CS_OK)
-			goto out;
-	}
-	/*
-	 * The feeds: the RENDER_FEED_MAX most recently updated incidents hold
-	 * the RENDER_FEED_MAX newest updates (an incident's updated-at is its
-	 * newest update), so the stylesheet needs no more than those.
-	 */
-	if (ninc > 0) {
-		feed = malloc(ninc * sizeof(*feed));
-		if (feed == NULL) {
-			rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "render: out of memory");
-			goto out;
-		}
-		memcpy(feed, inc, ninc * sizeof(*feed));
-		qsort(feed, ninc, sizeof(*feed), cmp_updated);
-	}
-	rc = slice_page(&w, SH_ATOM, "history.atom", feed, ninc < RENDER_FEED_MAX ? ninc :
-	    RENDER_FEED_MAX, 1, 1);
-	if (rc != CS_OK)
+	jobs = calloc(ninc + nmnt + pages + 2, sizeof(*jobs));
+	if (jobs == NULL) {
+		rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "render: out of memory");
 		goto out;
-	rc = slice_page(&w, SH_RSS, "history.rss", feed, ninc < RENDER_FEED_MAX ? ninc :
-	    RENDER_FEED_MAX, 1, 1);
+	}
+	for (i = 0; i < ninc + nmnt; i++, nj++) {
+		const struct sitemodel_incident *const *v = i < ninc ? &inc[i] : &mnt[i - ninc];
+
+		jobs[nj].s = SH_INCIDENT;
+		snprintf(jobs[nj].path, sizeof(jobs[nj].path), "incidents/%s.html", (*v)->id);
+		jobs[nj].v = v;
+		jobs[nj].d = i < ninc ? &dinc[i] : &dmnt[i - ninc];
+		jobs[nj].n = jobs[nj].num = jobs[nj].pages = 1;
+	}
+	for (i = 0; i < pages; i++, nj++) {
+		size_t off = i * RENDER_HISTORY_PER_PAGE, n = 0;
+
+		if (off < ninc)
+			n = ninc - off < RENDER_HISTORY_PER_PAGE ? ninc - off : RENDER_HISTORY_PER_PAGE;
+		jobs[nj].s = SH_HISTORY;
+		if (i == 0)
+			snprintf(jobs[nj].path, sizeof(jobs[nj].path), "history.html");
+		else
+			snprintf(jobs[nj].path, sizeof(jobs[nj].path), "history-%zu.html", i + 1);
+		jobs[nj].v = n > 0 ? inc + off : NULL;
+		jobs[nj].d = n > 0 ? dinc + off : NULL;
+		jobs[nj].n = n;
+		jobs[nj].num = i + 1;
+		jobs[nj].pages = pages;
+	}
+	for (i = 0; i < 2; i++, nj++) {
+		jobs[nj].s = i == 0 ? SH_ATOM : SH_RSS;
+		snprintf(jobs[nj].path, sizeof(jobs[nj].path), i == 0 ? "history.atom" : "history.rss");
+		jobs[nj].v = fv;
+		jobs[nj].d = fd;
+		jobs[nj].n = nfeed;
+		jobs[nj].num = jobs[nj].pages = 1;
+	}
+	rc = run_jobs(&w, jobs, nj);
 out:
+	free(jobs);
+	free(fv);
+	free(fd);
 	free(json);
 	free(inc);
 	free(mnt);
-	free(feed);
-	if (w.buf != NULL)
-		xmlBufferFree(w.buf);
-	xmlFreeDoc(w.full);
+	free(dinc);
+	free(dmnt);
+	xmlFreeDoc(index);
 	return rc;
 }

@@ -15,6 +15,7 @@
 #define RENDER_HASHLEN 33             /* 32 hex digits and NUL */
 #define RENDER_HISTORY_PER_PAGE 25    /* incidents per history page */
 #define RENDER_FEED_MAX 50            /* incidents in history.atom / history.rss */
+#define RENDER_THREADS 4              /* at most, and no more than the CPUs online */
 
 /*
  * Where rendered files go. render_site asks reuse() before producing a

@@ -564,3 +564,91 @@ sitemodel_description(const struct sitemodel *m)
 	}
 	return "All Systems Operational";
 }
+
+void
+sitemodel_page_digest(const struct sitemodel *m, struct digest *d)
+{
+	digest_str(d, m->page.id);
+	digest_str(d, m->page.name);
+	digest_str(d, m->page.company);
+	digest_str(d, m->page.url);
+	digest_str(d, m->page.time_zone);
+	digest_str(d, m->page.subscribe_url);
+}
+
+static void
+cause_digest(struct digest *d, const struct sitemodel_cause *c, size_t n)
+{
+	size_t i;
+
+	digest_i64(d, (int64_t)n);
+	for (i = 0; i < n; i++) {
+		digest_str(d, c[i].slug);
+		digest_str(d, c[i].service);
+		digest_str(d, c[i].region);
+		digest_i64(d, c[i].aws_state);
+		digest_str(d, c[i].title);
+		digest_str(d, c[i].guid);
+		digest_i64(d, c[i].time);
+	}
+}
+
+static void
+name_digest(const struct sitemodel *m, struct digest *d, const char *id)
+{
+	const struct sitemodel_component *c = sitemodel_find_component(m, id);
+
+	digest_str(d, id);
+	digest_str(d, c != NULL ? c->name : NULL);
+}
+
+/*
+ * Every field of the incident goes in, in a fixed order, with the names
+ * of the components it shows (a renamed component changes the page).
+ * A field added to the struct must be added here too: test_site checks
+ * that changing any field changes the digest.
+ */
+void
+sitemodel_incident_digest(const struct sitemodel *m, const struct sitemodel_incident *in,
+    struct digest *d)
+{
+	size_t i, j;
+
+	digest_str(d, in->id);
+	digest_str(d, in->name);
+	digest_i64(d, in->status);
+	digest_i64(d, in->impact);
+	digest_i64(d, in->priority);
+	digest_i64(d, in->created_at);
+	digest_i64(d, in->updated_at);
+	digest_i64(d, in->started_at);
+	digest_i64(d, in->monitoring_at);
+	digest_i64(d, in->resolved_at);
+	digest_i64(d, in->next_update_by);
+	digest_str(d, in->shortlink);
+	digest_i64(d, (int64_t)in->ncomponents);
+	for (i = 0; i < in->ncomponents; i++)
+		name_digest(m, d, in->components[i]);
+	digest_i64(d, (int64_t)in->nupdates);
+	for (i = 0; i < in->nupdates; i++) {
+		const struct sitemodel_update *u = &in->updates[i];
+
+		digest_str(d, u->id);
+		digest_i64(d, u->status);
+		digest_str(d, u->body);
+		digest_i64(d, u->created_at);
+		digest_i64(d, (int64_t)u->naffected);
+		for (j = 0; j < u->naffected; j++) {
+			name_digest(m, d, u->affected[j].id);
+			digest_i64(d, u->affected[j].old_status);
+			digest_i64(d, u->affected[j].new_status);
+		}
+	}
+	cause_digest(d, in->causes, in->ncauses);
+	digest_i64(d, in->rca);
+	digest_i64(d, in->rca_due);
+	digest_str(d, in->rca_url);
+	digest_i64(d, in->is_maintenance);
+	digest_i64(d, in->scheduled_for);
+	digest_i64(d, in->scheduled_until);
+}

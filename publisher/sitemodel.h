@@ -8,6 +8,7 @@
 #include <libxml/tree.h>
 
 #include "cs_error.h"
+#include "digest.h"
 #include "status.h"
 
 /*
@@ -241,5 +242,39 @@ const char *sitemodel_description(const struct sitemodel *m);
  * CS_ERR_NOMEM.
  */
 cs_err sitemodel_to_xml(const struct sitemodel *m, const char *render_id, xmlDocPtr *out);
+
+/*
+ * As sitemodel_to_xml, but with only what the front page shows: active
+ * incidents and scheduled or running maintenances (resolved history is
+ * left out, so the document stays small however long the history is).
+ */
+cs_err sitemodel_index_xml(const struct sitemodel *m, const char *render_id, xmlDocPtr *out);
+
+/*
+ * A document for one page made of incidents: <status><page/><incidents>
+ * with v[0..n) in that order</incidents></status>, no freshness and no
+ * render id, so it depends only on the page and on those incidents.
+ * v is borrowed. Returns CS_OK and an owned *out, or CS_ERR_NOMEM.
+ */
+cs_err sitemodel_incidents_xml(const struct sitemodel *m,
+    const struct sitemodel_incident *const *v, size_t n, xmlDocPtr *out);
+
+/*
+ * The incidents (maintenances when maint is 1), newest first (by
+ * created_at, maintenances by scheduled_for; ties by id). Returns CS_OK
+ * and an owned array of borrowed pointers in *out (free()), or
+ * CS_ERR_NOMEM. *out may be NULL when *n is 0.
+ */
+cs_err sitemodel_sorted(const struct sitemodel *m, int maint,
+    const struct sitemodel_incident ***out, size_t *n);
+
+/*
+ * Feeds into d everything of the page that sitemodel_incidents_xml
+ * writes (names, URL, subscribe action), and everything of one incident
+ * (with the names of its components): equal digests, equal documents.
+ */
+void sitemodel_page_digest(const struct sitemodel *m, struct digest *d);
+void sitemodel_incident_digest(const struct sitemodel *m, const struct sitemodel_incident *in,
+    struct digest *d);
 
 #endif

@@ -327,64 +327,129 @@ cmp_incident(const void *a, const void *b)
 	return strcmp(y->id, x->id);
 }
 
-static void
-add_incidents(struct xb *b, xmlNodePtr root, const struct sitemodel *m, const char *name,
-    const struct sitemodel_incident *list, size_t n)
+cs_err
+sitemodel_sorted(const struct sitemodel *m, int maint, const struct sitemodel_incident ***out,
+    size_t *n)
 {
-	xmlNodePtr el = child(b, root, name, NULL);
+	const struct sitemodel_incident *list = maint ? m->maintenances : m->incidents;
 	const struct sitemodel_incident **v = NULL;
-	size_t i;
+	size_t k = maint ? m->nmaintenances : m->nincidents, i;
 
-	if (el == NULL || n == 0)
-		goto out;
-	v = malloc(n * sizeof(*v));
-	if (v == NULL) {
-		b->failed = 1;
-		goto out;
-	}
-	for (i = 0; i < n; i++)
+	*out = NULL;
+	*n = 0;
+	if (k == 0)
+		return CS_OK;
+	v = malloc(k * sizeof(*v));
+	if (v == NULL)
+		return CS_ERR_NOMEM;
+	for (i = 0; i < k; i++)
 		v[i] = &list[i];
-	qsort(v, n, sizeof(*v), cmp_incident);
+	qsort(v, k, sizeof(*v), cmp_incident);
+	*out = v;
+	*n = k;
+	return CS_OK;
+}
+
+/* What goes on the front page: an open incident, or a maintenance not yet completed. */
+static int
+current(const struct sitemodel_incident *in)
+{
+	return sitemodel_incident_active(in);
+}
+
+static void
+add_incidents(struct xb *b, xmlNodePtr root, const struct sitemodel *m, int maint, int only_current)
+{
+	xmlNodePtr el = child(b, root, maint ? "maintenances" : "incidents", NULL);
+	const struct sitemodel_incident **v = NULL;
+	size_t n = 0, i;
+
+	if (el == NULL)
+		return;
+	if (sitemodel_sorted(m, maint, &v, &n) != CS_OK) {
+		b->failed = 1;
+		return;
+	}
 	for (i = 0; i < n && !b->failed; i++)
-		add_incident(b, el, m, v[i]);
-out:
+		if (!only_current || current(v[i]))
+			add_incident(b, el, m, v[i]);
 	free(v);
 }
 
+static void
+add_page(struct xb *b, xmlNodePtr root, const struct sitemodel *m)
+{
+	xmlNodePtr n = child(b, root, "page", NULL);
+	char buf[1024];
+
+	prop(b, n, "id", m->page.id);
+	prop(b, n, "url", m->page.url);
+	prop(b, n, "time-zone", m->page.time_zone);
+	prop(b, n, "subscribe", m->page.subscribe_url);
+	csp_string(m->page.subscribe_url, buf, sizeof(buf));
+	prop(b, n, "csp", buf);
+	child(b, n, "name", m->page.name);
+	child(b, n, "company", m->page.company != NULL ? m->page.company : "");
+}
+
+static cs_err
+new_doc(xmlDocPtr *doc, xmlNodePtr *root)
+{
+	*doc = xmlNewDoc((const xmlChar *)"1.0");
+	if (*doc == NULL)
+		return CS_ERR_NOMEM;
+	*root = xmlNewDocNode(*doc, NULL, (const xmlChar *)"status", NULL);
+	if (*root == NULL)
+		return CS_ERR_NOMEM;
+	xmlDocSetRootElement(*doc, *root);
+	return CS_OK;
+}
+
 cs_err
-sitemodel_to_xml(const struct sitemodel *m, const char *render_id, xmlDocPtr *out)
+sitemodel_incidents_xml(const struct sitemodel *m, const struct sitemodel_incident *const *v,
+    size_t n, xmlDocPtr *out)
 {
 	struct xb b = { 0 };
 	xmlDocPtr doc = NULL;
-	xmlNodePtr root, n;
-	char buf[1024];
+	xmlNodePtr root = NULL, el;
 	size_t i;
-	cs_err rc = CS_OK;
+	cs_err rc;
 
 	*out = NULL;
-	doc = xmlNewDoc((const xmlChar *)"1.0");
-	if (doc == NULL) {
+	rc = new_doc(&doc, &root);
+	if (rc != CS_OK)
+		goto out;
+	add_page(&b, root, m);
+	el = child(&b, root, "incidents", NULL);
+	for (i = 0; i < n && el != NULL && !b.failed; i++)
+		add_incident(&b, el, m, v[i]);
+	if (b.failed) {
 		rc = CS_ERR_NOMEM;
 		goto out;
 	}
-	root = xmlNewDocNode(doc, NULL, (const xmlChar *)"status", NULL);
-	if (root == NULL) {
-		rc = CS_ERR_NOMEM;
+	*out = doc;
+	doc = NULL;
+out:
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+static cs_err
+build(const struct sitemodel *m, const char *render_id, int only_current, xmlDocPtr *out)
+{
+	struct xb b = { 0 };
+	xmlDocPtr doc = NULL;
+	xmlNodePtr root = NULL, n;
+	size_t i;
+	cs_err rc;
+
+	*out = NULL;
+	rc = new_doc(&doc, &root);
+	if (rc != CS_OK)
 		goto out;
-	}
-	xmlDocSetRootElement(doc, root);
 	prop(&b, root, "render", render_id != NULL ? render_id : "");
 	prop_time(&b, root, "generated-at", m->page.generated_at, 0);
-
-	n = child(&b, root, "page", NULL);
-	prop(&b, n, "id", m->page.id);
-	prop(&b, n, "url", m->page.url);
-	prop(&b, n, "time-zone", m->page.time_zone);
-	prop(&b, n, "subscribe", m->page.subscribe_url);
-	csp_string(m->page.subscribe_url, buf, sizeof(buf));
-	prop(&b, n, "csp", buf);
-	child(&b, n, "name", m->page.name);
-	child(&b, n, "company", m->page.company != NULL ? m->page.company : "");
+	add_page(&b, root, m);
 
 	n = child(&b, root, "freshness", NULL);
 	prop(&b, n, "render", render_id != NULL ? render_id : "");
@@ -399,8 +464,8 @@ sitemodel_to_xml(const struct sitemodel *m, const char *render_id, xmlDocPtr *ou
 	child(&b, n, "description", sitemodel_description(m));
 
 	add_components(&b, root, m);
-	add_incidents(&b, root, m, "incidents", m->incidents, m->nincidents);
-	add_incidents(&b, root, m, "maintenances", m->maintenances, m->nmaintenances);
+	add_incidents(&b, root, m, 0, only_current);
+	add_incidents(&b, root, m, 1, only_current);
 
 	n = child(&b, root, "aws", NULL);
 	for (i = 0; i < m->naws && n != NULL; i++) {
@@ -424,4 +489,16 @@ sitemodel_to_xml(const struct sitemodel *m, const char *render_id, xmlDocPtr *ou
 out:
 	xmlFreeDoc(doc);
 	return rc;
+}
+
+cs_err
+sitemodel_to_xml(const struct sitemodel *m, const char *render_id, xmlDocPtr *out)
+{
+	return build(m, render_id, 0, out);
+}
+
+cs_err
+sitemodel_index_xml(const struct sitemodel *m, const char *render_id, xmlDocPtr *out)
+{
+	return build(m, render_id, 1, out);
 }

@@ -44,12 +44,11 @@
     </footer>
   </xsl:template>
 
-  <!-- A time element: <time datetime="ISO">words</time>; $t is the attribute node. -->
+  <!-- A time element: <time datetime="ISO">words</time>; $t the ISO attribute, $h its -h twin. -->
   <xsl:template name="time">
     <xsl:param name="t"/>
-    <time datetime="{$t}">
-      <xsl:value-of select="$t/../@*[name() = concat(name($t), '-h')]"/>
-    </time>
+    <xsl:param name="h"/>
+    <time datetime="{$t}"><xsl:value-of select="$h"/></time>
   </xsl:template>
 
   <xsl:template name="impact-words">
@@ -82,7 +81,7 @@
     </xsl:choose>
     <xsl:if test="@rca-due">
       <xsl:text> (due </xsl:text>
-      <xsl:call-template name="time"><xsl:with-param name="t" select="@rca-due"/></xsl:call-template>
+      <xsl:call-template name="time"><xsl:with-param name="t" select="@rca-due"/><xsl:with-param name="h" select="@rca-due-h"/></xsl:call-template>
       <xsl:text>)</xsl:text>
     </xsl:if>
   </xsl:template>
@@ -99,7 +98,7 @@
       </xsl:if>
       <xsl:if test="@time">
         <xsl:text> </xsl:text>
-        <xsl:call-template name="time"><xsl:with-param name="t" select="@time"/></xsl:call-template>
+        <xsl:call-template name="time"><xsl:with-param name="t" select="@time"/><xsl:with-param name="h" select="@time-h"/></xsl:call-template>
       </xsl:if>
     </li>
   </xsl:template>

