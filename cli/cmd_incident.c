@@ -115,7 +115,7 @@ parse_opts(const char *sub, const struct config *cfg, int argc, char **argv, str
 	memset(o, 0, sizeof(*o));
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		char *eq;
 
 		switch (ch) {
@@ -448,6 +448,16 @@ do_update(struct run *r, struct iopts *o, int64_t id, int resolve)
 	cs_err rc;
 
 	memset(&c, 0, sizeof(c));
+	/* The arguments first: bad input is reported whatever the incident's state. */
+	if (!resolve && (o->message == NULL || o->message[0] == '\0')) {
+		fprintf(stderr, "clickstatus incident update: --message is required\n");
+		return CLI_EXIT_USAGE;
+	}
+	if (!resolve && o->status != NULL && incident_status_parse(o->status, &s) != 0) {
+		fprintf(stderr, "clickstatus incident update: unknown status \"%s\" "
+		    "(investigating, identified, monitoring, resolved, postmortem)\n", o->status);
+		return CLI_EXIT_USAGE;
+	}
 	ret = load(r, sub, id);
 	if (ret != 0)
 		return ret;
@@ -461,17 +471,8 @@ do_update(struct run *r, struct iopts *o, int64_t id, int resolve)
 	}
 	if (resolve) {
 		s = INCIDENT_RESOLVED;
-	} else {
+	} else if (o->status == NULL) {
 		s = cur;
-		if (o->message == NULL || o->message[0] == '\0') {
-			fprintf(stderr, "clickstatus incident update: --message is required\n");
-			return CLI_EXIT_USAGE;
-		}
-		if (o->status != NULL && incident_status_parse(o->status, &s) != 0) {
-			fprintf(stderr, "clickstatus incident update: unknown status \"%s\" "
-			    "(investigating, identified, monitoring, resolved, postmortem)\n", o->status);
-			return CLI_EXIT_USAGE;
-		}
 	}
 	rc = store_incident_components(r->st, id, collect_comp, &c, r->err, sizeof(r->err));
 	if (rc != CS_OK) {
