@@ -458,9 +458,13 @@ cmp_strp(const void *a, const void *b)
 	return strcmp(*x, *y);
 }
 
-/* Collects the distinct feed slugs (plus multipleservices-<region>) into cfg. */
+/*
+ * Collects the distinct feed slugs into cfg, plus multipleservices-<region>
+ * for each region used where the dashboard has such a feed (GovCloud has
+ * none: asking for it would fail every cycle and hide the components).
+ */
 static cs_err
-build_feed_slugs(struct config *cfg)
+build_feed_slugs(struct config *cfg, const struct catalogue *cat)
 {
 	size_t total = 0, i, j, k;
 	char **v;
@@ -487,6 +491,11 @@ build_feed_slugs(struct config *cfg)
 				if (v[k] == NULL)
 					return CS_ERR_NOMEM;
 				snprintf(v[k], n, "multipleservices-%s", d->region);
+				if (catalogue_find(cat, v[k]) == NULL) {
+					free(v[k]);
+					v[k] = NULL;
+					continue;
+				}
 				cfg->nfeed_slugs = ++k;
 			}
 		}
@@ -646,7 +655,7 @@ parse_into(struct errs *e, const char *json, size_t len, const struct catalogue 
 		rc = CS_ERR_CONFIG;
 		goto out;
 	}
-	rc = build_feed_slugs(cfg);
+	rc = build_feed_slugs(cfg, cat);
 	if (rc != CS_OK)
 		goto out;
 	*out = cfg;

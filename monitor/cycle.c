@@ -555,7 +555,8 @@ cycle_poll(const struct config *cfg, struct store *st, struct poll *p, int64_t n
 	rc = cycle_judge(cfg, st, now, &j, err, errlen);
 	if (rc != CS_OK)
 		goto out;
-	for (size_t i = 0; i < j->nfeeds; i++) {
+	/* Said when new items arrive, not again on every quiet cycle. */
+	for (size_t i = 0; rep.items_new + rep.items_revised > 0 && i < j->nfeeds; i++) {
 		const struct classify_service *s = j->feeds[i].svc;
 
 		if (s != NULL && s->unknown_prefix)
