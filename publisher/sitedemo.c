@@ -169,12 +169,18 @@ add_incident(struct sitemodel *m, const struct sitedemo_opts *o, uint32_t *s, si
 	snprintf(iid, sizeof(iid), "inc-%05zu", k);
 	if (o->hostile && k % 7 == 0)
 		snprintf(title, sizeof(title), "%s", hostile[(k / 7) % 3]);
+	else if (active)
+		snprintf(title, sizeof(title), "%s", titles[k % 2 == 0 ? 0 : 4]);
 	else
 		snprintf(title, sizeof(title), "%s", titles[rnd(s) % (sizeof(titles) / sizeof(titles[0]))]);
 	in.id = iid;
 	in.name = title;
 	in.impact = (enum sitemodel_impact)(1 + rnd(s) % 3);
-	in.priority = (int)(1 + rnd(s) % 4);
+	if (active)
+		in.impact = k % 2 == 0 ? SITEMODEL_IMPACT_MAJOR : SITEMODEL_IMPACT_MINOR;
+	/* priority follows impact: critical P1, major P2, minor P3 or P4 */
+	in.priority = in.impact == SITEMODEL_IMPACT_CRITICAL ? 1 : in.impact ==
+	    SITEMODEL_IMPACT_MAJOR ? 2 : (int)(3 + rnd(s) % 2);
 	in.created_at = t0;
 	in.started_at = t0 - 300;
 	in.components = ids;

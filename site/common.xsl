@@ -88,11 +88,11 @@
 
   <!-- The AWS item behind a status, in one line. -->
   <xsl:template match="cause">
-    <li class="cause aws-{@aws-state}">
+    <li class="cause">
       <span class="aws-svc"><xsl:value-of select="@service"/>
         <xsl:if test="@region"> (<xsl:value-of select="@region"/>)</xsl:if></span>
       <xsl:text>: </xsl:text>
-      <strong><xsl:call-template name="aws-words"><xsl:with-param name="s" select="@aws-state"/></xsl:call-template></strong>
+      <strong class="aws-{@aws-state}"><xsl:call-template name="aws-words"><xsl:with-param name="s" select="@aws-state"/></xsl:call-template></strong>
       <xsl:if test="string(title) != ''">
         <xsl:text>, </xsl:text><q><xsl:value-of select="title"/></q>
       </xsl:if>
