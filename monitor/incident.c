@@ -89,7 +89,6 @@ struct work {
 	struct incident_action_cause *causes; /* current causes, owned */
 	size_t   ncauses;
 	int      touched;                /* an action was emitted: recompute components */
-	int      reopened;
 	int      open;                   /* open after this plan */
 	int      first_action;           /* index of its first action in the plan */
 	const struct incident_component *prev;
@@ -616,7 +615,6 @@ incident_decide(const struct config *cfg, const struct incident_view *views, siz
 		if (r != NULL) {
 			a->claimed = 1;
 			r->open = 1;
-			r->reopened = 1;
 			if (work_set_cause(r, a->slug, a->state, a->guid, a->title, a->time, 1) != 0 ||
 			    emit(plan, r, INCIDENT_ACT_REOPEN, INCIDENT_INVESTIGATING, a->title, a->guid,
 				a->time, a->slug) == NULL)

@@ -186,8 +186,7 @@ out:
 /* Records one decided action; *new_id carries the id of the incident the plan opened. */
 static cs_err
 apply_action(const struct config *cfg, struct store *st, const struct incident_action *a,
-    struct loaded *views, size_t nviews, int64_t *new_id, int64_t now, size_t *added,
-    char *err, size_t errlen)
+    int64_t *new_id, int64_t now, size_t *added, char *err, size_t errlen)
 {
 	static const char *const words[] = { "open", "update", "resolve", "reopen" };
 	struct store_incident inc;
@@ -276,8 +275,6 @@ apply_action(const struct config *cfg, struct store *st, const struct incident_a
 	if (rc == CS_OK && a->public)
 		rc = incident_apply_notify(st, &inc, n, u.status, u.body, comps, now, added, err,
 		    errlen);
-	(void)views;
-	(void)nviews;
 	goto out;
 nomem:
 	rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
@@ -513,8 +510,7 @@ incident_apply(const struct config *cfg, struct store *st, const struct mapper_r
 		goto out;
 	}
 	for (size_t i = 0; i < plan->nactions; i++) {
-		rc = apply_action(cfg, st, &plan->actions[i], cx.v, cx.n, &new_id, now, &added, err,
-		    errlen);
+		rc = apply_action(cfg, st, &plan->actions[i], &new_id, now, &added, err, errlen);
 		if (rc != CS_OK)
 			goto out;
 	}
