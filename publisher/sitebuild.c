@@ -1,8 +1,15 @@
 /* sitebuild.c: fills the site's render model from the configuration, the judgement and the store. */
 #include "sitebuild.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
+
+#include "bizclock.h"
+#include "priority.h"
+#include "sla.h"
 
 #define DAY 86400
 
@@ -129,25 +136,29 @@ add_components(const struct cycle_judgement *j, struct store *st, struct sitemod
 	return CS_OK;
 }
 
+/* The dependency that names feed slug, for its service and region; NULL if none. */
+static const struct config_dep *
+find_dep(const struct config *cfg, const char *slug)
+{
+	for (size_t c = 0; c < cfg->ncomponents; c++) {
+		for (size_t d = 0; d < cfg->components[c].ndeps; d++) {
+			if (strcmp(cfg->components[c].deps[d].slug, slug) == 0)
+				return &cfg->components[c].deps[d];
+		}
+	}
+	return NULL;
+}
+
 static cs_err
 add_aws(const struct config *cfg, const struct cycle_judgement *j, struct sitemodel *m,
     char *err, size_t errlen)
 {
 	for (size_t i = 0; i < j->nfeeds; i++) {
 		const struct mapper_feed *f = &j->feeds[i];
-		const struct config_dep *dep = NULL;
+		const struct config_dep *dep = find_dep(cfg, f->slug);
 		struct sitemodel_aws a;
 		cs_err rc;
 
-		/* The dependency that names this feed, for its service and region. */
-		for (size_t c = 0; dep == NULL && c < cfg->ncomponents; c++) {
-			for (size_t d = 0; d < cfg->components[c].ndeps; d++) {
-				if (strcmp(cfg->components[c].deps[d].slug, f->slug) == 0) {
-					dep = &cfg->components[c].deps[d];
-					break;
-				}
-			}
-		}
 		if (dep == NULL) /* multipleservices-<region>: shown through the components it hits */
 			continue;
 		memset(&a, 0, sizeof(a));
@@ -163,6 +174,403 @@ add_aws(const struct config *cfg, const struct cycle_judgement *j, struct sitemo
 			return rc;
 	}
 	return CS_OK;
+}
+
+/*
+ * Incidents and maintenances. The store hands out strings that live only
+ * during its callbacks; what one incident needs is copied into a scratch
+ * arena, given to the model (which deep-copies it), then freed at once.
+ */
+struct scratch {
+	void  **blocks;               /* every allocation, freed by scratch_free */
+	size_t  nblocks, capblocks;
+	int     failed;               /* an allocation failed */
+};
+
+static void *
+scratch_keep(struct scratch *sc, void *p)
+{
+	if (p == NULL) {
+		sc->failed = 1;
+		return NULL;
+	}
+	if (sc->nblocks == sc->capblocks) {
+		size_t cap = sc->capblocks ? sc->capblocks * 2 : 64;
+		void **n = realloc(sc->blocks, cap * sizeof(*n));
+
+		if (n == NULL) {
+			free(p);
+			sc->failed = 1;
+			return NULL;
+		}
+		sc->blocks = n;
+		sc->capblocks = cap;
+	}
+	sc->blocks[sc->nblocks++] = p;
+	return p;
+}
+
+static char *
+scratch_str(struct scratch *sc, const char *s)
+{
+	return s != NULL ? scratch_keep(sc, strdup(s)) : NULL;
+}
+
+static void
+scratch_free(struct scratch *sc)
+{
+	for (size_t i = 0; i < sc->nblocks; i++)
+		free(sc->blocks[i]);
+	free(sc->blocks);
+	memset(sc, 0, sizeof(*sc));
+}
+
+/* Grows *arr (element size sz) to hold one more; returns the new slot or NULL. */
+static void *
+grow(void **arr, size_t *n, size_t *cap, size_t sz)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 8;
+		void *p = realloc(*arr, c * sz);
+
+		if (p == NULL)
+			return NULL;
+		*arr = p;
+		*cap = c;
+	}
+	memset((char *)*arr + *n * sz, 0, sz);
+	return (char *)*arr + (*n)++ * sz;
+}
+
+static enum sitemodel_istatus
+istatus_of(const char *s)
+{
+	static const struct { const char *name; enum sitemodel_istatus v; } t[] = {
+		{ "investigating", SITEMODEL_INVESTIGATING }, { "identified", SITEMODEL_IDENTIFIED },
+		{ "monitoring", SITEMODEL_MONITORING }, { "resolved", SITEMODEL_RESOLVED },
+		{ "postmortem", SITEMODEL_POSTMORTEM }, { "scheduled", SITEMODEL_SCHEDULED },
+		{ "in_progress", SITEMODEL_IN_PROGRESS }, { "verifying", SITEMODEL_VERIFYING },
+		{ "completed", SITEMODEL_COMPLETED },
+	};
+
+	for (size_t i = 0; s != NULL && i < sizeof(t) / sizeof(t[0]); i++) {
+		if (strcmp(s, t[i].name) == 0)
+			return t[i].v;
+	}
+	return SITEMODEL_INVESTIGATING;
+}
+
+/* Statuspage's impact from the worst component status of an incident. */
+static enum sitemodel_impact
+impact_of(status_component worst)
+{
+	switch (worst) {
+	case STATUS_MAJOR_OUTAGE: return SITEMODEL_IMPACT_CRITICAL;
+	case STATUS_PARTIAL_OUTAGE: return SITEMODEL_IMPACT_MAJOR;
+	case STATUS_DEGRADED_PERFORMANCE: return SITEMODEL_IMPACT_MINOR;
+	case STATUS_UNDER_MAINTENANCE: return SITEMODEL_IMPACT_MAINTENANCE;
+	default: return SITEMODEL_IMPACT_NONE;
+	}
+}
+
+/* One incident being gathered. */
+struct inc_build {
+	struct scratch            sc;
+	const struct config      *cfg;
+	struct sitemodel         *m;
+	struct sitemodel_update  *updates;
+	size_t                    nupdates, capupdates;
+	const char              **comps;
+	size_t                    ncomps, capcomps;
+	struct sitemodel_cause   *causes;
+	size_t                    ncauses, capcauses;
+	status_component          worst;
+	json_t                   *last;   /* component id -> status of the previous update */
+};
+
+static int
+inc_update(const struct store_incident_update *u, void *ctx)
+{
+	struct inc_build *b = ctx;
+	struct sitemodel_update *up;
+	struct sitemodel_affected *aff = NULL;
+	json_t *arr = NULL, *v;
+	size_t k, n = 0;
+	char id[32];
+
+	if (!u->public)
+		return 0;
+	up = grow((void **)&b->updates, &b->nupdates, &b->capupdates, sizeof(*up));
+	if (up == NULL)
+		return 1;
+	snprintf(id, sizeof(id), "%lld-%d", (long long)u->incident_id, u->n);
+	up->id = scratch_str(&b->sc, id);
+	up->status = istatus_of(u->status);
+	up->body = scratch_str(&b->sc, u->body ? u->body : "");
+	up->created_at = u->at;
+	arr = u->components_json ? json_loads(u->components_json, 0, NULL) : NULL;
+	if (json_is_array(arr) && json_array_size(arr) > 0) {
+		aff = scratch_keep(&b->sc, calloc(json_array_size(arr), sizeof(*aff)));
+		json_array_foreach(arr, k, v) {
+			const char *cid = json_string_value(json_object_get(v, "id"));
+			const char *cst = json_string_value(json_object_get(v, "status"));
+			const char *prev = json_string_value(json_object_get(b->last, cid ? cid : ""));
+			status_component now_st, old_st = STATUS_OPERATIONAL;
+
+			if (aff == NULL || cid == NULL || cst == NULL ||
+			    sitemodel_find_component(b->m, cid) == NULL ||
+			    status_component_parse(cst, &now_st) != 0)
+				continue;
+			if (prev != NULL)
+				status_component_parse(prev, &old_st);
+			aff[n].id = scratch_str(&b->sc, cid);
+			aff[n].old_status = old_st;
+			aff[n].new_status = now_st;
+			n++;
+			/* The impact is the worst the incident reached, not where it ended. */
+			if (now_st != STATUS_UNKNOWN && status_component_worse(now_st, b->worst))
+				b->worst = now_st;
+			json_object_set_new(b->last, cid, json_string(cst));
+		}
+	}
+	up->affected = aff;
+	up->naffected = n;
+	json_decref(arr);
+	return b->sc.failed;
+}
+
+static int
+inc_component(const char *component_id, const char *status, void *ctx)
+{
+	struct inc_build *b = ctx;
+	const char **slot;
+	status_component st;
+
+	if (sitemodel_find_component(b->m, component_id) == NULL)
+		return 0; /* a component since removed from the configuration */
+	slot = grow((void **)&b->comps, &b->ncomps, &b->capcomps, sizeof(*slot));
+	if (slot == NULL)
+		return 1;
+	*slot = scratch_str(&b->sc, component_id);
+	if (status_component_parse(status, &st) == 0 && status_component_worse(st, b->worst) &&
+	    st != STATUS_UNKNOWN)
+		b->worst = st;
+	return b->sc.failed;
+}
+
+static int
+inc_cause(const struct store_incident_cause *c, void *ctx)
+{
+	struct inc_build *b = ctx;
+	const struct config_dep *dep = find_dep(b->cfg, c->slug);
+	struct sitemodel_cause *sc = grow((void **)&b->causes, &b->ncauses, &b->capcauses,
+	    sizeof(*sc));
+
+	if (sc == NULL)
+		return 1;
+	sc->slug = scratch_str(&b->sc, c->slug);
+	sc->service = scratch_str(&b->sc, dep ? dep->service : c->slug);
+	sc->region = dep ? scratch_str(&b->sc, dep->region) : NULL;
+	if (status_aws_parse(c->state, &sc->aws_state) != 0)
+		sc->aws_state = STATUS_AWS_INFORMATIONAL;
+	sc->title = scratch_str(&b->sc, c->title ? c->title : "");
+	sc->guid = scratch_str(&b->sc, c->guid ? c->guid : "");
+	sc->time = c->time;
+	return b->sc.failed;
+}
+
+static void
+inc_build_clear(struct inc_build *b)
+{
+	scratch_free(&b->sc);
+	free(b->updates);
+	free(b->comps);
+	free(b->causes);
+	json_decref(b->last);
+	b->updates = NULL;
+	b->comps = NULL;
+	b->causes = NULL;
+	b->last = NULL;
+	b->nupdates = b->capupdates = b->ncomps = b->capcomps = b->ncauses = b->capcauses = 0;
+}
+
+/* The SLA facts the page shows: next update promised, RCA state of a P1/P2. */
+static void
+sla_facts(const struct store_incident *inc, int prio, int64_t now, struct sitemodel_incident *in)
+{
+	struct sla_incident si;
+	struct sla_report rep;
+	struct bizclock bc;
+	char e[CS_ERRLEN];
+
+	if (prio == 0)
+		return;
+	memset(&si, 0, sizeof(si));
+	si.prio = (priority)prio;
+	si.opened_at = inc->opened_at;
+	si.responded_at = inc->responded_at;
+	si.updated_at = inc->updated_at;
+	si.resolved_at = inc->resolved_at;
+	si.rca_draft_at = inc->rca_draft_at;
+	si.rca_final_at = inc->rca_final_at;
+	bizclock_init(&bc);
+	if (sla_compute(&si, &bc, now, &rep, e, sizeof(e)) != CS_OK)
+		return;
+	for (size_t i = 0; i < rep.nclocks; i++) {
+		const struct sla_clock *c = &rep.clocks[i];
+
+		if (strcmp(c->name, "next_update") == 0 && inc->resolved_at == 0)
+			in->next_update_by = c->deadline;
+		if (strcmp(c->name, "rca_final") == 0) {
+			in->rca_due = c->deadline;
+			in->rca = c->met_at ? SITEMODEL_RCA_MET :
+			    inc->rca_draft_at ? SITEMODEL_RCA_DRAFT : SITEMODEL_RCA_FINAL_DUE;
+		}
+	}
+	if (inc->rca_final != NULL)
+		in->rca_url = inc->rca_final;
+	else if (inc->rca_draft != NULL)
+		in->rca_url = inc->rca_draft;
+}
+
+struct inc_walk {
+	struct store       *st;
+	const struct config *cfg;
+	struct sitemodel   *m;
+	int64_t             now;
+	cs_err              rc;
+	char               *err;
+	size_t              errlen;
+};
+
+static int
+add_one_incident(const struct store_incident *inc, void *ctx)
+{
+	struct inc_walk *w = ctx;
+	struct inc_build b;
+	struct sitemodel_incident in;
+	char id[32];
+	int prio;
+
+	if (inc->not_affected || inc->opened_at > w->now)
+		return 0; /* CLICK ruled out: kept in the store, not on the page */
+	memset(&b, 0, sizeof(b));
+	memset(&in, 0, sizeof(in));
+	b.cfg = w->cfg;
+	b.m = w->m;
+	b.worst = STATUS_OPERATIONAL;
+	b.last = json_object();
+	if (b.last == NULL)
+		goto nomem;
+	w->rc = store_incident_components(w->st, inc->id, inc_component, &b, w->err, w->errlen);
+	if (w->rc == CS_OK)
+		w->rc = store_incident_updates(w->st, inc->id, inc_update, &b, w->err, w->errlen);
+	if (w->rc == CS_OK)
+		w->rc = store_incident_causes(w->st, inc->id, inc_cause, &b, w->err, w->errlen);
+	if (b.sc.failed)
+		goto nomem;
+	if (w->rc != CS_OK)
+		goto out;
+	snprintf(id, sizeof(id), "%lld", (long long)inc->id);
+	prio = inc->prio_override ? inc->prio_override : inc->prio_suggested;
+	in.id = id;
+	in.name = inc->title;
+	in.status = istatus_of(inc->status);
+	in.impact = impact_of(b.worst);
+	in.priority = prio;
+	in.created_at = inc->opened_at;
+	in.started_at = inc->opened_at;
+	in.updated_at = inc->updated_at ? inc->updated_at : inc->opened_at;
+	in.resolved_at = inc->resolved_at;
+	in.components = b.comps;
+	in.ncomponents = b.ncomps;
+	in.updates = b.updates;
+	in.nupdates = b.nupdates;
+	in.causes = b.causes;
+	in.ncauses = b.ncauses;
+	sla_facts(inc, prio, w->now, &in);
+	w->rc = sitemodel_add_incident(w->m, &in, w->err, w->errlen);
+	goto out;
+nomem:
+	w->rc = cs_seterr(w->err, w->errlen, CS_ERR_NOMEM, "out of memory");
+out:
+	inc_build_clear(&b);
+	return w->rc != CS_OK;
+}
+
+static int
+add_one_maintenance(const struct store_maintenance *mt, void *ctx)
+{
+	struct inc_walk *w = ctx;
+	struct sitemodel_incident in;
+	struct sitemodel_update up;
+	const char **comps = NULL;
+	json_t *arr = NULL, *v;
+	size_t k, n = 0;
+	char id[32], uid[40];
+
+	memset(&in, 0, sizeof(in));
+	memset(&up, 0, sizeof(up));
+	arr = mt->components_json ? json_loads(mt->components_json, 0, NULL) : NULL;
+	comps = calloc(json_array_size(arr) + 1, sizeof(*comps));
+	if (comps == NULL) {
+		w->rc = cs_seterr(w->err, w->errlen, CS_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	json_array_foreach(arr, k, v) {
+		const char *cid = json_string_value(v);
+
+		if (cid != NULL && sitemodel_find_component(w->m, cid) != NULL)
+			comps[n++] = cid;
+	}
+	snprintf(id, sizeof(id), "m%lld", (long long)mt->id);
+	snprintf(uid, sizeof(uid), "m%lld-1", (long long)mt->id);
+	up.id = uid;
+	up.status = SITEMODEL_SCHEDULED;
+	up.body = mt->body ? mt->body : "";
+	up.created_at = mt->created_at;
+	in.id = id;
+	in.name = mt->title;
+	in.is_maintenance = 1;
+	in.impact = SITEMODEL_IMPACT_MAINTENANCE;
+	/* The status moves by the clock; the store has the last one recorded. */
+	in.status = w->now < mt->starts_at ? SITEMODEL_SCHEDULED :
+	    w->now < mt->ends_at ? SITEMODEL_IN_PROGRESS :
+	    w->now < mt->verify_until ? SITEMODEL_VERIFYING : SITEMODEL_COMPLETED;
+	in.created_at = mt->created_at;
+	in.updated_at = mt->created_at;
+	in.scheduled_for = mt->starts_at;
+	in.scheduled_until = mt->ends_at;
+	in.started_at = mt->starts_at;
+	if (in.status == SITEMODEL_COMPLETED)
+		in.resolved_at = mt->verify_until;
+	in.components = comps;
+	in.ncomponents = n;
+	in.updates = &up;
+	in.nupdates = 1;
+	w->rc = sitemodel_add_incident(w->m, &in, w->err, w->errlen);
+out:
+	free(comps);
+	json_decref(arr);
+	return w->rc != CS_OK;
+}
+
+static cs_err
+add_incidents(const struct config *cfg, struct store *st, struct sitemodel *m, int64_t now,
+    char *err, size_t errlen)
+{
+	struct inc_walk w = { st, cfg, m, now, CS_OK, err, errlen };
+	cs_err rc;
+
+	rc = store_incident_list(st, 0, add_one_incident, &w, err, errlen);
+	if (rc == CS_OK || w.rc != CS_OK)
+		rc = w.rc != CS_OK ? w.rc : rc;
+	if (rc != CS_OK)
+		return rc;
+	rc = store_maintenance_list(st, 0, add_one_maintenance, &w, err, errlen);
+	if (w.rc != CS_OK)
+		rc = w.rc;
+	return rc;
 }
 
 cs_err
@@ -203,6 +611,8 @@ sitebuild_model(const struct config *cfg, const struct cycle_judgement *j,
 	rc = add_components(j, st, m, err, errlen);
 	if (rc == CS_OK)
 		rc = add_aws(cfg, j, m, err, errlen);
+	if (rc == CS_OK)
+		rc = add_incidents(cfg, st, m, j->now, err, errlen);
 	if (rc != CS_OK)
 		goto out;
 	*out = m;
