@@ -568,7 +568,7 @@ cycle_poll(const struct config *cfg, struct store *st, struct poll *p, int64_t n
 		rc = record_components(st, j, now, &rep, &cx, err, errlen);
 	/* Incidents and maintenance statuses, with their outbox rows, in the same transaction. */
 	if (rc == CS_OK)
-		rc = incident_apply(cfg, st, j->map, j->feeds, j->nfeeds, now,
+		rc = incident_apply(cfg, st, j->aws_map ? j->aws_map : j->map, j->feeds, j->nfeeds, now,
 		    INCIDENT_FLAP_WINDOW_DEFAULT, &rep.outbox_added, err, errlen);
 	if (rc != CS_OK)
 		goto out;
@@ -632,6 +632,119 @@ out:
 	return rc;
 }
 
+/* Collects the ids of the open incidents engineers marked "not affected". */
+struct ruled {
+	int64_t *ids;
+	size_t   n, cap;
+	char   **slugs;
+	size_t   nslugs, capslugs;
+	int      nomem;
+};
+
+static int
+ruled_incident(const struct store_incident *inc, void *ctx)
+{
+	struct ruled *r = ctx;
+
+	if (!inc->not_affected || inc->resolved_at != 0)
+		return 0;
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 8;
+		int64_t *n = realloc(r->ids, cap * sizeof(*n));
+
+		if (n == NULL) {
+			r->nomem = 1;
+			return 1;
+		}
+		r->ids = n;
+		r->cap = cap;
+	}
+	r->ids[r->n++] = inc->id;
+	return 0;
+}
+
+static int
+ruled_cause(const struct store_incident_cause *c, void *ctx)
+{
+	struct ruled *r = ctx;
+
+	if (!c->open)
+		return 0;
+	if (r->nslugs == r->capslugs) {
+		size_t cap = r->capslugs ? r->capslugs * 2 : 8;
+		char **n = realloc(r->slugs, cap * sizeof(*n));
+
+		if (n == NULL) {
+			r->nomem = 1;
+			return 1;
+		}
+		r->slugs = n;
+		r->capslugs = cap;
+	}
+	r->slugs[r->nslugs] = strdup(c->slug);
+	if (r->slugs[r->nslugs] == NULL) {
+		r->nomem = 1;
+		return 1;
+	}
+	r->nslugs++;
+	return 0;
+}
+
+/*
+ * "CLICK not affected": engineers ruled an AWS event out for the product.
+ * Its incident leaves the page, and so must its effect on the components:
+ * the AWS feeds still open in such an incident count as normal in the map
+ * users see. The incident itself keeps following AWS (aws_map), so it
+ * resolves when AWS does, and the next event on those feeds (after it
+ * resolved) counts again.
+ */
+static cs_err
+rule_out(const struct config *cfg, struct store *st, struct cycle_judgement *j,
+    char *err, size_t errlen)
+{
+	struct ruled r;
+	struct mapper_feed *pub = NULL;
+	struct mapper_result *map = NULL;
+	cs_err rc;
+
+	memset(&r, 0, sizeof(r));
+	rc = store_incident_list(st, j->now, ruled_incident, &r, err, errlen);
+	for (size_t i = 0; rc == CS_OK && i < r.n; i++)
+		rc = store_incident_causes(st, r.ids[i], ruled_cause, &r, err, errlen);
+	if (r.nomem) {
+		rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (rc != CS_OK || r.nslugs == 0)
+		goto out;
+	pub = calloc(j->nfeeds, sizeof(*pub));
+	if (pub == NULL) {
+		rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < j->nfeeds; i++) {
+		pub[i] = j->feeds[i];
+		for (size_t k = 0; k < r.nslugs; k++) {
+			if (strcmp(r.slugs[k], pub[i].slug) == 0)
+				pub[i].svc = NULL; /* as if the feed were quiet */
+		}
+	}
+	rc = mapper_run(cfg, pub, j->nfeeds, &map);
+	if (rc != CS_OK) {
+		cs_seterr(err, errlen, rc, "mapper: %s", cs_strerror(rc));
+		goto out;
+	}
+	j->aws_map = j->map;
+	j->map = map;
+out:
+	free(pub);
+	for (size_t i = 0; i < r.nslugs; i++)
+		free(r.slugs[i]);
+	free(r.slugs);
+	free(r.ids);
+	return rc;
+}
+
 cs_err
 cycle_judge(const struct config *cfg, struct store *st, int64_t now,
     struct cycle_judgement **out, char *err, size_t errlen)
@@ -687,6 +800,9 @@ cycle_judge(const struct config *cfg, struct store *st, int64_t now,
 		cs_seterr(err, errlen, rc, "mapper: %s", cs_strerror(rc));
 		goto out;
 	}
+	rc = rule_out(cfg, st, j, err, errlen);
+	if (rc != CS_OK)
+		goto out;
 	/* Components in a maintenance window in progress are under_maintenance. */
 	rc = incident_apply_maintenance_overlay(st, j->map, now, err, errlen);
 	if (rc != CS_OK)
@@ -712,6 +828,7 @@ cycle_judgement_free(struct cycle_judgement *j)
 	if (j == NULL)
 		return;
 	mapper_result_free(j->map);
+	mapper_result_free(j->aws_map);
 	free(j->feeds);
 	classify_free(j->cls);
 	free(j);

@@ -48,7 +48,10 @@ struct cycle_judgement {
 	struct classify     *cls;
 	struct mapper_feed  *feeds;   /* one per feed slug of the configuration */
 	size_t               nfeeds;
-	struct mapper_result *map;
+	struct mapper_result *map;    /* what the product's users are shown */
+	struct mapper_result *aws_map; /* what AWS alone says, before engineers ruled some
+	                                * AWS events out ("CLICK not affected"); incidents
+	                                * follow this one. NULL when it equals map */
 	int64_t              last_poll_ok;   /* epoch of the last cycle in which every feed was read, 0 never */
 	int64_t              last_poll;      /* epoch of the last cycle, 0 never */
 	int                  stale;          /* last_poll_ok older than 3 poll intervals */
@@ -77,7 +80,10 @@ cs_err cycle_poll(const struct config *cfg, struct store *st, struct poll *p, in
  * ignored, so a replay with --now is deterministic), honours the open
  * events of the last currentevents document, marks a feed unreadable when
  * it has not been read for 3 poll intervals (or never), and maps the
- * verdicts onto the components. Writes nothing. *out is owned.
+ * verdicts onto the components: once as AWS says (aws_map), once without
+ * the AWS events engineers ruled out for the product (map), then puts the
+ * components of a maintenance in progress under maintenance. Writes
+ * nothing. *out is owned.
  */
 cs_err cycle_judge(const struct config *cfg, struct store *st, int64_t now,
     struct cycle_judgement **out, char *err, size_t errlen);
