@@ -33,7 +33,11 @@ static const char *const asset_files[] = { "style.css", "favicon.svg" };
 
 struct render_ctx {
 	char *dir;
-	xsltStylesheetPtr sheets[SH_N];
+	/* one compiled copy per thread: libxslt and libxml2 fill lazy caches
+	 * inside compiled stylesheets and XPath expressions while they run,
+	 * so threads never share one */
+	xsltStylesheetPtr sheets[RENDER_THREADS][SH_N];
+	size_t nsets;
 	xsltSecurityPrefsPtr sec;
 	char *assets[NASSETS];
 	size_t asset_len[NASSETS];
@@ -98,7 +102,8 @@ render_ctx_new(const char *site_src, struct render_ctx **out, char *err, size_t 
 	struct render_ctx *ctx = NULL;
 	struct digest h;
 	char *text = NULL;
-	size_t len, i;
+	size_t len, i, k;
+	long ncpu;
 	cs_err rc = CS_OK;
 
 	*out = NULL;
@@ -132,18 +137,23 @@ render_ctx_new(const char *site_src, struct render_ctx **out, char *err, size_t 
 		text = NULL;
 	}
 	digest_hex(&h, ctx->tmpl_hash);
-	for (i = 0; i < SH_N; i++) {
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	ctx->nsets = ncpu > 1 ? (size_t)ncpu : 1;
+	if (ctx->nsets > RENDER_THREADS)
+		ctx->nsets = RENDER_THREADS;
+	for (k = 0; k < ctx->nsets * SH_N; k++) {
 		char path[4096];
 		xmlDocPtr doc;
 
+		i = k % SH_N;
 		snprintf(path, sizeof(path), "%s/%s", site_src, sheet_files[i]);
 		doc = xmlReadFile(path, NULL, XML_PARSE_NONET);
 		if (doc == NULL) {
 			rc = cs_seterr(err, errlen, CS_ERR_PARSE, "%s: not well-formed XML", path);
 			goto out;
 		}
-		ctx->sheets[i] = xsltParseStylesheetDoc(doc);
-		if (ctx->sheets[i] == NULL) {
+		ctx->sheets[k / SH_N][i] = xsltParseStylesheetDoc(doc);
+		if (ctx->sheets[k / SH_N][i] == NULL) {
 			xmlFreeDoc(doc);
 			rc = cs_seterr(err, errlen, CS_ERR_PARSE, "%s: stylesheet does not compile", path);
 			goto out;
@@ -166,13 +176,14 @@ out:
 void
 render_ctx_free(struct render_ctx *ctx)
 {
-	size_t i;
+	size_t i, k;
 
 	if (ctx == NULL)
 		return;
-	for (i = 0; i < SH_N; i++)
-		if (ctx->sheets[i] != NULL)
-			xsltFreeStylesheet(ctx->sheets[i]);
+	for (k = 0; k < RENDER_THREADS; k++)
+		for (i = 0; i < SH_N; i++)
+			if (ctx->sheets[k][i] != NULL)
+				xsltFreeStylesheet(ctx->sheets[k][i]);
 	for (i = 0; i < NASSETS; i++)
 		free(ctx->assets[i]);
 	if (ctx->sec != NULL)
@@ -183,7 +194,7 @@ render_ctx_free(struct render_ctx *ctx)
 
 /* Applies sheet to doc with XSLT params (name, XPath value, ..., NULL) and hands the bytes to the sink. */
 static cs_err
-transform(struct render_ctx *ctx, enum sheet s, xmlDocPtr doc, const char **params,
+transform(struct render_ctx *ctx, size_t set, enum sheet s, xmlDocPtr doc, const char **params,
     const char *path, const char *hash, const struct render_sink *sink, char *err,
     size_t errlen)
 {
@@ -193,7 +204,7 @@ transform(struct render_ctx *ctx, enum sheet s, xmlDocPtr doc, const char **para
 	int len = 0;
 	cs_err rc = CS_OK;
 
-	tc = xsltNewTransformContext(ctx->sheets[s], doc);
+	tc = xsltNewTransformContext(ctx->sheets[set][s], doc);
 	if (tc == NULL) {
 		rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "%s: out of memory", path);
 		goto out;
@@ -202,13 +213,13 @@ transform(struct render_ctx *ctx, enum sheet s, xmlDocPtr doc, const char **para
 		rc = cs_seterr(err, errlen, CS_ERR_INTERNAL, "%s: security prefs", path);
 		goto out;
 	}
-	res = xsltApplyStylesheetUser(ctx->sheets[s], doc, params, NULL, NULL, tc);
+	res = xsltApplyStylesheetUser(ctx->sheets[set][s], doc, params, NULL, NULL, tc);
 	if (res == NULL || tc->state != XSLT_STATE_OK) {
 		rc = cs_seterr(err, errlen, CS_ERR_INTERNAL, "%s/%s: transform failed for %s",
 		    ctx->dir, sheet_files[s], path);
 		goto out;
 	}
-	if (xsltSaveResultToString(&buf, &len, res, ctx->sheets[s]) != 0 || buf == NULL) {
+	if (xsltSaveResultToString(&buf, &len, res, ctx->sheets[set][s]) != 0 || buf == NULL) {
 		rc = cs_seterr(err, errlen, CS_ERR_INTERNAL, "%s/%s: cannot serialise %s",
 		    ctx->dir, sheet_files[s], path);
 		goto out;
@@ -226,6 +237,7 @@ out:
 
 struct walk {
 	struct render_ctx *ctx;
+	size_t set;                   /* which copy of the stylesheets this thread uses */
 	const struct sitemodel *m;
 	const struct render_sink *sink;
 	struct digest base;           /* stylesheets and page: in every page's inputs */
@@ -286,7 +298,7 @@ job_make(struct walk *w, const struct job *j)
 		cs_seterr(w->err, w->errlen, rc, "%s: cannot build the XML model", j->path);
 		goto out;
 	}
-	rc = transform(w->ctx, j->s, doc, params, j->path, j->hash, w->sink, w->err, w->errlen);
+	rc = transform(w->ctx, w->set, j->s, doc, params, j->path, j->hash, w->sink, w->err, w->errlen);
 out:
 	xmlFreeDoc(doc);
 	return rc;
@@ -372,10 +384,12 @@ out:
 }
 
 /*
- * Pages are independent, so they are made by a few threads sharing the
- * compiled stylesheets (libxslt allows that; each transform has its own
- * context). The sink is not thread-safe: every call to it goes through
- * one mutex, so a sink never sees two calls at once.
+ * Pages are independent, so they are made by a few threads, each with its
+ * own compiled copy of the stylesheets (libxslt caches template lookups
+ * and libxml2 XPath function lookups inside the compiled objects as they
+ * run: helgrind reports those writes as races when threads share one).
+ * The sink is not thread-safe: every call to it goes through one mutex,
+ * so a sink never sees two calls at once.
  */
 struct pool {
 	struct walk w;                /* w.sink is the locked sink below */
@@ -415,15 +429,21 @@ locked_put(void *arg, const char *path, const char *hash, const void *data, size
 	return rc;
 }
 
+struct worker_arg {
+	struct pool *p;
+	size_t set;
+};
+
 static void *
 worker(void *arg)
 {
-	struct pool *p = arg;
+	struct pool *p = ((struct worker_arg *)arg)->p;
 	struct walk w = p->w;
 	char err[CS_ERRLEN];
 	size_t i;
 	cs_err rc;
 
+	w.set = ((struct worker_arg *)arg)->set;
 	w.err = err;
 	w.errlen = sizeof(err);
 	for (;;) {
@@ -456,11 +476,10 @@ static cs_err
 run_jobs(struct walk *w, struct job *jobs, size_t njobs)
 {
 	pthread_t th[RENDER_THREADS];
+	struct worker_arg wa[RENDER_THREADS];
 	struct pool p;
 	struct job **todo = NULL;
-	size_t nth = 0, ntodo = 0, i;
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t want = ncpu > 1 ? (size_t)ncpu : 1;
+	size_t nth = 0, ntodo = 0, i, want = w->ctx->nsets;
 	cs_err rc = CS_OK;
 
 	if (njobs == 0)
@@ -475,8 +494,6 @@ run_jobs(struct walk *w, struct job *jobs, size_t njobs)
 		if (jobs[i].todo)
 			todo[ntodo++] = &jobs[i];
 	}
-	if (want > RENDER_THREADS)
-		want = RENDER_THREADS;
 	memset(&p, 0, sizeof(p));
 	p.w = *w;
 	p.inner = w->sink;
@@ -496,12 +513,16 @@ run_jobs(struct walk *w, struct job *jobs, size_t njobs)
 		goto out;
 	}
 	/* threads pay off only with enough pages to make */
+	for (i = 0; i < want; i++) {
+		wa[i].p = &p;
+		wa[i].set = i;
+	}
 	for (i = 1; i < want && ntodo > 64; i++) {
-		if (pthread_create(&th[nth], NULL, worker, &p) != 0)
+		if (pthread_create(&th[nth], NULL, worker, &wa[i]) != 0)
 			break;  /* fewer threads is fine */
 		nth++;
 	}
-	worker(&p);
+	worker(&wa[0]);
 	for (i = 0; i < nth; i++)
 		pthread_join(th[i], NULL);
 	pthread_mutex_destroy(&p.mu);
@@ -529,6 +550,7 @@ render_site(struct render_ctx *ctx, const struct sitemodel *m, const char *rende
 	cs_err rc;
 
 	w.ctx = ctx;
+	w.set = 0;
 	w.m = m;
 	w.sink = sink;
 	w.err = err;
@@ -543,7 +565,7 @@ render_site(struct render_ctx *ctx, const struct sitemodel *m, const char *rende
 		cs_seterr(err, errlen, rc, "index.html: cannot build the XML model");
 		goto out;
 	}
-	rc = transform(ctx, SH_INDEX, index, index_params, "index.html", "", sink, err, errlen);
+	rc = transform(ctx, 0, SH_INDEX, index, index_params, "index.html", "", sink, err, errlen);
 	if (rc != CS_OK)
 		goto out;
 	for (i = 0; i < SITEAPI_NFILES; i++) {
