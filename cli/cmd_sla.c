@@ -24,7 +24,8 @@ cmd_sla_usage(FILE *fp)
 	    "Prints the support clocks of the incidents (initial response, next update,\n"
 	    "RCA draft and final) as of --now, soonest deadline first; OVERDUE marks a\n"
 	    "clock whose deadline has passed. P1/P2 count wall-clock time, P3/P4 business\n"
-	    "time (Mon-Fri 08:00-17:00 America/Chicago, minus --holiday dates). Incidents\n"
+	    "time (the configuration's business_hours and holidays, by default Mon-Fri\n"
+	    "08:00-17:00 America/Chicago, minus --holiday dates). Incidents\n"
 	    "marked \"CLICK not affected\" have no clocks.\n"
 	    "  --all       also the clocks already met or kept late\n"
 	    "  --holiday   a date the support desk is closed (repeatable)\n");
@@ -119,22 +120,25 @@ cmd_sla(struct cli_globals *g, int argc, char **argv)
 	struct bizclock bc;
 	struct collect cx;
 	struct store *st = NULL;
+	struct catalogue *cat = NULL;
+	struct config *cfg = NULL;
+	const char *extra[64];
+	size_t nextra = 0;
 	char err[CS_ERRLEN], when[32];
 	int ch, ret = CLI_EXIT_OK;
 
 	memset(&cx, 0, sizeof(cx));
-	bizclock_init(&bc);
 	optind = 1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (ch == 'a') {
 			cx.all = 1;
 		} else if (ch == 'H') {
-			err[0] = '\0';
-			if (bizclock_add_holiday(&bc, optarg, err, sizeof(err)) != CS_OK) {
-				fprintf(stderr, "clickstatus sla: --holiday %s: %s\n", optarg, err);
+			if (nextra == sizeof(extra) / sizeof(extra[0])) {
+				fprintf(stderr, "clickstatus sla: at most %zu --holiday\n", nextra);
 				return CLI_EXIT_USAGE;
 			}
+			extra[nextra++] = optarg;
 		} else {
 			fprintf(stderr, "clickstatus sla: unknown option or missing value \"%s\"\n",
 			    argv[optind - 1]);
@@ -144,6 +148,18 @@ cmd_sla(struct cli_globals *g, int argc, char **argv)
 	if (optind != argc) {
 		fprintf(stderr, "clickstatus sla: unexpected argument \"%s\"\n", argv[optind]);
 		return CLI_EXIT_USAGE;
+	}
+	/* The configuration's hours and holidays, plus any given here. */
+	if (cli_load(g, &cat, &cfg) != CS_OK)
+		return CLI_EXIT_USAGE;
+	bc = cfg->business;
+	for (size_t i = 0; i < nextra; i++) {
+		err[0] = '\0';
+		if (bizclock_add_holiday(&bc, extra[i], err, sizeof(err)) != CS_OK) {
+			fprintf(stderr, "clickstatus sla: --holiday %s: %s\n", extra[i], err);
+			ret = CLI_EXIT_USAGE;
+			goto out;
+		}
 	}
 	cx.bc = &bc;
 	cx.now = g->now;
@@ -178,5 +194,7 @@ out:
 		free(cx.rows[i].title);
 	free(cx.rows);
 	store_close(st);
+	config_free(cfg);
+	catalogue_free(cat);
 	return ret;
 }

@@ -513,13 +513,74 @@ build_feed_slugs(struct config *cfg, const struct catalogue *cat)
 	return CS_OK;
 }
 
+/*
+ * "business_hours": {"open": 8, "close": 17} (local America/Chicago hours)
+ * and "holidays": ["2026-11-26", ...], the days the support desk is closed:
+ * the support policy's business time (bizclock.h).
+ */
+static void
+parse_business(struct errs *e, const json_t *root, struct bizclock *bc)
+{
+	const json_t *hours = json_object_get(root, "business_hours");
+	const json_t *days = json_object_get(root, "holidays");
+	static const char *const hkeys[] = { "open", "close" };
+	char path[MAX_PATH], berr[CS_ERRLEN];
+	int64_t open_h = 8, close_h = 17;
+	size_t i;
+
+	bizclock_init(bc);
+	if (hours != NULL) {
+		if (!json_is_object(hours)) {
+			errs_add(e, "business_hours", "expected an object {\"open\": 8, \"close\": 17}, got %s",
+			    type_name(hours));
+		} else {
+			check_keys(e, hours, "business_hours", hkeys, 2);
+			for (i = 0; i < 2; i++) {
+				const json_t *h = json_object_get(hours, hkeys[i]);
+
+				snprintf(path, sizeof(path), "business_hours.%s", hkeys[i]);
+				if (h == NULL)
+					continue;
+				if (!json_is_integer(h))
+					errs_add(e, path, "expected an hour 0..24, got %s", type_name(h));
+				else if (json_integer_value(h) < 0 || json_integer_value(h) > 24)
+					errs_add(e, path, "%lld is out of range 0..24",
+					    (long long)json_integer_value(h));
+				else if (i == 0)
+					open_h = json_integer_value(h);
+				else
+					close_h = json_integer_value(h);
+			}
+			if (open_h >= 0 && open_h <= 24 && close_h >= 0 && close_h <= 24 &&
+			    bizclock_set_hours(bc, (int)open_h, (int)close_h, berr, sizeof(berr)) != CS_OK)
+				errs_add(e, "business_hours", "%s", berr);
+		}
+	}
+	if (days == NULL)
+		return;
+	if (!json_is_array(days)) {
+		errs_add(e, "holidays", "expected an array of \"YYYY-MM-DD\" dates, got %s", type_name(days));
+		return;
+	}
+	for (i = 0; i < json_array_size(days); i++) {
+		const char *d = json_string_value(json_array_get(days, i));
+
+		snprintf(path, sizeof(path), "holidays[%zu]", i);
+		if (d == NULL)
+			errs_add(e, path, "expected a \"YYYY-MM-DD\" string, got %s",
+			    type_name(json_array_get(days, i)));
+		else if (bizclock_add_holiday(bc, d, berr, sizeof(berr)) != CS_OK)
+			errs_add(e, path, "%s", berr);
+	}
+}
+
 static void
 parse_root(struct errs *e, const struct catalogue *cat, const json_t *root, struct config *cfg)
 {
 	static const char *const keys[] = {
 		"product", "company", "site_url", "site_dir", "feed_base_url", "currentevents_url",
 		"poll_interval", "quiet_limit", "max_parallel", "timeout_connect", "timeout_total",
-		"max_feed_bytes", "components"
+		"max_feed_bytes", "flap_window", "business_hours", "holidays", "components"
 	};
 	json_t *comps;
 	int64_t v;
@@ -557,6 +618,8 @@ parse_root(struct errs *e, const struct catalogue *cat, const json_t *root, stru
 		    (long long)cfg->timeout_connect, (long long)cfg->timeout_total);
 	get_int(e, root, "max_feed_bytes", 4194304, 4096, 67108864, &v);
 	cfg->max_feed_bytes = (size_t)v;
+	get_int(e, root, "flap_window", 1800, 0, 86400, &cfg->flap_window);
+	parse_business(e, root, &cfg->business);
 
 	comps = json_object_get(root, "components");
 	if (comps == NULL) {

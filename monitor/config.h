@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bizclock.h"
 #include "catalogue.h"
 #include "cs_error.h"
 #include "status.h"
@@ -41,6 +42,8 @@ struct config {
 	int64_t timeout_connect;  /* seconds */
 	int64_t timeout_total;    /* seconds */
 	size_t  max_feed_bytes;   /* decoded size cap per feed */
+	int64_t flap_window;      /* seconds: an AWS cause back within it re-opens its incident */
+	struct bizclock business; /* support hours and holidays: P3/P4 and RCA clocks */
 	struct config_component *components;
 	size_t ncomponents;
 	char  **feed_slugs;       /* distinct feed slugs needed, sorted (see config_feed_slugs) */

@@ -569,7 +569,7 @@ cycle_poll(const struct config *cfg, struct store *st, struct poll *p, int64_t n
 	/* Incidents and maintenance statuses, with their outbox rows, in the same transaction. */
 	if (rc == CS_OK)
 		rc = incident_apply(cfg, st, j->aws_map ? j->aws_map : j->map, j->feeds, j->nfeeds, now,
-		    INCIDENT_FLAP_WINDOW_DEFAULT, &rep.outbox_added, err, errlen);
+		    cfg->flap_window, &rep.outbox_added, err, errlen);
 	if (rc != CS_OK)
 		goto out;
 	rc = store_commit(st, err, errlen);

@@ -7,7 +7,6 @@
 
 #include <jansson.h>
 
-#include "bizclock.h"
 #include "priority.h"
 #include "sla.h"
 
@@ -396,11 +395,11 @@ inc_build_clear(struct inc_build *b)
 
 /* The SLA facts the page shows: next update promised, RCA state of a P1/P2. */
 static void
-sla_facts(const struct store_incident *inc, int prio, int64_t now, struct sitemodel_incident *in)
+sla_facts(const struct config *cfg, const struct store_incident *inc, int prio, int64_t now,
+    struct sitemodel_incident *in)
 {
 	struct sla_incident si;
 	struct sla_report rep;
-	struct bizclock bc;
 	char e[CS_ERRLEN];
 
 	if (prio == 0)
@@ -413,8 +412,7 @@ sla_facts(const struct store_incident *inc, int prio, int64_t now, struct sitemo
 	si.resolved_at = inc->resolved_at;
 	si.rca_draft_at = inc->rca_draft_at;
 	si.rca_final_at = inc->rca_final_at;
-	bizclock_init(&bc);
-	if (sla_compute(&si, &bc, now, &rep, e, sizeof(e)) != CS_OK)
+	if (sla_compute(&si, &cfg->business, now, &rep, e, sizeof(e)) != CS_OK)
 		return;
 	for (size_t i = 0; i < rep.nclocks; i++) {
 		const struct sla_clock *c = &rep.clocks[i];
@@ -488,7 +486,7 @@ add_one_incident(const struct store_incident *inc, void *ctx)
 	in.nupdates = b.nupdates;
 	in.causes = b.causes;
 	in.ncauses = b.ncauses;
-	sla_facts(inc, prio, w->now, &in);
+	sla_facts(w->cfg, inc, prio, w->now, &in);
 	w->rc = sitemodel_add_incident(w->m, &in, w->err, w->errlen);
 	goto out;
 nomem:

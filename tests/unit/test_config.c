@@ -130,6 +130,7 @@ test_bad_files(void **state)
 	check_bad(cat, "unknown-region", CS_ERR_CONFIG);
 	check_bad(cat, "many-errors", CS_ERR_CONFIG);
 	check_bad(cat, "wrong-types", CS_ERR_CONFIG);
+	check_bad(cat, "bad-business", CS_ERR_CONFIG);
 }
 
 /* The message the header promises, through config_load and a file path. */
