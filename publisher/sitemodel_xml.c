@@ -169,15 +169,16 @@ add_component(struct xb *b, xmlNodePtr group, const struct sitemodel *m, size_t 
 		int s = c->day[i];
 
 		prop(b, d, "s", status_class(s));
-		if (s == STATUS_OPERATIONAL)
+		/*
+		 * Only the days worth telling carry words: keeps index.html small
+		 * (a new installation has 90 days of "no data" per component).
+		 */
+		if (s == STATUS_OPERATIONAL || s == SITEMODEL_NODATA)
 			continue;
-		/* only the days worth telling carry words: keeps index.html small */
 		pubtime_date((day0 + (int64_t)i) * 86400, buf, sizeof(buf));
-		snprintf(label, sizeof(label), "%s: %s", buf, s == SITEMODEL_NODATA ? "No data" :
-		    status_component_label((status_component)s));
+		snprintf(label, sizeof(label), "%s: %s", buf, status_component_label((status_component)s));
 		prop(b, d, "label", label);
-		if (s != SITEMODEL_NODATA)
-			bad++;
+		bad++;
 	}
 	prop_int(b, days, "bad", bad);
 }

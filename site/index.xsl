@@ -164,6 +164,7 @@
         <xsl:for-each select="days/d">
           <xsl:choose>
             <xsl:when test="@s = 'o'"><i></i></xsl:when>
+            <xsl:when test="@s = 'n'"><i class="n"></i></xsl:when>
             <xsl:otherwise><i class="{@s}" title="{@label}"></i></xsl:otherwise>
           </xsl:choose>
         </xsl:for-each>

@@ -364,6 +364,49 @@ test_index(void **state)
 	sitemodel_free(m);
 }
 
+/*
+ * A new installation: 30 components with long names and descriptions, 90
+ * days of no data each, no incidents: the index still stays under 60 KB.
+ */
+static void
+test_index_new_install(void **state)
+{
+	struct sitemodel_page page = { "click", "CLICK", "SynchroNet", "https://status.synchronet.com",
+		NULL, NULL, 1787025679, 1787025679, 0, 0, STATUS_IND_NONE, NULL };
+	struct sitemodel *m = NULL;
+	struct memsink *s;
+	const struct file *f;
+	char err[CS_ERRLEN], id[32], name[96];
+
+	(void)state;
+	if (sitemodel_new(&page, &m, err, sizeof(err)) != CS_OK)
+		fail_msg("sitemodel_new: %s", err);
+	for (int i = 0; i < 30; i++) {
+		struct sitemodel_component c;
+
+		memset(&c, 0, sizeof(c));
+		snprintf(id, sizeof(id), "component-%02d", i);
+		snprintf(name, sizeof(name), "Contact-centre component number %02d with a long name", i);
+		c.id = id;
+		c.name = name;
+		c.group = i < 15 ? "Contact centre" : "Digital channels";
+		c.description = "Customers calling in: telephony, queues and routing to agents.";
+		c.status = STATUS_OPERATIONAL;
+		c.uptime = 100.0;
+		for (int d = 0; d < SITEMODEL_DAYS; d++)
+			c.day[d] = d == SITEMODEL_DAYS - 1 ? STATUS_OPERATIONAL : SITEMODEL_NODATA;
+		if (sitemodel_add_component(m, &c, err, sizeof(err)) != CS_OK)
+			fail_msg("add_component: %s", err);
+	}
+	s = render_all(m);
+	f = find(s, "index.html");
+	assert_non_null(f);
+	if (f->len >= 60 * 1024)
+		fail_msg("index.html is %zu bytes", f->len);
+	memsink_free(s);
+	sitemodel_free(m);
+}
+
 /* Polls failing for more than 3 intervals: a clear banner, with the time. */
 static void
 test_stale(void **state)
@@ -519,6 +562,7 @@ main(void)
 		cmocka_unit_test(test_api_fields),
 		cmocka_unit_test(test_hostile_html),
 		cmocka_unit_test(test_index),
+		cmocka_unit_test(test_index_new_install),
 		cmocka_unit_test(test_stale),
 		cmocka_unit_test(test_incident_page),
 		cmocka_unit_test(test_feeds),
