@@ -218,7 +218,7 @@ pragma_int(struct store *st, const char *sql, int *value, char *err, size_t errl
 	if (row)
 		*value = sqlite3_column_int(s, 0);
 out:
-	sqlite3_finalize(s);
+	store_release(st, s);
 	return rc;
 }
 
@@ -334,14 +334,14 @@ configure(struct store *st, char *err, size_t errlen)
 		    "file system?", st->path, row ? store_col_text(s, 0) : "?");
 		goto out;
 	}
-	sqlite3_finalize(s);
+	store_release(st, s);
 	s = NULL;
 	rc = store_run(st, "PRAGMA synchronous = FULL", "set synchronous", err, errlen);
 	if (rc != CS_OK)
 		goto out;
 	rc = migrate(st, err, errlen);
 out:
-	sqlite3_finalize(s);
+	store_release(st, s);
 	return rc;
 }
 
@@ -419,6 +419,8 @@ store_close(struct store *st)
 	if (st->db != NULL) {
 		if (!sqlite3_get_autocommit(st->db))
 			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		/* sqlite3_close() refuses to close while statements remain. */
+		store_cache_clear(st);
 		sqlite3_close(st->db);
 	}
 	free(st->path);
@@ -485,7 +487,7 @@ store_meta_get(struct store *st, const char *key, char **value, char *err, size_
 	if (rc == CS_OK && row)
 		rc = store_col_dup(s, 0, value, err, errlen);
 out:
-	sqlite3_finalize(s);
+	store_release(st, s);
 	return rc;
 }
 
@@ -542,7 +544,7 @@ store_meta_get_int64(struct store *st, const char *key, int64_t *value, int *fou
 	if (found != NULL)
 		*found = 1;
 out:
-	sqlite3_finalize(s);
+	store_release(st, s);
 	return rc;
 }
 
@@ -611,7 +613,7 @@ store_dump_rows(struct store *st, FILE *fp, const char *label, int nkey, const c
 		fputc('\n', fp);
 	}
 out:
-	sqlite3_finalize(s);
+	store_release(st, s);
 	return rc;
 }
 

@@ -82,7 +82,7 @@ store_component_set(struct store *st, const char *id, status_component status,
 		    " VALUES (?1, ?2, ?3, ?4) ON CONFLICT(component_id) DO UPDATE SET"
 		    " status = ?2, since = ?3, cause_json = ?4", "ssLs", id, name, since, cause_json);
 out:
-	sqlite3_finalize(s);
+	store_release(st, s);
 	if (begun)
 		rc = store_op_end(st, own, rc, err, errlen);
 	if (rc == CS_OK && changed != NULL)
@@ -117,7 +117,7 @@ store_component_get(struct store *st, const char *id, struct store_component *ou
 	if (rc == CS_OK)
 		rc = store_col_dup(s, 3, &out->cause_json, err, errlen);
 out:
-	sqlite3_finalize(s);
+	store_release(st, s);
 	if (rc != CS_OK)
 		store_component_clear(out);
 	return rc;
@@ -161,6 +161,6 @@ store_component_history(struct store *st, const char *id, int64_t from, int64_t 
 		}
 	}
 out:
-	sqlite3_finalize(s);
+	store_release(st, s);
 	return rc;
 }

@@ -54,7 +54,7 @@ store_feed_get(struct store *st, const char *slug, struct store_feed *out, char 
 	if (rc == CS_OK)
 		rc = store_col_dup(s, 9, &out->last_error, err, errlen);
 out:
-	sqlite3_finalize(s);
+	store_release(st, s);
 	if (rc != CS_OK)
 		store_feed_clear(out);
 	return rc;
@@ -143,7 +143,7 @@ store_item_upsert(struct store *st, const struct feed_item *item, int64_t now, i
 	    "INSERT INTO item_revisions(guid, rev, description, title, seen_at)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5)", "sissL", item->guid, rev + 1, desc, title, now);
 out:
-	sqlite3_finalize(s);
+	store_release(st, s);
 	if (begun)
 		rc = store_op_end(st, own, rc, err, errlen);
 	if (rc == CS_OK && change != NULL)
@@ -167,7 +167,7 @@ store_item_revisions(struct store *st, const char *guid, int *count, char *err, 
 	if (rc == CS_OK && row)
 		*count = sqlite3_column_int(s, 0);
 out:
-	sqlite3_finalize(s);
+	store_release(st, s);
 	return rc;
 }
 
@@ -207,7 +207,7 @@ store_items_for_slug(struct store *st, const char *slug, int64_t now, feed_item_
 		}
 	}
 out:
-	sqlite3_finalize(s);
+	store_release(st, s);
 	return rc;
 }
 
@@ -274,7 +274,7 @@ store_feed_state_get(struct store *st, const char *slug, struct store_feed_state
 	if (rc == CS_OK)
 		rc = store_col_dup(s, 4, &out->guid, err, errlen);
 out:
-	sqlite3_finalize(s);
+	store_release(st, s);
 	if (rc != CS_OK)
 		store_feed_state_clear(out);
 	return rc;

@@ -127,7 +127,7 @@ store_incident_get(struct store *st, int64_t id, struct store_incident *out, cha
 	}
 	rc = incident_row(s, out, err, errlen);
 out:
-	sqlite3_finalize(s);
+	store_release(st, s);
 	return rc;
 }
 
@@ -160,7 +160,7 @@ store_incident_list(struct store *st, int64_t open_since, store_incident_cb cb, 
 		}
 	}
 out:
-	sqlite3_finalize(s);
+	store_release(st, s);
 	return rc;
 }
 
@@ -196,7 +196,7 @@ store_incident_add_update(struct store *st, const struct store_incident_update *
 	    u->source_guid, u->public ? 1 : 0,
 	    u->components_json != NULL ? u->components_json : "[]");
 out:
-	sqlite3_finalize(s);
+	store_release(st, s);
 	if (begun)
 		rc = store_op_end(st, own, rc, err, errlen);
 	if (rc == CS_OK && n != NULL)
@@ -238,7 +238,7 @@ store_incident_updates(struct store *st, int64_t id, store_incident_update_cb cb
 		}
 	}
 out:
-	sqlite3_finalize(s);
+	store_release(st, s);
 	return rc;
 }
 
@@ -275,7 +275,7 @@ store_incident_components(struct store *st, int64_t id, store_incident_component
 		}
 	}
 out:
-	sqlite3_finalize(s);
+	store_release(st, s);
 	return rc;
 }
 
@@ -320,7 +320,7 @@ store_incident_causes(struct store *st, int64_t id, store_incident_cause_cb cb, 
 		}
 	}
 out:
-	sqlite3_finalize(s);
+	store_release(st, s);
 	return rc;
 }
 
@@ -417,7 +417,7 @@ store_maintenance_get(struct store *st, int64_t id, struct store_maintenance *ou
 	}
 	rc = maintenance_row(s, out, err, errlen);
 out:
-	sqlite3_finalize(s);
+	store_release(st, s);
 	return rc;
 }
 
@@ -464,7 +464,7 @@ store_maintenance_list(struct store *st, int64_t active_at, store_maintenance_cb
 		}
 	}
 out:
-	sqlite3_finalize(s);
+	store_release(st, s);
 	return rc;
 }
 

@@ -104,7 +104,7 @@ outbox_select_due(struct store *st, const char *channel, int64_t now, size_t max
 			break;
 	}
 out:
-	sqlite3_finalize(s);
+	store_release(st, s);
 	if (rc != CS_OK || nv == 0) {
 		store_outbox_msgs_free(v, nv);
 		v = NULL;
@@ -183,7 +183,7 @@ outbox_row_state(struct store *st, int64_t id, int *exists, int *delivered, char
 	*exists = row;
 	*delivered = row && sqlite3_column_int(s, 0);
 out:
-	sqlite3_finalize(s);
+	store_release(st, s);
 	return rc;
 }
 
@@ -245,6 +245,6 @@ store_outbox_pending_count(struct store *st, const char *channel, size_t *count,
 	if (rc == CS_OK && row)
 		*count = (size_t)sqlite3_column_int64(s, 0);
 out:
-	sqlite3_finalize(s);
+	store_release(st, s);
 	return rc;
 }

@@ -9,10 +9,23 @@
 
 #include "store.h"
 
+/* Slots of the statement cache: room for every SQL literal of the store_*.c files (~80). */
+#define STORE_STMT_SLOTS 256
+
+/* One cached prepared statement, found by the address of its SQL literal. */
+struct store_stmt {
+	const char   *sql;  /* NULL: free slot */
+	sqlite3_stmt *stmt;
+};
+
 struct store {
-	sqlite3 *db;
-	char    *path;   /* dir/clickstatus.db, for every message */
-	int      in_tx;  /* an explicit store_begin() is open */
+	sqlite3          *db;
+	char             *path;    /* dir/clickstatus.db, for every message */
+	int               in_tx;   /* an explicit store_begin() is open */
+	struct store_stmt cache[STORE_STMT_SLOTS]; /* open addressing, linear probing */
+	size_t            ncache;  /* slots in use */
+	sqlite3_stmt    **oneoff;  /* statements prepared outside the cache, in use */
+	size_t            noneoff, caponeoff;
 };
 
 /*
@@ -26,7 +39,11 @@ cs_err store_fail(struct store *st, int rc, const char *what, char *err, size_t 
  * Prepares sql and binds the arguments as fmt says: 's' const char * (NULL
  * binds SQL NULL), 'L' int64_t, 'i' int, one per character. Strings are
  * bound without copy: they must outlive the statement's use. Sets *out
- * (NULL on failure); the caller finalizes it.
+ * (NULL on failure); the caller hands it back with store_release().
+ *
+ * sql must be a string literal (or other text that never changes at that
+ * address): the statement is compiled once per connection and cached under
+ * the address of sql.
  */
 cs_err store_query(struct store *st, sqlite3_stmt **out, char *err, size_t errlen,
     const char *sql, const char *fmt, ...);
@@ -45,7 +62,20 @@ cs_err store_step(struct store *st, sqlite3_stmt *s, int *row, const char *what,
 cs_err store_exec(struct store *st, int *changes, const char *what, char *err, size_t errlen,
     const char *sql, const char *fmt, ...);
 
-/* Runs fixed SQL with no parameters (transaction control, migrations). */
+/*
+ * Gives a statement from store_query() back: reset with its bindings
+ * cleared for the next use (or finalized if it was not cached). NULL is a
+ * no-op.
+ */
+void store_release(struct store *st, sqlite3_stmt *s);
+
+/* Finalizes every cached statement (before the connection closes). */
+void store_cache_clear(struct store *st);
+
+/*
+ * Runs fixed SQL with no parameters, possibly several statements, compiled
+ * anew each time (migrations, transaction control, error paths).
+ */
 cs_err store_run(struct store *st, const char *sql, const char *what, char *err, size_t errlen);
 
 /* Copies text column i into *out (owned; NULL for SQL NULL). */

@@ -2,6 +2,7 @@
 #include "store_priv.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,7 +75,115 @@ bindv(sqlite3_stmt *s, const char *fmt, va_list ap)
 	return rc;
 }
 
-/* Prepares sql and binds the arguments (see bindv()); *out is NULL on failure. */
+/*
+ * The statement cache. Compiling SQL costs more than running it for the
+ * one-row statements the store is made of (a poll cycle runs tens of
+ * thousands), so each SQL literal is compiled once per connection and kept,
+ * found by its address: every caller passes a literal, which lives at one
+ * address for the life of the program. A statement is reset and its
+ * bindings cleared when given back, so it holds no lock and points at no
+ * caller's string between uses.
+ *
+ * A cached statement still being stepped (a walk whose callback calls the
+ * store again with the same SQL) is not taken a second time: that use, and
+ * any SQL that finds the cache full, gets a statement of its own, finalized
+ * when given back.
+ */
+static size_t
+slot_of(const char *sql)
+{
+	uint64_t h = (uint64_t)(uintptr_t)sql * 0x9E3779B97F4A7C15ULL;
+
+	return (size_t)(h >> 32) & (STORE_STMT_SLOTS - 1);
+}
+
+/* Prepares sql outside the cache and remembers it so store_release() finalizes it. */
+static int
+prepare_oneoff(struct store *st, const char *sql, sqlite3_stmt **out)
+{
+	sqlite3_stmt *s = NULL;
+	int src;
+
+	*out = NULL;
+	if (st->noneoff == st->caponeoff) {
+		size_t cap = st->caponeoff ? st->caponeoff * 2 : 4;
+		sqlite3_stmt **n = realloc(st->oneoff, cap * sizeof(*n));
+
+		if (n == NULL)
+			return SQLITE_NOMEM;
+		st->oneoff = n;
+		st->caponeoff = cap;
+	}
+	src = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+	if (src == SQLITE_OK)
+		st->oneoff[st->noneoff++] = *out = s;
+	return src;
+}
+
+/* Finds or compiles the statement for sql; returns an SQLite code. */
+static int
+prepare(struct store *st, const char *sql, sqlite3_stmt **out)
+{
+	size_t i = slot_of(sql);
+	sqlite3_stmt *s = NULL;
+	int src;
+
+	*out = NULL;
+	while (st->cache[i].sql != NULL && st->cache[i].sql != sql)
+		i = (i + 1) & (STORE_STMT_SLOTS - 1);
+	if (st->cache[i].sql == sql) {
+		if (sqlite3_stmt_busy(st->cache[i].stmt))
+			return prepare_oneoff(st, sql, out);
+		*out = st->cache[i].stmt;
+		return SQLITE_OK;
+	}
+	/* Keep a quarter of the slots free so that probes stay short. */
+	if (st->ncache >= STORE_STMT_SLOTS - STORE_STMT_SLOTS / 4)
+		return prepare_oneoff(st, sql, out);
+	src = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL);
+	if (src != SQLITE_OK)
+		return src;
+	st->cache[i].sql = sql;
+	st->cache[i].stmt = s;
+	st->ncache++;
+	*out = s;
+	return SQLITE_OK;
+}
+
+void
+store_release(struct store *st, sqlite3_stmt *s)
+{
+	if (s == NULL)
+		return;
+	for (size_t i = st->noneoff; i-- > 0;) {
+		if (st->oneoff[i] == s) {
+			sqlite3_finalize(s);
+			st->oneoff[i] = st->oneoff[--st->noneoff];
+			return;
+		}
+	}
+	/* The step's error, if any, was reported already; reset repeats it. */
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+void
+store_cache_clear(struct store *st)
+{
+	for (size_t i = 0; i < STORE_STMT_SLOTS; i++) {
+		sqlite3_finalize(st->cache[i].stmt);
+		st->cache[i].sql = NULL;
+		st->cache[i].stmt = NULL;
+	}
+	st->ncache = 0;
+	for (size_t i = 0; i < st->noneoff; i++)
+		sqlite3_finalize(st->oneoff[i]);
+	free(st->oneoff);
+	st->oneoff = NULL;
+	st->noneoff = st->caponeoff = 0;
+}
+
+/* Prepares sql (cached) and binds the arguments (see bindv()); *out is NULL on failure. */
 cs_err
 store_query(struct store *st, sqlite3_stmt **out, char *err, size_t errlen, const char *sql,
     const char *fmt, ...)
@@ -85,7 +194,7 @@ store_query(struct store *st, sqlite3_stmt **out, char *err, size_t errlen, cons
 	int src;
 
 	*out = NULL;
-	src = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+	src = prepare(st, sql, &s);
 	if (src != SQLITE_OK) {
 		rc = store_fail(st, src, "prepare", err, errlen);
 		goto out;
@@ -100,7 +209,7 @@ store_query(struct store *st, sqlite3_stmt **out, char *err, size_t errlen, cons
 	*out = s;
 	s = NULL;
 out:
-	sqlite3_finalize(s);
+	store_release(st, s);
 	return rc;
 }
 
@@ -133,7 +242,7 @@ store_exec(struct store *st, int *changes, const char *what, char *err, size_t e
 	cs_err rc = CS_OK;
 	int src;
 
-	src = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+	src = prepare(st, sql, &s);
 	if (src != SQLITE_OK) {
 		rc = store_fail(st, src, what, err, errlen);
 		goto out;
@@ -153,7 +262,7 @@ store_exec(struct store *st, int *changes, const char *what, char *err, size_t e
 	if (changes != NULL)
 		*changes = sqlite3_changes(st->db);
 out:
-	sqlite3_finalize(s);
+	store_release(st, s);
 	return rc;
 }
 
@@ -206,8 +315,8 @@ store_op_begin(struct store *st, int *own, char *err, size_t errlen)
 {
 	*own = sqlite3_get_autocommit(st->db);
 	if (*own)
-		return store_run(st, "BEGIN IMMEDIATE", "begin", err, errlen);
-	return store_run(st, "SAVEPOINT store_op", "savepoint", err, errlen);
+		return store_exec(st, NULL, "begin", err, errlen, "BEGIN IMMEDIATE", "");
+	return store_exec(st, NULL, "savepoint", err, errlen, "SAVEPOINT store_op", "");
 }
 
 /* Ends what store_op_begin() started: keeps it if rc is CS_OK, else undoes it. Returns rc or the commit failure. */
@@ -215,7 +324,10 @@ cs_err
 store_op_end(struct store *st, int own, cs_err rc, char *err, size_t errlen)
 {
 	if (rc == CS_OK) {
-		rc = store_run(st, own ? "COMMIT" : "RELEASE store_op", "commit", err, errlen);
+		if (own)
+			rc = store_exec(st, NULL, "commit", err, errlen, "COMMIT", "");
+		else
+			rc = store_exec(st, NULL, "commit", err, errlen, "RELEASE store_op", "");
 		if (rc == CS_OK)
 			return CS_OK;
 	}
