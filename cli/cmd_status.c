@@ -107,8 +107,8 @@ print_table(const struct config *cfg, const struct cycle_judgement *j)
 
 /* The same document as the site's api/v2/summary.json, built by the same code. */
 static int
-print_json(const struct config *cfg, const struct cycle_judgement *j, struct store *st,
-    struct cli_globals *g)
+print_json(const struct config *cfg, const struct catalogue *cat,
+    const struct cycle_judgement *j, struct store *st, struct cli_globals *g)
 {
 	struct sitemodel *m = NULL;
 	char err[CS_ERRLEN];
@@ -117,7 +117,7 @@ print_json(const struct config *cfg, const struct cycle_judgement *j, struct sto
 	int rc = -1;
 
 	err[0] = '\0';
-	if (sitebuild_model(cfg, j, st, &m, err, sizeof(err)) != CS_OK) {
+	if (sitebuild_model(cfg, cat, j, st, &m, err, sizeof(err)) != CS_OK) {
 		cli_log(g, "error", "status", "%s", err);
 		goto out;
 	}
@@ -163,7 +163,7 @@ cmd_status(struct cli_globals *g, int argc, char **argv)
 	ret = judge(g, &cat, &cfg, &st, &j);
 	if (ret == CLI_EXIT_OK) {
 		if (json)
-			ret = print_json(cfg, j, st, g) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+			ret = print_json(cfg, cat, j, st, g) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 		else
 			print_table(cfg, j);
 	}

@@ -79,12 +79,21 @@ sitebuild_uptime(struct store *st, const char *component_id, int64_t to,
 	return CS_OK;
 }
 
+/* The name people know an AWS feed's service by ("Amazon Connect"), else its slug part. */
+static const char *
+service_name(const struct catalogue *cat, const char *slug, const char *fallback)
+{
+	const struct catalogue_entry *e = cat != NULL ? catalogue_find(cat, slug) : NULL;
+
+	return e != NULL && e->service_name[0] != '\0' ? e->service_name : fallback;
+}
+
 /* The AWS item behind a component status, as the model wants it. */
 static void
-cause_of(const struct mapper_cause *c, struct sitemodel_cause *out)
+cause_of(const struct catalogue *cat, const struct mapper_cause *c, struct sitemodel_cause *out)
 {
 	out->slug = c->slug;
-	out->service = c->service;
+	out->service = service_name(cat, c->slug, c->service);
 	out->region = c->region;
 	out->aws_state = c->aws_state;
 	out->title = c->title;
@@ -93,8 +102,8 @@ cause_of(const struct mapper_cause *c, struct sitemodel_cause *out)
 }
 
 static cs_err
-add_components(const struct cycle_judgement *j, struct store *st, struct sitemodel *m,
-    char *err, size_t errlen)
+add_components(const struct catalogue *cat, const struct cycle_judgement *j, struct store *st,
+    struct sitemodel *m, char *err, size_t errlen)
 {
 	struct sitemodel_cause *causes = NULL;
 	cs_err rc = CS_OK;
@@ -110,7 +119,7 @@ add_components(const struct cycle_judgement *j, struct store *st, struct sitemod
 		if (causes == NULL)
 			return cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
 		for (size_t k = 0; k < mc->ncauses; k++)
-			cause_of(&mc->causes[k], &causes[k]);
+			cause_of(cat, &mc->causes[k], &causes[k]);
 		c.id = mc->cfg->id;
 		c.name = mc->cfg->name;
 		c.group = mc->cfg->group;
@@ -149,8 +158,8 @@ find_dep(const struct config *cfg, const char *slug)
 }
 
 static cs_err
-add_aws(const struct config *cfg, const struct cycle_judgement *j, struct sitemodel *m,
-    char *err, size_t errlen)
+add_aws(const struct config *cfg, const struct catalogue *cat, const struct cycle_judgement *j,
+    struct sitemodel *m, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < j->nfeeds; i++) {
 		const struct mapper_feed *f = &j->feeds[i];
@@ -162,7 +171,7 @@ add_aws(const struct config *cfg, const struct cycle_judgement *j, struct sitemo
 			continue;
 		memset(&a, 0, sizeof(a));
 		a.slug = f->slug;
-		a.service = dep->service;
+		a.service = service_name(cat, f->slug, dep->service);
 		a.region = dep->region;
 		a.state = !f->readable ? STATUS_AWS_UNKNOWN : f->svc ? f->svc->state : STATUS_AWS_NORMAL;
 		if (f->svc != NULL && f->svc->state != STATUS_AWS_NORMAL)
@@ -276,6 +285,7 @@ impact_of(status_component worst)
 struct inc_build {
 	struct scratch            sc;
 	const struct config      *cfg;
+	const struct catalogue   *cat;
 	struct sitemodel         *m;
 	struct sitemodel_update  *updates;
 	size_t                    nupdates, capupdates;
@@ -368,7 +378,7 @@ inc_cause(const struct store_incident_cause *c, void *ctx)
 	if (sc == NULL)
 		return 1;
 	sc->slug = scratch_str(&b->sc, c->slug);
-	sc->service = scratch_str(&b->sc, dep ? dep->service : c->slug);
+	sc->service = scratch_str(&b->sc, service_name(b->cat, c->slug, dep ? dep->service : c->slug));
 	sc->region = dep ? scratch_str(&b->sc, dep->region) : NULL;
 	if (status_aws_parse(c->state, &sc->aws_state) != 0)
 		sc->aws_state = STATUS_AWS_INFORMATIONAL;
@@ -434,6 +444,7 @@ sla_facts(const struct config *cfg, const struct store_incident *inc, int prio, 
 struct inc_walk {
 	struct store       *st;
 	const struct config *cfg;
+	const struct catalogue *cat;
 	struct sitemodel   *m;
 	int64_t             now;
 	cs_err              rc;
@@ -455,6 +466,7 @@ add_one_incident(const struct store_incident *inc, void *ctx)
 	memset(&b, 0, sizeof(b));
 	memset(&in, 0, sizeof(in));
 	b.cfg = w->cfg;
+	b.cat = w->cat;
 	b.m = w->m;
 	b.worst = STATUS_OPERATIONAL;
 	b.last = json_object();
@@ -554,10 +566,10 @@ out:
 }
 
 static cs_err
-add_incidents(const struct config *cfg, struct store *st, struct sitemodel *m, int64_t now,
-    char *err, size_t errlen)
+add_incidents(const struct config *cfg, const struct catalogue *cat, struct store *st,
+    struct sitemodel *m, int64_t now, char *err, size_t errlen)
 {
-	struct inc_walk w = { st, cfg, m, now, CS_OK, err, errlen };
+	struct inc_walk w = { st, cfg, cat, m, now, CS_OK, err, errlen };
 	cs_err rc;
 
 	rc = store_incident_list(st, 0, add_one_incident, &w, err, errlen);
@@ -572,8 +584,9 @@ add_incidents(const struct config *cfg, struct store *st, struct sitemodel *m, i
 }
 
 cs_err
-sitebuild_model(const struct config *cfg, const struct cycle_judgement *j,
-    struct store *st, struct sitemodel **out, char *err, size_t errlen)
+sitebuild_model(const struct config *cfg, const struct catalogue *cat,
+    const struct cycle_judgement *j, struct store *st, struct sitemodel **out,
+    char *err, size_t errlen)
 {
 	struct sitemodel_page page;
 	struct sitemodel *m = NULL;
@@ -606,11 +619,11 @@ sitebuild_model(const struct config *cfg, const struct cycle_judgement *j,
 	if (rc != CS_OK)
 		goto out;
 	sitemodel_set_freshness(m, j->now, j->last_poll_ok, 0, cfg->poll_interval);
-	rc = add_components(j, st, m, err, errlen);
+	rc = add_components(cat, j, st, m, err, errlen);
 	if (rc == CS_OK)
-		rc = add_aws(cfg, j, m, err, errlen);
+		rc = add_aws(cfg, cat, j, m, err, errlen);
 	if (rc == CS_OK)
-		rc = add_incidents(cfg, st, m, j->now, err, errlen);
+		rc = add_incidents(cfg, cat, st, m, j->now, err, errlen);
 	if (rc != CS_OK)
 		goto out;
 	*out = m;

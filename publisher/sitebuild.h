@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "catalogue.h"
 #include "config.h"
 #include "cs_error.h"
 #include "cycle.h"
@@ -16,11 +17,14 @@
  * every component with its status, causes and 90-day uptime bar from the
  * store's history, the AWS feeds the product depends on with their state,
  * and the incidents and maintenances the store holds (public ones only).
- * cfg, j and st are borrowed. Returns CS_OK and an owned *out
+ * AWS services are named as the catalogue names them ("AWS Direct
+ * Connect"); cat may be NULL (then by their slug). cfg, cat, j and st are
+ * borrowed. Returns CS_OK and an owned *out
  * (sitemodel_free), or an error with a message.
  */
-cs_err sitebuild_model(const struct config *cfg, const struct cycle_judgement *j,
-    struct store *st, struct sitemodel **out, char *err, size_t errlen);
+cs_err sitebuild_model(const struct config *cfg, const struct catalogue *cat,
+    const struct cycle_judgement *j, struct store *st, struct sitemodel **out,
+    char *err, size_t errlen);
 
 /*
  * Uptime of one component over [from, to) from its history periods, the

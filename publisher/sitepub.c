@@ -15,6 +15,7 @@
 
 struct sitepub {
 	struct render_ctx *ctx;
+	struct catalogue  *cat;       /* names of the AWS services on the page */
 	char              *site_dir;
 };
 
@@ -32,6 +33,8 @@ sitepub_new(const char *site_src, const char *site_dir, struct sitepub **out,
 		return cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
 	}
 	rc = render_ctx_new(site_src, &sp->ctx, err, errlen);
+	if (rc == CS_OK)
+		rc = catalogue_default(&sp->cat, err, errlen);
 	if (rc != CS_OK) {
 		sitepub_free(sp);
 		return rc;
@@ -46,6 +49,7 @@ sitepub_free(struct sitepub *sp)
 	if (sp == NULL)
 		return;
 	render_ctx_free(sp->ctx);
+	catalogue_free(sp->cat);
 	free(sp->site_dir);
 	free(sp);
 }
@@ -61,7 +65,7 @@ sitepub_render(struct sitepub *sp, const struct config *cfg, struct store *st,
 
 	rc = cycle_judge(cfg, st, now, &j, err, errlen);
 	if (rc == CS_OK)
-		rc = sitebuild_model(cfg, j, st, &m, err, errlen);
+		rc = sitebuild_model(cfg, sp->cat, j, st, &m, err, errlen);
 	if (rc == CS_OK) {
 		memset(&po, 0, sizeof(po));
 		po.site_dir = sp->site_dir;
