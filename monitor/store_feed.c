@@ -91,6 +91,12 @@ nz(const char *s)
  * description) and keeps its guid. The store keeps each distinct text as
  * a revision so that `clickstatus explain` can show what was said when;
  * the classifier always sees the newest revision.
+ *
+ * The newest revision is read first (its number, and whether its text is
+ * the same, compared in SQL). The item row is then inserted, or updated
+ * only when a field or last_seen moves: an item seen again in the same
+ * cycle (in all.rss and in its own feed) writes no page. A revision is
+ * added only for a new item or a new text.
  */
 cs_err
 store_item_upsert(struct store *st, const struct feed_item *item, int64_t now, int *change,
@@ -115,28 +121,27 @@ store_item_upsert(struct store *st, const struct feed_item *item, int64_t now, i
 	rc = store_query(st, &s, err, errlen,
 	    "SELECT rev, title = ?2 AND description = ?3 FROM item_revisions WHERE guid = ?1"
 	    " ORDER BY rev DESC LIMIT 1", "sss", item->guid, title, desc);
+	if (rc == CS_OK)
+		rc = store_step(st, s, &row, "read item", err, errlen);
 	if (rc != CS_OK)
 		goto out;
-	rc = store_step(st, s, &row, "read item", err, errlen);
-	if (rc != CS_OK)
-		goto out;
-	if (!row) {
+	if (!row)
 		what = STORE_ITEM_NEW;
-		rc = store_exec(st, NULL, "add item", err, errlen,
-		    "INSERT INTO items(guid, slug, epoch, pubdate, title, link, first_seen, last_seen)"
-		    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
-		    "ssLLssL", item->guid, nz(item->slug), item->epoch, item->pubdate, title,
-		    nz(item->link), now);
-	} else {
+	else if (!sqlite3_column_int(s, 1))
+		what = STORE_ITEM_REVISED;
+	if (row)
 		rev = sqlite3_column_int(s, 0);
-		if (!sqlite3_column_int(s, 1))
-			what = STORE_ITEM_REVISED;
-		rc = store_exec(st, NULL, "update item", err, errlen,
-		    "UPDATE items SET slug = ?2, epoch = ?3, pubdate = ?4, title = ?5, link = ?6,"
-		    " last_seen = max(last_seen, ?7) WHERE guid = ?1",
-		    "ssLLssL", item->guid, nz(item->slug), item->epoch, item->pubdate, title,
-		    nz(item->link), now);
-	}
+	store_release(st, s);
+	s = NULL;
+	rc = store_exec(st, NULL, "write item", err, errlen,
+	    "INSERT INTO items(guid, slug, epoch, pubdate, title, link, first_seen, last_seen)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)"
+	    " ON CONFLICT(guid) DO UPDATE SET slug = ?2, epoch = ?3, pubdate = ?4, title = ?5,"
+	    " link = ?6, last_seen = max(last_seen, ?7)"
+	    " WHERE last_seen < ?7 OR slug <> ?2 OR epoch <> ?3 OR pubdate <> ?4"
+	    " OR title <> ?5 OR link <> ?6",
+	    "ssLLssL", item->guid, nz(item->slug), item->epoch, item->pubdate, title,
+	    nz(item->link), now);
 	if (rc != CS_OK || what == STORE_ITEM_UNCHANGED)
 		goto out;
 	rc = store_exec(st, NULL, "add item revision", err, errlen,
