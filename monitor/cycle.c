@@ -745,11 +745,65 @@ out:
 	return rc;
 }
 
+/* What the store walks of cycle_judge() need: the configuration's slugs, sorted. */
+struct judge_ctx {
+	const char *const       *slugs;
+	size_t                   nslugs;
+	struct cycle_judgement  *j;
+	int64_t                  poll_interval;
+};
+
+static int
+cmp_slug(const void *key, const void *elem)
+{
+	return strcmp(key, *(const char *const *)elem);
+}
+
+/* Index of slug among the configuration's feeds, or -1 when it is not one of them. */
+static long
+judge_slug_index(const struct judge_ctx *jc, const char *slug)
+{
+	const char *const *p = bsearch(slug, jc->slugs, jc->nslugs, sizeof(*jc->slugs), cmp_slug);
+
+	return p != NULL ? (long)(p - jc->slugs) : -1;
+}
+
+/* Items of feeds the configuration does not need (all.rss brings them) are not judged. */
+static int
+judge_item(const struct feed_item *it, void *ctx)
+{
+	struct judge_ctx *jc = ctx;
+
+	if (judge_slug_index(jc, it->slug) < 0)
+		return 0;
+	return classify_item_cb(it, jc->j->cls);
+}
+
+static int
+judge_feed(const struct store_feed *f, void *ctx)
+{
+	struct judge_ctx *jc = ctx;
+	struct cycle_judgement *j = jc->j;
+	long i = judge_slug_index(jc, f->slug);
+
+	/*
+	 * A failed fetch keeps the previous verdict: one bad poll must
+	 * not flip a component to unknown and back. Only a feed that was
+	 * never read, or not for STALE_INTERVALS polls, hides its
+	 * dependents' state behind "unknown".
+	 */
+	if (i >= 0)
+		j->feeds[i].readable = f->last_success > 0 &&
+		    j->now - f->last_success <= STALE_INTERVALS * jc->poll_interval;
+	return 0;
+}
+
 cs_err
 cycle_judge(const struct config *cfg, struct store *st, int64_t now,
     struct cycle_judgement **out, char *err, size_t errlen)
 {
 	struct cycle_judgement *j = NULL;
+	struct judge_ctx jc;
 	const char *const *slugs;
 	size_t nf;
 	int found;
@@ -771,28 +825,18 @@ cycle_judge(const struct config *cfg, struct store *st, int64_t now,
 	rc = load_open_events(st, j->cls, err, errlen);
 	if (rc != CS_OK)
 		goto out;
-	for (size_t i = 0; i < nf; i++) {
-		rc = store_items_for_slug(st, slugs[i], now, classify_item_cb, j->cls, err, errlen);
-		if (rc != CS_OK)
-			goto out;
-	}
-	for (size_t i = 0; i < nf; i++) {
-		struct store_feed f;
-
-		rc = store_feed_get(st, slugs[i], &f, err, errlen);
-		if (rc != CS_OK)
-			goto out;
+	/* Two walks over the whole store rather than two queries per feed. */
+	jc.slugs = slugs;
+	jc.nslugs = nf;
+	jc.j = j;
+	jc.poll_interval = cfg->poll_interval;
+	for (size_t i = 0; i < nf; i++)
 		j->feeds[i].slug = slugs[i];
-		/*
-		 * A failed fetch keeps the previous verdict: one bad poll must
-		 * not flip a component to unknown and back. Only a feed that was
-		 * never read, or not for STALE_INTERVALS polls, hides its
-		 * dependents' state behind "unknown".
-		 */
-		j->feeds[i].readable = f.last_success > 0 &&
-		    now - f.last_success <= STALE_INTERVALS * cfg->poll_interval;
-		store_feed_clear(&f);
-	}
+	rc = store_items_all(st, now, judge_item, &jc, err, errlen);
+	if (rc == CS_OK)
+		rc = store_feed_list(st, judge_feed, &jc, err, errlen);
+	if (rc != CS_OK)
+		goto out;
 	for (size_t i = 0; i < nf; i++)
 		j->feeds[i].svc = classify_find(j->cls, slugs[i]);
 	rc = mapper_run(cfg, j->feeds, nf, &j->map);

@@ -189,6 +189,16 @@ cs_err store_feed_put(struct store *st, const struct store_feed *f, char *err, s
 /* Frees the strings of f and zeroes it; NULL is a no-op. */
 void store_feed_clear(struct store_feed *f);
 
+/* Called per feed state; the strings live until it returns. Nonzero stops. */
+typedef int (*store_feed_cb)(const struct store_feed *f, void *ctx);
+
+/*
+ * Calls cb for the fetch state of every feed, by slug (etag,
+ * last_modified and url are "" when absent). A nonzero return stops the
+ * walk and the function returns CS_ERR_STATE.
+ */
+cs_err store_feed_list(struct store *st, store_feed_cb cb, void *ctx, char *err, size_t errlen);
+
 /* What store_item_upsert() did. */
 enum store_item_change {
 	STORE_ITEM_UNCHANGED = 0, /* same guid, same title and description */
@@ -221,6 +231,14 @@ cs_err store_item_revisions(struct store *st, const char *guid, int *count,
  */
 cs_err store_items_for_slug(struct store *st, const char *slug, int64_t now,
     feed_item_cb cb, void *ctx, char *err, size_t errlen);
+
+/*
+ * As store_items_for_slug(), for every slug in one walk: by slug, then
+ * newest first. One query instead of one per slug, for judging a whole
+ * configuration.
+ */
+cs_err store_items_all(struct store *st, int64_t now, feed_item_cb cb, void *ctx,
+    char *err, size_t errlen);
 
 /*
  * The last verdict of the classifier for one slug, so a restart continues

@@ -1,6 +1,7 @@
 /* store_feed.c: per-feed rows of the store: fetch state, AWS items and their revisions, verdicts. */
 #include "store_priv.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,6 +77,48 @@ store_feed_put(struct store *st, const struct store_feed *f, char *err, size_t e
 	    "ssssLLiiLsiL", f->slug, f->url, f->etag, f->last_modified, f->last_attempt,
 	    f->last_success, f->last_status, f->failures, f->next_attempt_at, f->last_error,
 	    f->readable != 0, f->items_seen);
+}
+
+cs_err
+store_feed_list(struct store *st, store_feed_cb cb, void *ctx, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	struct store_feed f;
+	cs_err rc;
+	int row;
+
+	rc = store_query(st, &s, err, errlen,
+	    "SELECT slug, url, etag, last_modified, last_attempt, last_success, last_status,"
+	    " failures, next_attempt_at, last_error, readable, items_seen"
+	    " FROM feeds ORDER BY slug", "");
+	if (rc != CS_OK)
+		goto out;
+	for (;;) {
+		rc = store_step(st, s, &row, "list feed states", err, errlen);
+		if (rc != CS_OK || !row)
+			break;
+		f.slug = (char *)store_col_text(s, 0);
+		f.url = (char *)store_col_text(s, 1);
+		f.etag = (char *)store_col_text(s, 2);
+		f.last_modified = (char *)store_col_text(s, 3);
+		f.last_attempt = sqlite3_column_int64(s, 4);
+		f.last_success = sqlite3_column_int64(s, 5);
+		f.last_status = sqlite3_column_int(s, 6);
+		f.failures = sqlite3_column_int(s, 7);
+		f.next_attempt_at = sqlite3_column_int64(s, 8);
+		f.last_error = sqlite3_column_type(s, 9) == SQLITE_NULL ? NULL :
+		    (char *)store_col_text(s, 9);
+		f.readable = sqlite3_column_int(s, 10);
+		f.items_seen = sqlite3_column_int64(s, 11);
+		if (cb(&f, ctx) != 0) {
+			rc = cs_seterr(err, errlen, CS_ERR_STATE, "%s: listing feed states: stopped by "
+			    "the callback", st->path);
+			break;
+		}
+	}
+out:
+	store_release(st, s);
+	return rc;
 }
 
 /* ---- items ---- */
@@ -176,23 +219,21 @@ out:
 	return rc;
 }
 
-cs_err
-store_items_for_slug(struct store *st, const char *slug, int64_t now, feed_item_cb cb,
-    void *ctx, char *err, size_t errlen)
+/* The item columns both walks read, with the newest revision's text. */
+#define ITEM_COLUMNS \
+	"SELECT i.guid, i.slug, i.epoch, i.pubdate, i.link, r.title, r.description" \
+	" FROM items i JOIN item_revisions r ON r.guid = i.guid" \
+	" AND r.rev = (SELECT max(rev) FROM item_revisions WHERE guid = i.guid)"
+
+/* Steps s (ITEM_COLUMNS) to its end, calling cb per row; what names the walk. */
+static cs_err
+walk_items(struct store *st, sqlite3_stmt *s, feed_item_cb cb, void *ctx, const char *what,
+    char *err, size_t errlen)
 {
-	sqlite3_stmt *s = NULL;
 	struct feed_item it;
 	cs_err rc;
 	int row;
 
-	rc = store_query(st, &s, err, errlen,
-	    "SELECT i.guid, i.slug, i.epoch, i.pubdate, i.link, r.title, r.description"
-	    " FROM items i JOIN item_revisions r ON r.guid = i.guid"
-	    " AND r.rev = (SELECT max(rev) FROM item_revisions WHERE guid = i.guid)"
-	    " WHERE i.slug = ?1 AND (?2 = 0 OR i.epoch <= ?2)"
-	    " ORDER BY i.epoch DESC, i.guid DESC", "sL", slug, now);
-	if (rc != CS_OK)
-		goto out;
 	for (;;) {
 		rc = store_step(st, s, &row, "read items", err, errlen);
 		if (rc != CS_OK || !row)
@@ -206,12 +247,46 @@ store_items_for_slug(struct store *st, const char *slug, int64_t now, feed_item_
 		it.title = store_col_text(s, 5);
 		it.description = store_col_text(s, 6);
 		if (cb(&it, ctx) != 0) {
-			rc = cs_seterr(err, errlen, CS_ERR_STATE, "%s: reading items of %s: stopped by the callback",
-			    st->path, slug);
+			rc = cs_seterr(err, errlen, CS_ERR_STATE, "%s: reading %s: stopped by the callback",
+			    st->path, what);
 			break;
 		}
 	}
+	return rc;
+}
+
+cs_err
+store_items_for_slug(struct store *st, const char *slug, int64_t now, feed_item_cb cb,
+    void *ctx, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	char what[300];
+	cs_err rc;
+
+	rc = store_query(st, &s, err, errlen, ITEM_COLUMNS
+	    " WHERE i.slug = ?1 AND (?2 = 0 OR i.epoch <= ?2)"
+	    " ORDER BY i.epoch DESC, i.guid DESC", "sL", slug, now);
+	if (rc != CS_OK)
+		goto out;
+	snprintf(what, sizeof(what), "items of %s", slug);
+	rc = walk_items(st, s, cb, ctx, what, err, errlen);
 out:
+	store_release(st, s);
+	return rc;
+}
+
+cs_err
+store_items_all(struct store *st, int64_t now, feed_item_cb cb, void *ctx, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	cs_err rc;
+
+	rc = store_query(st, &s, err, errlen, ITEM_COLUMNS
+	    " WHERE ?1 = 0 OR i.epoch <= ?1"
+	    " ORDER BY i.slug, i.epoch DESC, i.guid DESC", "L", now);
+	if (rc == CS_OK)
+		rc = walk_items(st, s, cb, ctx, "items", err, errlen);
 	store_release(st, s);
 	return rc;
 }
