@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bizclock.h"
+#include "incident_apply.h"
 #include "cli.h"
 #include "cstime.h"
 #include "priority.h"
@@ -52,21 +53,9 @@ static int
 collect(const struct store_incident *inc, void *vctx)
 {
 	struct collect *cx = vctx;
-	struct sla_incident si;
 	struct sla_report rep;
-	priority p = (priority)(inc->prio_override ? inc->prio_override : inc->prio_suggested);
 
-	if (inc->not_affected || p == PRIORITY_NONE)
-		return 0;
-	memset(&si, 0, sizeof(si));
-	si.prio = p;
-	si.opened_at = inc->opened_at;
-	si.responded_at = inc->responded_at;
-	si.updated_at = inc->updated_at;
-	si.resolved_at = inc->resolved_at;
-	si.rca_draft_at = inc->rca_draft_at;
-	si.rca_final_at = inc->rca_final_at;
-	if (sla_compute(&si, cx->bc, cx->now, &rep, cx->err, sizeof(cx->err)) != CS_OK) {
+	if (incident_sla(inc, cx->bc, cx->now, &rep, cx->err, sizeof(cx->err)) != CS_OK) {
 		cx->failed = 1;
 		return 1;
 	}
@@ -92,7 +81,7 @@ collect(const struct store_incident *inc, void *vctx)
 		if (r->title == NULL)
 			return cx->failed = 1;
 		r->id = inc->id;
-		r->prio = p;
+		r->prio = rep.prio;
 		r->clock = rep.clocks[i];
 		cx->n++;
 	}

@@ -526,3 +526,24 @@ out:
 	loaded_free(cx.v, cx.n);
 	return rc;
 }
+
+cs_err
+incident_sla(const struct store_incident *inc, const struct bizclock *bc, int64_t now,
+    struct sla_report *out, char *err, size_t errlen)
+{
+	struct sla_incident si;
+	priority p = (priority)(inc->prio_override ? inc->prio_override : inc->prio_suggested);
+
+	memset(out, 0, sizeof(*out));
+	if (inc->not_affected || p == PRIORITY_NONE)
+		return CS_OK;
+	memset(&si, 0, sizeof(si));
+	si.prio = p;
+	si.opened_at = inc->opened_at;
+	si.responded_at = inc->responded_at;
+	si.updated_at = inc->updated_at;
+	si.resolved_at = inc->resolved_at;
+	si.rca_draft_at = inc->rca_draft_at;
+	si.rca_final_at = inc->rca_final_at;
+	return sla_compute(&si, bc, now, out, err, errlen);
+}

@@ -9,6 +9,7 @@
 #include "cs_error.h"
 #include "incident.h"
 #include "mapper.h"
+#include "sla.h"
 #include "store.h"
 
 /*
@@ -54,5 +55,15 @@ char *incident_apply_components_json(const struct config *cfg, const char *const
 cs_err incident_apply_notify(struct store *st, const struct store_incident *inc, int n,
     const char *status, const char *body, const char *components_json, int64_t now,
     size_t *added, char *err, size_t errlen);
+
+/*
+ * The support clocks of a stored incident as of now: its priority is the
+ * engineer's override, else the suggestion. An incident marked "not
+ * affected" or without a priority has none (out->nclocks 0). inc and bc
+ * are borrowed. Returns CS_OK, or sla_compute()'s error for inconsistent
+ * facts.
+ */
+cs_err incident_sla(const struct store_incident *inc, const struct bizclock *bc, int64_t now,
+    struct sla_report *out, char *err, size_t errlen);
 
 #endif

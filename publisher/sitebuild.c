@@ -7,8 +7,7 @@
 
 #include <jansson.h>
 
-#include "priority.h"
-#include "sla.h"
+#include "incident_apply.h"
 
 #define DAY 86400
 
@@ -405,24 +404,14 @@ inc_build_clear(struct inc_build *b)
 
 /* The SLA facts the page shows: next update promised, RCA state of a P1/P2. */
 static void
-sla_facts(const struct config *cfg, const struct store_incident *inc, int prio, int64_t now,
+sla_facts(const struct config *cfg, const struct store_incident *inc, int64_t now,
     struct sitemodel_incident *in)
 {
-	struct sla_incident si;
 	struct sla_report rep;
 	char e[CS_ERRLEN];
 
-	if (prio == 0)
-		return;
-	memset(&si, 0, sizeof(si));
-	si.prio = (priority)prio;
-	si.opened_at = inc->opened_at;
-	si.responded_at = inc->responded_at;
-	si.updated_at = inc->updated_at;
-	si.resolved_at = inc->resolved_at;
-	si.rca_draft_at = inc->rca_draft_at;
-	si.rca_final_at = inc->rca_final_at;
-	if (sla_compute(&si, &cfg->business, now, &rep, e, sizeof(e)) != CS_OK)
+	/* Inconsistent facts only cost the page its promises, never the render. */
+	if (incident_sla(inc, &cfg->business, now, &rep, e, sizeof(e)) != CS_OK)
 		return;
 	for (size_t i = 0; i < rep.nclocks; i++) {
 		const struct sla_clock *c = &rep.clocks[i];
@@ -498,7 +487,7 @@ add_one_incident(const struct store_incident *inc, void *ctx)
 	in.nupdates = b.nupdates;
 	in.causes = b.causes;
 	in.ncauses = b.ncauses;
-	sla_facts(w->cfg, inc, prio, w->now, &in);
+	sla_facts(w->cfg, inc, w->now, &in);
 	w->rc = sitemodel_add_incident(w->m, &in, w->err, w->errlen);
 	goto out;
 nomem:
