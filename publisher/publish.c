@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pubtime.h"
+#include "cstime.h"
 #include "publish.h"
 
 #define MANIFEST ".manifest"
@@ -429,7 +429,7 @@ publish_run(const struct publish_opts *o, struct render_ctx *ctx, const struct s
 	struct rel *rels = NULL;
 	size_t nrels = 0, i, keep = o->keep > 0 ? (size_t)o->keep : PUBLISH_KEEP;
 	char rdir[4096], ndir[4096], tmp[4096], cur[4096], prev[PUBLISH_NAMELEN] = "";
-	char stamp[PUBTIME_LEN], target[PUBLISH_NAMELEN + 16];
+	char stamp[32], target[PUBLISH_NAMELEN + 16];
 	long long seq = 0;
 	int64_t now = o->now != 0 ? o->now : (int64_t)time(NULL);
 	int made = 0, swapped = 0, sitefd = -1;
@@ -459,7 +459,7 @@ publish_run(const struct publish_opts *o, struct render_ctx *ctx, const struct s
 	if (nrels > 0)
 		seq = rels[0].seq;
 	/* the new release: timestamp for people, sequence for order */
-	pubtime_iso(now, stamp, sizeof(stamp));
+	cstime_format_iso8601(now, stamp, sizeof(stamp));
 	snprintf(st->release, sizeof(st->release), "%.4s%.2s%.2sT%.2s%.2s%.2sZ-%06lld",
 	    stamp, stamp + 5, stamp + 8, stamp + 11, stamp + 14, stamp + 17, seq + 1);
 	if (pjoin(ndir, sizeof(ndir), rdir, st->release) != 0 || mkdir(ndir, 0755) != 0) {

@@ -1,4 +1,4 @@
-/* pubtime.h: locale-free time formats the site writes (ISO 8601, RFC 822, words for people). */
+/* pubtime.h: locale-free time formats the site writes (RFC 822, words for people); ISO 8601 is cstime's. */
 #ifndef PUBTIME_H
 #define PUBTIME_H
 
@@ -6,9 +6,6 @@
 #include <stdint.h>
 
 #define PUBTIME_LEN 40                /* enough for every format below */
-
-/* "2026-11-26T09:14:49Z". buf of at least PUBTIME_LEN bytes. Returns buf. */
-char *pubtime_iso(int64_t t, char *buf, size_t len);
 
 /* "Thu, 26 Nov 2026 09:14:49 +0000" (RSS 2.0 pubDate). Returns buf. */
 char *pubtime_rfc822(int64_t t, char *buf, size_t len);

@@ -5,7 +5,7 @@
 
 #include <jansson.h>
 
-#include "pubtime.h"
+#include "cstime.h"
 #include "siteapi.h"
 
 #define API_LIST_MAX 50               /* incidents.json and scheduled-maintenances.json */
@@ -67,9 +67,9 @@ str_or_null(const char *s)
 static json_t *
 time_or_null(int64_t t)
 {
-	char buf[PUBTIME_LEN];
+	char buf[32];
 
-	return t != 0 ? json_string(pubtime_iso(t, buf, sizeof(buf))) : json_null();
+	return t != 0 ? json_string(cstime_format_iso8601(t, buf, sizeof(buf))) : json_null();
 }
 
 /* Statuspage has no "unknown": an unreadable component reports degraded_performance, with data_status. */

@@ -7,6 +7,7 @@
 
 #include <libxml/tree.h>
 
+#include "cstime.h"
 #include "pubtime.h"
 #include "sitemodel.h"
 
@@ -68,7 +69,7 @@ prop_time(struct xb *b, xmlNodePtr n, const char *name, int64_t t, int rfc)
 
 	if (t == 0)
 		return;
-	prop(b, n, name, pubtime_iso(t, buf, sizeof(buf)));
+	prop(b, n, name, cstime_format_iso8601(t, buf, sizeof(buf)));
 	snprintf(key, sizeof(key), "%s-h", name);
 	prop(b, n, key, pubtime_human(t, buf, sizeof(buf)));
 	if (rfc) {
