@@ -97,10 +97,12 @@ print_table(const struct config *cfg, const struct cycle_judgement *j)
 		for (size_t k = 0; k < mc->ncauses; k++) {
 			const struct mapper_cause *c = &mc->causes[k];
 
-			printf("      because AWS %s is %s (update of %s): %s\n", c->slug,
-			    status_aws_name(c->aws_state),
-			    cstime_format_iso8601(c->time, when, sizeof(when)),
-			    c->title ? c->title : "(no item: the feed could not be read)");
+			if (c->aws_state == STATUS_AWS_UNKNOWN)
+				printf("      because the AWS feed %s has not been read recently\n", c->slug);
+			else
+				printf("      because AWS %s is %s (update of %s): %s\n", c->slug,
+				    status_aws_name(c->aws_state),
+				    cstime_format_iso8601(c->time, when, sizeof(when)), c->title);
 		}
 	}
 }
@@ -232,8 +234,16 @@ cmd_explain(struct cli_globals *g, int argc, char **argv)
 		const struct config_dep *dep = &mc->cfg->deps[d];
 		const char *slugs[2] = { dep->slug, NULL };
 		char multi[128];
+		int seen = 0;
 
-		if (dep->region != NULL) {
+		/* multipleservices-<region> is shown with the first dependency in its region. */
+		for (size_t e = 0; e < d && dep->region != NULL; e++) {
+			const char *r = mc->cfg->deps[e].region;
+
+			if (r != NULL && strcmp(r, dep->region) == 0)
+				seen = 1;
+		}
+		if (dep->region != NULL && !seen) {
 			snprintf(multi, sizeof(multi), "multipleservices-%s", dep->region);
 			slugs[1] = multi;
 		}
