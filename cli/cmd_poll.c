@@ -185,8 +185,10 @@ cmd_poll(struct cli_globals *g, int argc, char **argv)
 			break;
 		for (int64_t s = 0; s < cfg->poll_interval && !stop_requested; s++)
 			sleep(1);
-		if (stop_requested)
+		if (stop_requested) {
+			cli_log(g, "info", "poll", "stopped by a signal after a whole cycle");
 			break;
+		}
 	}
 	ret = (rc == CS_OK && rep.failed == 0 && !render_failed) ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 out:
