@@ -404,7 +404,8 @@ record_components(struct store *st, const struct cycle_judgement *j, int64_t now
 		if (rc != CS_OK || change == STORE_COMPONENT_UNCHANGED)
 			goto next;
 		changed++;
-		say(cx->log, cx->logctx, "info", "map", "%s: %s -> %s", mc->cfg->id,
+		/* A change is news; a component's first status (a new store) is not. */
+		say(cx->log, cx->logctx, prev.id ? "info" : "debug", "map", "%s: %s -> %s", mc->cfg->id,
 		    prev.id ? status_component_name(prev.status) : "(none)",
 		    status_component_name(mc->status));
 		msg = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:o}",
