@@ -151,10 +151,18 @@ free_cause(struct mapper_cause *c)
  * Maps one component. Causes go into a scratch array of at most
  * 2 * ndeps entries (each dependency, and each region's multipleservices).
  */
-static cs_err
-map_component(const struct config_component *cc, const struct feed_index *ix,
-    struct mapper_component *mc)
+static int
+cmp_key_str(const void *key, const void *elem)
 {
+	return strcmp((const char *)key, *(const char *const *)elem);
+}
+
+static cs_err
+map_component(const struct config *cfg, const struct config_component *cc,
+    const struct feed_index *ix, struct mapper_component *mc)
+{
+	const char *const *needed;
+	size_t nneeded;
 	struct ranked *r = NULL;
 	size_t nr = 0, i, j;
 	cs_err rc = CS_OK;
@@ -198,6 +206,15 @@ map_component(const struct config_component *cc, const struct feed_index *ix,
 		if (seen)
 			continue;
 		snprintf(slug, sizeof(slug), "multipleservices-%s", region);
+		/*
+		 * GovCloud has no multipleservices feed, so the configuration does
+		 * not ask for one: its absence is no gap in monitoring and must not
+		 * make the component unknown forever.
+		 */
+		needed = config_feed_slugs(cfg, &nneeded);
+		if (nneeded == 0 ||
+		    bsearch(slug, needed, nneeded, sizeof(*needed), cmp_key_str) == NULL)
+			continue;
 		f = index_find(ix, slug);
 		best = judge(f, cc->deps[i].map);
 		for (j = i + 1; j < cc->ndeps; j++) {
@@ -315,7 +332,7 @@ mapper_run(const struct config *cfg, const struct mapper_feed *feeds, size_t nfe
 	}
 	for (i = 0; i < cfg->ncomponents; i++) {
 		r->ncomponents = i + 1;
-		rc = map_component(&cfg->components[i], &ix, &r->components[i]);
+		rc = map_component(cfg, &cfg->components[i], &ix, &r->components[i]);
 		if (rc != CS_OK)
 			goto out;
 	}

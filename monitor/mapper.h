@@ -46,7 +46,8 @@ struct mapper_result {
 /*
  * Maps the feeds onto the components of cfg. feeds are borrowed. A
  * dependency on service S in region R is also hit by
- * "multipleservices-R". A component takes the worst of its dependencies.
+ * "multipleservices-R" when cfg's feed slugs list it (GovCloud has none).
+ * A component takes the worst of its dependencies.
  * A feed that is unreadable, or absent from feeds, makes its dependants
  * STATUS_UNKNOWN (see the rule in mapper.c). The indicator: critical if any
  * component is major_outage, major if any partial_outage, minor if any

@@ -283,6 +283,49 @@ test_click_direct_connect(void **state)
 	config_free(cfg);
 }
 
+/*
+ * GovCloud has no multipleservices feed, so the configuration never asks for
+ * one (config_feed_slugs): a GovCloud dependency whose own feed is readable
+ * and quiet is operational, not unknown for want of a feed that does not exist.
+ */
+static void
+test_region_without_multipleservices(void **state)
+{
+	static const char json[] =
+	    "{\"product\":\"T\",\"company\":\"C\",\"site_url\":\"https://s.example\",\"components\":["
+	    "{\"id\":\"gov\",\"name\":\"Gov\",\"depends_on\":["
+	    "  {\"service\":\"connect\",\"region\":\"us-gov-west-1\"}]}]}";
+	static const struct feedspec none[] = { { NULL, 0 } };
+	static const struct feedspec down[] = {
+		{ "connect-us-gov-west-1", STATUS_AWS_DISRUPTION }, { NULL, 0 }
+	};
+	struct config *cfg = NULL;
+	char err[CS_ERRLEN] = "";
+	struct mapper_feed feeds[4];
+	struct classify_service svcs[4];
+	struct mapper_result *r = NULL;
+	size_t n;
+
+	(void)state;
+	if (config_parse("test", json, strlen(json), NULL, &cfg, err, sizeof(err)) != CS_OK)
+		fail_msg("%s", err);
+	n = build_feeds(cfg, none, feeds, svcs, 4);
+	assert_int_equal(n, 1);
+	assert_int_equal(mapper_run(cfg, feeds, n, &r), CS_OK);
+	assert_int_equal(r->components[0].status, STATUS_OPERATIONAL);
+	assert_int_equal(r->components[0].ncauses, 0);
+	assert_int_equal(r->indicator, STATUS_IND_NONE);
+	mapper_result_free(r);
+	r = NULL;
+	n = build_feeds(cfg, down, feeds, svcs, 4);
+	assert_int_equal(mapper_run(cfg, feeds, n, &r), CS_OK);
+	assert_int_equal(r->components[0].status, STATUS_MAJOR_OUTAGE);
+	assert_int_equal(r->components[0].ncauses, 1);
+	assert_string_equal(r->components[0].causes[0].slug, "connect-us-gov-west-1");
+	mapper_result_free(r);
+	config_free(cfg);
+}
+
 int
 main(void)
 {
@@ -291,6 +334,7 @@ main(void)
 		cmocka_unit_test(test_missing_feed_unknown),
 		cmocka_unit_test(test_causes_order),
 		cmocka_unit_test(test_click_direct_connect),
+		cmocka_unit_test(test_region_without_multipleservices),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
