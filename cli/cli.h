@@ -53,6 +53,13 @@ int cli_parse_seconds(const char *s, int64_t *out);
 int cli_site_dir(const struct cli_globals *g, const struct config *cfg, const char *override,
     char *buf, size_t len);
 
+/*
+ * Nonzero when s is well-formed UTF-8 (no overlong forms, surrogates or
+ * code points above U+10FFFF). Engineers' text goes into SQLite and from
+ * there into JSON, Atom and mail, whose writers refuse anything else.
+ */
+int cli_utf8_valid(const char *s);
+
 /* Nonzero when args contain -h or --help. */
 int cli_wants_help(int argc, char **argv);
 

@@ -88,6 +88,10 @@ text_ok(const char *what, const char *s)
 		fprintf(stderr, "clickstatus incident: %s longer than %d bytes\n", what, MAX_TEXT);
 		return 0;
 	}
+	if (s != NULL && !cli_utf8_valid(s)) {
+		fprintf(stderr, "clickstatus incident: %s is not valid UTF-8\n", what);
+		return 0;
+	}
 	return 1;
 }
 

@@ -156,6 +156,19 @@ do_schedule(struct cli_globals *g, int argc, char **argv)
 		    MAX_TEXT);
 		goto out;
 	}
+	{
+		const char *const text[][2] = {
+			{ "--title", title }, { "--message", message }, { "--author", author }
+		};
+
+		for (size_t i = 0; i < sizeof(text) / sizeof(text[0]); i++) {
+			if (text[i][1] != NULL && !cli_utf8_valid(text[i][1])) {
+				fprintf(stderr, "clickstatus maintenance schedule: %s is not valid "
+				    "UTF-8\n", text[i][0]);
+				goto out;
+			}
+		}
+	}
 	if (maintenance_check(start, end, verify, g->now, err, sizeof(err)) != CS_OK) {
 		fprintf(stderr, "clickstatus maintenance schedule: %s\n", err);
 		goto out;

@@ -216,6 +216,15 @@ bad "unknown component \"nope\"" maintenance schedule --title t --start 2026-09-
     --end 2026-09-01T01:00:00Z --component nope
 bad "cannot read time" maintenance schedule --title t --start tomorrow --end 2026-09-01T01:00:00Z \
     --component reporting
+# Text that is not UTF-8 cannot go into the JSON API, the feeds or the mail: refused, not "out of memory".
+notutf8=$(printf 'caf\351')
+bad "--title is not valid UTF-8" incident open --title "$notutf8" --component reporting
+bad "--message is not valid UTF-8" incident update 2 --message "$notutf8" --status postmortem
+bad "--reason is not valid UTF-8" incident priority 2 P2 --reason "$notutf8"
+bad "--title is not valid UTF-8" maintenance schedule --title "$notutf8" --start 2026-09-01T00:00:00Z \
+    --end 2026-09-01T01:00:00Z --component reporting
+bad "--message is not valid UTF-8" maintenance schedule --title t --message "$notutf8" \
+    --start 2026-09-01T00:00:00Z --end 2026-09-01T01:00:00Z --component reporting
 
 if [ "$failures" -ne 0 ]; then
 	echo "$failures failure(s)" >&2
