@@ -121,6 +121,12 @@ cmd_poll(struct cli_globals *g, int argc, char **argv)
 		fprintf(stderr, "clickstatus poll: --feed-base-url: %s\n", err);
 		return CLI_EXIT_USAGE;
 	}
+	/* Refused later it would only be a failed fetch every cycle, exit 1: say so now. */
+	if (co.currentevents_url != NULL &&
+	    poll_url_allowed(co.currentevents_url, err, sizeof(err)) != CS_OK) {
+		fprintf(stderr, "clickstatus poll: --currentevents-url: %s\n", err);
+		return CLI_EXIT_USAGE;
+	}
 	if (cli_load(g, &cat, &cfg) != CS_OK)
 		return CLI_EXIT_USAGE;
 	rc = store_open(g->state_dir, &st, err, sizeof(err));

@@ -154,4 +154,14 @@ grep -q "7 backing off" "$tmp/poll4.log" || fail "failing feeds do not back off:
 cs poll --once --force --feed-base-url "http://127.0.0.1:$good/" 2>"$tmp/poll5.log" || fail "forced poll: $(cat "$tmp/poll5.log")"
 grep -q "0 failed, 0 backing off" "$tmp/poll5.log" || fail "forced poll report: $(cat "$tmp/poll5.log")"
 echo "ok 4 failing feeds back off; --force fetches them, all good again"
-echo "4 passed, 0 failed"
+
+# 5. A URL the poller would refuse is a usage error before anything is fetched or stored.
+for opt in --feed-base-url --currentevents-url; do
+	rc=0
+	cs poll --once "$opt" "ftp://127.0.0.1:$good/x" 2>"$tmp/poll6.log" || rc=$?
+	[ "$rc" = 2 ] || fail "$opt ftp://: exit $rc, want 2"
+	grep -q -e "$opt: ftp://127.0.0.1:$good/x: refused" "$tmp/poll6.log" ||
+		fail "$opt ftp://: message: $(cat "$tmp/poll6.log")"
+done
+echo "ok 5 a refused --feed-base-url or --currentevents-url is a usage error"
+echo "5 passed, 0 failed"
