@@ -1,6 +1,7 @@
 /* incident.c: the pure decision core of automatic incidents: AWS judgement in, actions out. */
 #include "incident.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,6 +137,27 @@ incident_priority_max(priority a, priority b)
 	return a < b ? a : b;
 }
 
+/*
+ * A user share (0..1) in basis points, keeping the policy's strict
+ * thresholds exact: a share that is not a whole number of basis points is
+ * rounded away from the band it must not reach. Below 5% it rounds down
+ * (4.996% stays "< 5%"), from 5% up it rounds up (25.004% is "> 25%",
+ * 15.004% is "> 15%"). Whole basis points (up to float noise) stay as they
+ * are, so 25% exactly is not "> 25%".
+ */
+static unsigned
+share_to_bp(double share)
+{
+	double x = share * PRIORITY_SHARE_MAX;
+	double whole = floor(x + 0.5);
+
+	if (x <= 0)
+		return 0;
+	if (fabs(x - whole) < 1e-6)
+		return (unsigned)whole;
+	return (unsigned)(x < 500 ? floor(x) : ceil(x));
+}
+
 priority
 incident_suggest(const struct config *cfg, const struct incident_component *comps, size_t n,
     unsigned *share_bp, status_component *worst)
@@ -151,7 +173,7 @@ incident_suggest(const struct config *cfg, const struct incident_component *comp
 
 		if (cc == NULL || comps[i].status == STATUS_OPERATIONAL)
 			continue;
-		bp = (unsigned)(cc->user_share * PRIORITY_SHARE_MAX + 0.5);
+		bp = share_to_bp(cc->user_share);
 		if (bp > PRIORITY_SHARE_MAX)
 			bp = PRIORITY_SHARE_MAX;
 		if (bp > share)

@@ -423,6 +423,36 @@ test_not_affected_is_private_and_takes_no_new_cause(void **state)
 	incident_plan_free(p);
 }
 
+/* Shares finer than a basis point never cross a threshold the policy draws strictly. */
+static void
+test_suggest_exact_thresholds(void **state)
+{
+	static const char json[] =
+	    "{\"product\":\"T\",\"company\":\"C\",\"site_url\":\"https://s.example\",\"components\":["
+	    "{\"id\":\"a\",\"name\":\"A\",\"user_share\":0.04996,\"depends_on\":[{\"service\":\"route53\"}]},"
+	    "{\"id\":\"b\",\"name\":\"B\",\"user_share\":0.25004,\"depends_on\":[{\"service\":\"route53\"}]},"
+	    "{\"id\":\"c\",\"name\":\"C\",\"user_share\":0.25,\"depends_on\":[{\"service\":\"route53\"}]}]}";
+	struct config *tc = NULL;
+	char err[CS_ERRLEN];
+	struct incident_component a = { "a", STATUS_DEGRADED_PERFORMANCE };
+	struct incident_component b = { "b", STATUS_MAJOR_OUTAGE };
+	struct incident_component c = { "c", STATUS_MAJOR_OUTAGE };
+	unsigned share;
+
+	(void)state;
+	if (config_parse("t", json, strlen(json), NULL, &tc, err, sizeof(err)) != CS_OK)
+		fail_msg("%s", err);
+	/* 4.996% degraded: "< 5%", slowness: P4 (rounding to 5% would make it P3). */
+	assert_int_equal(incident_suggest(tc, &a, 1, &share, NULL), PRIORITY_P4);
+	assert_int_equal(share, 499);
+	/* 25.004% down: "> 25%": P1; exactly 25% is not: P2. */
+	assert_int_equal(incident_suggest(tc, &b, 1, &share, NULL), PRIORITY_P1);
+	assert_int_equal(share, 2501);
+	assert_int_equal(incident_suggest(tc, &c, 1, &share, NULL), PRIORITY_P2);
+	assert_int_equal(share, 2500);
+	config_free(tc);
+}
+
 static void
 test_suggest_and_max(void **state)
 {
@@ -499,6 +529,7 @@ main(void)
 		cmocka_unit_test(test_flap_reopens_within_the_window),
 		cmocka_unit_test(test_not_affected_is_private_and_takes_no_new_cause),
 		cmocka_unit_test(test_suggest_and_max),
+		cmocka_unit_test(test_suggest_exact_thresholds),
 		cmocka_unit_test(test_status_names),
 		cmocka_unit_test(test_plan_golden),
 	};
