@@ -76,6 +76,8 @@ int cmd_render(struct cli_globals *g, int argc, char **argv);
 void cmd_render_usage(FILE *fp);
 int cmd_status(struct cli_globals *g, int argc, char **argv);
 void cmd_status_usage(FILE *fp);
+int cmd_dump(struct cli_globals *g, int argc, char **argv);
+void cmd_dump_usage(FILE *fp);
 int cmd_explain(struct cli_globals *g, int argc, char **argv);
 void cmd_explain_usage(FILE *fp);
 int cmd_incident(struct cli_globals *g, int argc, char **argv);

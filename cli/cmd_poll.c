@@ -24,7 +24,7 @@ cmd_poll_usage(FILE *fp)
 	    "AWS items, re-judges every component and commits the changes together with\n"
 	    "the notifications they owe. Without --once, runs forever, one cycle every\n"
 	    "poll_interval seconds, until SIGINT or SIGTERM.\n"
-	    "  --once                  one cycle, then exit (1 if any feed failed)\n"
+	    "  --once                  one cycle, then exit (1 if any feed failed or is backing off)\n"
 	    "  --feed-base-url URL     replaces https://status.aws.amazon.com/rss/\n"
 	    "  --currentevents-url URL default: the configured one, or <feed-base-url>currentevents\n"
 	    "  --force                 also fetch feeds that are backing off after errors\n"
@@ -196,7 +196,9 @@ cmd_poll(struct cli_globals *g, int argc, char **argv)
 			break;
 		}
 	}
-	ret = (rc == CS_OK && rep.failed == 0 && !render_failed) ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+	/* Feeds still backing off are a failure that goes on: --once says so too. */
+	ret = (rc == CS_OK && rep.failed == 0 && rep.skipped == 0 && !render_failed) ?
+	    CLI_EXIT_OK : CLI_EXIT_FAIL;
 out:
 	sitepub_free(sp);
 	poll_free(p);

@@ -279,3 +279,36 @@ out:
 	catalogue_free(cat);
 	return ret;
 }
+
+void
+cmd_dump_usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: clickstatus dump\n"
+	    "\n"
+	    "Prints the whole store as stable text, one record a line: fetch state of\n"
+	    "every feed, the classifier's verdicts, component statuses and history,\n"
+	    "incidents, maintenances, and the outbox (what is owed to the site, email\n"
+	    "and MQTT, delivered or not). For debugging and support.\n");
+}
+
+int
+cmd_dump(struct cli_globals *g, int argc, char **argv)
+{
+	struct store *st = NULL;
+	char err[CS_ERRLEN];
+	int ret = CLI_EXIT_OK;
+
+	if (argc > 1) {
+		fprintf(stderr, "clickstatus dump: unexpected argument \"%s\"\n", argv[1]);
+		return CLI_EXIT_USAGE;
+	}
+	err[0] = '\0';
+	if (store_open(g->state_dir, &st, err, sizeof(err)) != CS_OK ||
+	    store_dump(st, stdout, err, sizeof(err)) != CS_OK) {
+		cli_log(g, "error", "store", "%s", err);
+		ret = CLI_EXIT_FAIL;
+	}
+	store_close(st);
+	return ret;
+}

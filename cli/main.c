@@ -16,6 +16,7 @@ static const struct cli_command commands[] = {
 	{ "render", "render and publish the status site", cmd_render, cmd_render_usage },
 	{ "status", "print the component table", cmd_status, cmd_status_usage },
 	{ "explain", "show why a component has its status", cmd_explain, cmd_explain_usage },
+	{ "dump", "print the whole store as stable text", cmd_dump, cmd_dump_usage },
 	{ "incident", "open, update, resolve, prioritise and show incidents", cmd_incident,
 	    cmd_incident_usage },
 	{ "maintenance", "schedule and list maintenance windows", cmd_maintenance,
