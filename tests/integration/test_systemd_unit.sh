@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# test_systemd_unit.sh: contrib/clickstatus.service passes `systemd-analyze verify` (with the
+# binary it names pointed at this build), and the daemon it starts accepts those arguments.
+#
+#   test_systemd_unit.sh PATH/TO/clickstatus
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/../.." && pwd)
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/cs-unit.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+if ! command -v systemd-analyze >/dev/null; then
+	echo "skipped: systemd-analyze is not installed"
+	exit 0
+fi
+sed "s|/usr/local/bin/clickstatus|$bin|g" "$src/contrib/clickstatus.service" >"$tmp/clickstatus.service"
+out=$(systemd-analyze verify "$tmp/clickstatus.service" 2>&1) || fail "systemd-analyze: $out"
+[ -z "$out" ] || fail "systemd-analyze warns: $out"
+# The command lines of the unit, with this build and the source tree's files.
+"$bin" --config "$src/feeds/click.json" check-config >/dev/null || fail "ExecStartPre fails"
+"$bin" --config "$src/feeds/click.json" --state-dir "$tmp/state" poll --site-src "$src/site" --help >/dev/null ||
+	fail "ExecStart's options are not accepted"
+echo "ok 1 the systemd unit verifies and its command lines are accepted"
+echo "1 passed, 0 failed"
