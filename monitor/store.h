@@ -223,9 +223,10 @@ cs_err store_item_revisions(struct store *st, const char *guid, int *count,
 
 /*
  * Calls cb for each stored item of slug with epoch <= now (every item if
- * now is 0), newest first (epoch, then guid), with its latest title and
- * description: the feed as it was known at now, so the classifier can be
- * re-run from the store (pass classify_item_cb). The item's strings live
+ * now is 0), newest first (epoch, then guid), with the title and
+ * description of its newest revision seen at or before now: the feed as
+ * it was known at now, so the classifier can be re-run from the store
+ * (pass classify_item_cb). The item's strings live
  * until cb returns. When cb returns nonzero the walk stops and the
  * function returns CS_ERR_STATE ("stopped by the callback").
  */

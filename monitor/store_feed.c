@@ -219,11 +219,18 @@ out:
 	return rc;
 }
 
-/* The item columns both walks read, with the newest revision's text. */
-#define ITEM_COLUMNS \
+/*
+ * The item columns both walks read, with the text of the newest revision
+ * seen at or before NOW (the SQL parameter holding now; 0: the newest of
+ * all). AWS rewrote old titles with [RESOLVED] until 2023: judging as of a
+ * past moment must read the title as it was then, not as it was rewritten
+ * later. An item always has its first revision.
+ */
+#define ITEM_COLUMNS(NOW) \
 	"SELECT i.guid, i.slug, i.epoch, i.pubdate, i.link, r.title, r.description" \
 	" FROM items i JOIN item_revisions r ON r.guid = i.guid" \
-	" AND r.rev = (SELECT max(rev) FROM item_revisions WHERE guid = i.guid)"
+	" AND r.rev = coalesce((SELECT max(rev) FROM item_revisions WHERE guid = i.guid" \
+	" AND (" NOW " = 0 OR seen_at <= " NOW ")), 1)"
 
 /* Steps s (ITEM_COLUMNS) to its end, calling cb per row; what names the walk. */
 static cs_err
@@ -263,7 +270,7 @@ store_items_for_slug(struct store *st, const char *slug, int64_t now, feed_item_
 	char what[300];
 	cs_err rc;
 
-	rc = store_query(st, &s, err, errlen, ITEM_COLUMNS
+	rc = store_query(st, &s, err, errlen, ITEM_COLUMNS("?2")
 	    " WHERE i.slug = ?1 AND (?2 = 0 OR i.epoch <= ?2)"
 	    " ORDER BY i.epoch DESC, i.guid DESC", "sL", slug, now);
 	if (rc != CS_OK)
@@ -282,7 +289,7 @@ store_items_all(struct store *st, int64_t now, feed_item_cb cb, void *ctx, char 
 	sqlite3_stmt *s = NULL;
 	cs_err rc;
 
-	rc = store_query(st, &s, err, errlen, ITEM_COLUMNS
+	rc = store_query(st, &s, err, errlen, ITEM_COLUMNS("?1")
 	    " WHERE ?1 = 0 OR i.epoch <= ?1"
 	    " ORDER BY i.slug, i.epoch DESC, i.guid DESC", "L", now);
 	if (rc == CS_OK)

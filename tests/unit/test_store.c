@@ -692,12 +692,25 @@ test_item_upsert(void **state)
 	assert_int_equal(store_item_upsert(fx->st, &c, 1000, NULL, err, sizeof(err)), CS_OK);
 	assert_int_equal(store_item_upsert(fx->st, &other, 1000, NULL, err, sizeof(err)), CS_OK);
 
-	/* As of 250: newest first, g3 is in the future, s3 is another slug, latest text. */
+	/*
+	 * As of 250: newest first, g3 is in the future, s3 is another slug; no
+	 * revision was seen by then, so the first one (the text as first read).
+	 */
 	assert_int_equal(store_items_for_slug(fx->st, "ec2-us-east-1", 250, collect_item, &seen,
 	    err, sizeof(err)), CS_OK);
 	assert_string_equal(seen.text,
 	    "g2|Service degradation: B|b\n"
-	    "g1|Informational message: [RESOLVED] A|first, corrected\n");
+	    "g1|Informational message: A|first\n");
+	/* As of 1002 the correction was seen, the [RESOLVED] rewrite (1003) not yet. */
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(store_items_for_slug(fx->st, "ec2-us-east-1", 1002, collect_item, &seen,
+	    err, sizeof(err)), CS_OK);
+	assert_non_null(strstr(seen.text, "g1|Informational message: A|first, corrected\n"));
+	/* As of now (0: no limit), the newest text. */
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(store_items_for_slug(fx->st, "ec2-us-east-1", 0, collect_item, &seen,
+	    err, sizeof(err)), CS_OK);
+	assert_non_null(strstr(seen.text, "g1|Informational message: [RESOLVED] A|first, corrected\n"));
 	memset(&seen, 0, sizeof(seen));
 	assert_int_equal(store_items_for_slug(fx->st, "ec2-us-east-1", 0, collect_item, &seen,
 	    err, sizeof(err)), CS_OK);
