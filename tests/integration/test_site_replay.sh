@@ -61,6 +61,17 @@ EOF2
 done
 echo "ok 2 the JSON API of the replay matches its golden copies"
 
+# Polls stop (the last one at 05:00): an hour later the page says the data is stale
+# since then, and claims nothing about the components.
+"$bin" --state-dir "$tmp/a" --now 2026-08-18T06:00:00Z render 2>/dev/null || fail "render"
+api a summary.json '
+p = d["page"]
+assert p["stale"] is True and p["data_verified_at"] == "2026-08-18T05:00:00Z", p
+assert all(c["data_status"] == "unknown" for c in d["components"] if not c["group"]), d["components"]' ||
+	fail "stale data not said in summary.json"
+grep -q 'class="stale"' "$tmp/a/site/current/index.html" || fail "index.html has no stale banner"
+echo "ok 2b polls stopped for an hour: stale banner, data verified at the last good poll, components unknown"
+
 # 2. An engineer rules the event out: the incident and its effect leave the page.
 poll b 2026-08-15T04:00:00Z
 "$bin" --state-dir "$tmp/b" --now 2026-08-15T05:00:00Z incident not-affected 1 --author ops \
@@ -86,4 +97,4 @@ poll b 2026-08-18T05:00:00Z
 "$bin" --state-dir "$tmp/b" --now 2026-08-18T05:00:00Z incident list --all | grep -q "^1 .*resolved" ||
 	fail "the ruled-out incident did not follow AWS to its resolution"
 echo "ok 3 not affected: off the page, components operational, reason kept, still resolved with AWS"
-echo "3 passed, 0 failed"
+echo "4 passed, 0 failed"
