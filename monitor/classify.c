@@ -77,6 +77,7 @@ struct classify {
 	struct slugrec      **tab;     /* open-addressing hash table */
 	size_t                tabcap;  /* power of two */
 	size_t                nrec;
+	struct slugrec       *last;    /* record of the previous item, borrowed */
 	char                **open_ev; /* sorted slugs from currentevents */
 	size_t                nopen_ev;
 	struct classify_service *res;  /* result, sorted by slug */
@@ -408,11 +409,20 @@ classify_add(struct classify *c, const struct feed_item *item)
 	if (c->now != 0 && item->epoch > c->now)
 		goto out;
 	c->dirty = 1;
-	r = lookup(c, item->slug, 1);
+	/*
+	 * A feed is one service-region's, so nearly every item has the slug of
+	 * the one before: one strcmp instead of hashing and probing. Records
+	 * never move (the table holds pointers), so last stays valid.
+	 */
+	if (c->last != NULL && strcmp(c->last->slug, item->slug) == 0)
+		r = c->last;
+	else
+		r = lookup(c, item->slug, 1);
 	if (r == NULL) {
 		rc = CS_ERR_NOMEM;
 		goto out;
 	}
+	c->last = r;
 	/* Not newer than the newest closing item: it can change nothing. */
 	if (r->has_close && item->epoch <= r->close_max)
 		goto out;
