@@ -17,10 +17,9 @@ RUNS=5
 
 command -v hugo >/dev/null || { echo "bench-render: hugo not installed" >&2; exit 1; }
 [ -f "$GEN" ] || { echo "bench-render: $GEN not found (set SHARED)" >&2; exit 1; }
-if [ ! -x "$BUILD/tests/bench_render" ]; then
-	cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
-	cmake --build "$BUILD" --target bench_render -j2 >/dev/null
-fi
+# Always build: an old binary left in the build directory would measure old code.
+cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$BUILD" --target bench_render -j2 >/dev/null
 BENCH="$BUILD/tests/bench_render"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench-render.XXXXXX")
