@@ -240,14 +240,14 @@ cycle_judge(const struct config *cfg, struct store *st, int64_t now,
 	rc = load_open_events(st, j->cls, err, errlen);
 	if (rc != CS_OK)
 		goto out;
-	/* Two walks over the whole store rather than two queries per feed. */
+	/* Two walks over the store (the configuration's feeds) rather than two queries per feed. */
 	jc.slugs = slugs;
 	jc.nslugs = nf;
 	jc.j = j;
 	jc.poll_interval = cfg->poll_interval;
 	for (size_t i = 0; i < nf; i++)
 		j->feeds[i].slug = slugs[i];
-	rc = store_items_all(st, now, judge_item, &jc, err, errlen);
+	rc = store_items_all(st, now, slugs, nf, judge_item, &jc, err, errlen);
 	if (rc == CS_OK)
 		rc = store_feed_list(st, judge_feed, &jc, err, errlen);
 	if (rc != CS_OK)

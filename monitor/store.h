@@ -234,12 +234,13 @@ cs_err store_items_for_slug(struct store *st, const char *slug, int64_t now,
     feed_item_cb cb, void *ctx, char *err, size_t errlen);
 
 /*
- * As store_items_for_slug(), for every slug in one walk: by slug, then
- * newest first. One query instead of one per slug, for judging a whole
- * configuration.
+ * As store_items_for_slug(), for the n slugs given (borrowed) in one walk:
+ * by slug, then newest first. One query instead of one per slug, for
+ * judging a whole configuration; the items of other services (all.rss
+ * brings every service's) are not read.
  */
-cs_err store_items_all(struct store *st, int64_t now, feed_item_cb cb, void *ctx,
-    char *err, size_t errlen);
+cs_err store_items_all(struct store *st, int64_t now, const char *const *slugs, size_t n,
+    feed_item_cb cb, void *ctx, char *err, size_t errlen);
 
 /*
  * The last verdict of the classifier for one slug, so a restart continues

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 /* ---- feeds ---- */
 
 void
@@ -283,18 +285,35 @@ out:
 }
 
 cs_err
-store_items_all(struct store *st, int64_t now, feed_item_cb cb, void *ctx, char *err,
-    size_t errlen)
+store_items_all(struct store *st, int64_t now, const char *const *slugs, size_t n,
+    feed_item_cb cb, void *ctx, char *err, size_t errlen)
 {
 	sqlite3_stmt *s = NULL;
-	cs_err rc;
+	json_t *arr = json_array();
+	char *list = NULL;
+	cs_err rc = CS_OK;
 
+	/* The slugs travel as one bound JSON array: json_each() turns it into rows. */
+	for (size_t i = 0; arr != NULL && i < n; i++) {
+		if (json_array_append_new(arr, json_string(slugs[i])) != 0) {
+			json_decref(arr);
+			arr = NULL;
+		}
+	}
+	list = arr != NULL ? json_dumps(arr, JSON_COMPACT) : NULL;
+	if (list == NULL) {
+		rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "%s: reading items: out of memory", st->path);
+		goto out;
+	}
 	rc = store_query(st, &s, err, errlen, ITEM_COLUMNS("?1")
-	    " WHERE ?1 = 0 OR i.epoch <= ?1"
-	    " ORDER BY i.slug, i.epoch DESC, i.guid DESC", "L", now);
+	    " WHERE i.slug IN (SELECT value FROM json_each(?2)) AND (?1 = 0 OR i.epoch <= ?1)"
+	    " ORDER BY i.slug, i.epoch DESC, i.guid DESC", "Ls", now, list);
 	if (rc == CS_OK)
 		rc = walk_items(st, s, cb, ctx, "items", err, errlen);
+out:
 	store_release(st, s);
+	free(list);
+	json_decref(arr);
 	return rc;
 }
 

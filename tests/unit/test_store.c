@@ -718,6 +718,28 @@ test_item_upsert(void **state)
 	assert_int_equal(store_items_for_slug(fx->st, "ec2-us-east-1", 0, stop_item, NULL,
 	    err, sizeof(err)), CS_ERR_STATE);
 
+	/* All the items of the slugs asked for, by slug then newest first; no others. */
+	{
+		const char *one[] = { "s3-us-east-1" };
+		const char *two[] = { "s3-us-east-1", "ec2-us-east-1" };
+
+		memset(&seen, 0, sizeof(seen));
+		assert_int_equal(store_items_all(fx->st, 0, one, 1, collect_item, &seen,
+		    err, sizeof(err)), CS_OK);
+		assert_string_equal(seen.text, "o1|Other|o\n");
+		memset(&seen, 0, sizeof(seen));
+		assert_int_equal(store_items_all(fx->st, 250, two, 2, collect_item, &seen,
+		    err, sizeof(err)), CS_OK);
+		assert_string_equal(seen.text,
+		    "g2|Service degradation: B|b\n"
+		    "g1|Informational message: A|first\n"
+		    "o1|Other|o\n");
+		memset(&seen, 0, sizeof(seen));
+		assert_int_equal(store_items_all(fx->st, 0, NULL, 0, collect_item, &seen,
+		    err, sizeof(err)), CS_OK);
+		assert_int_equal(seen.n, 0);
+	}
+
 	a.guid = "";
 	assert_int_equal(store_item_upsert(fx->st, &a, 1000, &change, err, sizeof(err)),
 	    CS_ERR_PARSE);
