@@ -341,8 +341,13 @@ test_faults_batch(void **state)
 			assert_true(res->elapsed < 3.5);
 			break;
 		case TRICKLE:
+			/*
+			 * Cut by the low-speed limit, or, when a loaded machine (the
+			 * sanitizer run) delays libcurl's speed check, by the overall
+			 * timeout: either way a clear network error, in bounded time.
+			 */
 			assert_int_equal(res->err, CS_ERR_NET);
-			assert_non_null(strstr(m, "too slow"));
+			assert_true(strstr(m, "too slow") != NULL || strstr(m, "timed out") != NULL);
 			assert_true(res->elapsed < 3.5);
 			break;
 		case ENDLESS:
