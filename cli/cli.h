@@ -60,6 +60,19 @@ int cli_site_dir(const struct cli_globals *g, const struct config *cfg, const ch
  */
 int cli_utf8_valid(const char *s);
 
+/* Longest text an engineer may give (--title, --message, --reason, --author). */
+#define CLI_MAX_TEXT 65536
+
+/*
+ * Checks one text argument named what of command cmd: at most CLI_MAX_TEXT
+ * bytes and valid UTF-8 (it goes into JSON and the store). NULL is fine.
+ * Returns 1, or 0 after printing why.
+ */
+int cli_text_ok(const char *cmd, const char *what, const char *s);
+
+/* Who is acting, for the audit log: the login name, $USER, or "unknown". Static. */
+const char *cli_login_name(void);
+
 /* Nonzero when args contain -h or --help. */
 int cli_wants_help(int argc, char **argv);
 

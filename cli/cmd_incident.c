@@ -2,12 +2,10 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
@@ -21,7 +19,6 @@
 /* Most --component options one command takes. */
 #define MAX_COMPONENTS 64
 /* Longest message, title or reason accepted, bytes. */
-#define MAX_TEXT 65536
 
 void
 cmd_incident_usage(FILE *fp)
@@ -68,31 +65,6 @@ iopts_free(struct iopts *o)
 {
 	for (size_t i = 0; i < o->ncomp; i++)
 		free(o->comp_buf[i]);
-}
-
-static const char *
-login_name(void)
-{
-	struct passwd *pw = getpwuid(geteuid());
-	const char *u = getenv("USER");
-
-	if (pw != NULL && pw->pw_name != NULL && pw->pw_name[0] != '\0')
-		return pw->pw_name;
-	return (u != NULL && u[0] != '\0') ? u : "unknown";
-}
-
-static int
-text_ok(const char *what, const char *s)
-{
-	if (s != NULL && strlen(s) > MAX_TEXT) {
-		fprintf(stderr, "clickstatus incident: %s longer than %d bytes\n", what, MAX_TEXT);
-		return 0;
-	}
-	if (s != NULL && !cli_utf8_valid(s)) {
-		fprintf(stderr, "clickstatus incident: %s is not valid UTF-8\n", what);
-		return 0;
-	}
-	return 1;
 }
 
 /*
@@ -168,11 +140,13 @@ parse_opts(const char *sub, const struct config *cfg, int argc, char **argv, str
 			return CLI_EXIT_USAGE;
 		}
 	}
-	if (!text_ok("--title", o->title) || !text_ok("--message", o->message) ||
-	    !text_ok("--reason", o->reason) || !text_ok("--author", o->author))
+	if (!cli_text_ok("incident", "--title", o->title) ||
+	    !cli_text_ok("incident", "--message", o->message) ||
+	    !cli_text_ok("incident", "--reason", o->reason) ||
+	    !cli_text_ok("incident", "--author", o->author))
 		return CLI_EXIT_USAGE;
 	if (o->author == NULL)
-		o->author = login_name();
+		o->author = cli_login_name();
 	if (o->author[0] == '\0') {
 		fprintf(stderr, "clickstatus incident %s: --author is empty\n", sub);
 		return CLI_EXIT_USAGE;

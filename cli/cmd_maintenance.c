@@ -1,11 +1,9 @@
 /* cmd_maintenance.c: `clickstatus maintenance ...`: scheduling maintenance windows and listing them. */
 #include <getopt.h>
 #include <inttypes.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
@@ -15,7 +13,6 @@
 #include "store.h"
 
 #define MAX_COMPONENTS 64
-#define MAX_TEXT 65536
 
 void
 cmd_maintenance_usage(FILE *fp)
@@ -35,17 +32,6 @@ cmd_maintenance_usage(FILE *fp)
 	    "  status at --now.\n"
 	    "exit status: 0 ok, 1 runtime failure, 2 bad input (nothing is changed)\n",
 	    MAINTENANCE_VERIFY_DEFAULT);
-}
-
-static const char *
-login_name(void)
-{
-	struct passwd *pw = getpwuid(geteuid());
-	const char *u = getenv("USER");
-
-	if (pw != NULL && pw->pw_name != NULL && pw->pw_name[0] != '\0')
-		return pw->pw_name;
-	return (u != NULL && u[0] != '\0') ? u : "unknown";
 }
 
 static int
@@ -151,30 +137,16 @@ do_schedule(struct cli_globals *g, int argc, char **argv)
 		    "least one --component are required\n");
 		goto out;
 	}
-	if (strlen(title) > MAX_TEXT || strlen(message) > MAX_TEXT) {
-		fprintf(stderr, "clickstatus maintenance schedule: text longer than %d bytes\n",
-		    MAX_TEXT);
+	if (!cli_text_ok("maintenance schedule", "--title", title) ||
+	    !cli_text_ok("maintenance schedule", "--message", message) ||
+	    !cli_text_ok("maintenance schedule", "--author", author))
 		goto out;
-	}
-	{
-		const char *const text[][2] = {
-			{ "--title", title }, { "--message", message }, { "--author", author }
-		};
-
-		for (size_t i = 0; i < sizeof(text) / sizeof(text[0]); i++) {
-			if (text[i][1] != NULL && !cli_utf8_valid(text[i][1])) {
-				fprintf(stderr, "clickstatus maintenance schedule: %s is not valid "
-				    "UTF-8\n", text[i][0]);
-				goto out;
-			}
-		}
-	}
 	if (maintenance_check(start, end, verify, g->now, err, sizeof(err)) != CS_OK) {
 		fprintf(stderr, "clickstatus maintenance schedule: %s\n", err);
 		goto out;
 	}
 	if (author == NULL)
-		author = login_name();
+		author = cli_login_name();
 	ret = CLI_EXIT_FAIL;
 	arr = json_array();
 	for (size_t i = 0; arr != NULL && i < ncomps; i++)

@@ -1,9 +1,11 @@
 /* util.c: loading, logging and help detection shared by the subcommands. */
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -133,4 +135,29 @@ cli_site_dir(const struct cli_globals *g, const struct config *cfg, const char *
 	else
 		n = snprintf(buf, len, "%s/%s", g->state_dir, d);
 	return (n < 0 || (size_t)n >= len) ? -1 : 0;
+}
+
+const char *
+cli_login_name(void)
+{
+	struct passwd *pw = getpwuid(geteuid());
+	const char *u = getenv("USER");
+
+	if (pw != NULL && pw->pw_name != NULL && pw->pw_name[0] != '\0')
+		return pw->pw_name;
+	return (u != NULL && u[0] != '\0') ? u : "unknown";
+}
+
+int
+cli_text_ok(const char *cmd, const char *what, const char *s)
+{
+	if (s != NULL && strlen(s) > CLI_MAX_TEXT) {
+		fprintf(stderr, "clickstatus %s: %s longer than %d bytes\n", cmd, what, CLI_MAX_TEXT);
+		return 0;
+	}
+	if (s != NULL && !cli_utf8_valid(s)) {
+		fprintf(stderr, "clickstatus %s: %s is not valid UTF-8\n", cmd, what);
+		return 0;
+	}
+	return 1;
 }
