@@ -5,9 +5,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "catalogue.h"
-#include "config.h"
-#include "cs_error.h"
+#include "aws/catalogue.h"
+#include "model/config.h"
+#include "base/cs_error.h"
 
 /* Exit codes (STYLE.md): 0 ok, 1 runtime failure, 2 usage or configuration. */
 #define CLI_EXIT_OK 0

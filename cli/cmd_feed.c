@@ -6,11 +6,11 @@
 
 #include <jansson.h>
 
-#include "classify.h"
+#include "aws/classify.h"
 #include "cli.h"
-#include "cstime.h"
-#include "feed_parse.h"
-#include "poll.h"
+#include "base/cstime.h"
+#include "aws/feed_parse.h"
+#include "aws/poll.h"
 
 void
 cmd_feed_usage(FILE *fp)

@@ -10,11 +10,11 @@
 #include <jansson.h>
 
 #include "cli.h"
-#include "cstime.h"
-#include "incident.h"
-#include "incident_apply.h"
-#include "priority.h"
-#include "store.h"
+#include "base/cstime.h"
+#include "support/incident.h"
+#include "cycle/incident_apply.h"
+#include "support/priority.h"
+#include "store/store.h"
 
 /* Most --component options one command takes. */
 #define MAX_COMPONENTS 64

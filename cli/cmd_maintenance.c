@@ -8,9 +8,9 @@
 #include <jansson.h>
 
 #include "cli.h"
-#include "cstime.h"
-#include "maintenance.h"
-#include "store.h"
+#include "base/cstime.h"
+#include "model/maintenance.h"
+#include "store/store.h"
 
 #define MAX_COMPONENTS 64
 

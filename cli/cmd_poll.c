@@ -7,10 +7,10 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "cycle.h"
-#include "poll.h"
-#include "sitepub.h"
-#include "store.h"
+#include "cycle/cycle.h"
+#include "aws/poll.h"
+#include "site/sitepub.h"
+#include "store/store.h"
 
 void
 cmd_poll_usage(FILE *fp)

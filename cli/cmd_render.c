@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "sitepub.h"
-#include "store.h"
+#include "site/sitepub.h"
+#include "store/store.h"
 
 void
 cmd_render_usage(FILE *fp)

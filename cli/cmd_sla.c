@@ -5,13 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bizclock.h"
-#include "incident_apply.h"
+#include "base/bizclock.h"
+#include "cycle/incident_apply.h"
 #include "cli.h"
-#include "cstime.h"
-#include "priority.h"
-#include "sla.h"
-#include "store.h"
+#include "base/cstime.h"
+#include "support/priority.h"
+#include "support/sla.h"
+#include "store/store.h"
 
 /* Most clocks listed. */
 #define MAX_ROWS 65536

@@ -6,11 +6,11 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "cstime.h"
-#include "cycle.h"
-#include "siteapi.h"
-#include "sitebuild.h"
-#include "store.h"
+#include "base/cstime.h"
+#include "cycle/cycle.h"
+#include "site/siteapi.h"
+#include "site/sitebuild.h"
+#include "store/store.h"
 
 void
 cmd_status_usage(FILE *fp)

@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "cli.h"
-#include "cstime.h"
+#include "base/cstime.h"
 
 static const struct cli_command commands[] = {
 	{ "check-config", "validate the configuration", cmd_check_config, cmd_check_config_usage },

@@ -7,9 +7,9 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "classify.h"
-#include "cs_error.h"
-#include "feed_parse.h"
+#include "aws/classify.h"
+#include "base/cs_error.h"
+#include "aws/feed_parse.h"
 
 #define CHUNK (64 * 1024)
 

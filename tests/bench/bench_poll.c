@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "poll.h"
+#include "aws/poll.h"
 
 #define MAXLINE 4096
 

@@ -5,8 +5,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "publish.h"
-#include "render.h"
+#include "site/publish.h"
+#include "site/render.h"
 #include "sitedemo.h"
 
 static double

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalogue.h"
-#include "config.h"
-#include "cs_error.h"
+#include "aws/catalogue.h"
+#include "model/config.h"
+#include "base/cs_error.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cs_error.h"
-#include "currentevents.h"
+#include "base/cs_error.h"
+#include "aws/currentevents.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

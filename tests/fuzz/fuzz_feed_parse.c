@@ -3,9 +3,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "classify.h"
-#include "cs_error.h"
-#include "feed_parse.h"
+#include "aws/classify.h"
+#include "base/cs_error.h"
+#include "aws/feed_parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

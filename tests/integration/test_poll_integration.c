@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "poll.h"
+#include "aws/poll.h"
 
 #define MAXREQ 64
 

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "bizclock.h"
+#include "base/bizclock.h"
 
 /*
  * Expected values are written by hand as UTC ("2026-03-09T20:00:00Z"),

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "catalogue.h"
+#include "aws/catalogue.h"
 
 static int
 setup(void **state)

@@ -9,9 +9,9 @@
 
 #include <cmocka.h>
 
-#include "classify.h"
-#include "cstime.h"
-#include "feed_parse.h"
+#include "aws/classify.h"
+#include "base/cstime.h"
+#include "aws/feed_parse.h"
 #include "testutil.h"
 
 #define DAY 86400

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "config.h"
+#include "model/config.h"
 #include "testutil.h"
 
 static int

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "cstime.h"
+#include "base/cstime.h"
 
 struct tcase {
 	const char *in;

@@ -10,7 +10,7 @@
 #include <cmocka.h>
 #include <iconv.h>
 
-#include "currentevents.h"
+#include "aws/currentevents.h"
 #include "testutil.h"
 
 /* Converts UTF-8 text to `to` with iconv, optionally with a BOM first. Caller frees. */

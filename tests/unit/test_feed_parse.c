@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "cs_error.h"
-#include "feed_parse.h"
+#include "base/cs_error.h"
+#include "aws/feed_parse.h"
 #include "testutil.h"
 
 /* Collects a stable dump of the items: one line per item. */

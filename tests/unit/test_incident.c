@@ -9,9 +9,9 @@
 
 #include <cmocka.h>
 
-#include "config.h"
-#include "incident.h"
-#include "mapper.h"
+#include "model/config.h"
+#include "support/incident.h"
+#include "model/mapper.h"
 #include "testutil.h"
 
 /* voice 0.9 (connect, lambda us-east-1), eu 0.2 (directconnect eu-central-1), dns 0.03 (route53). */

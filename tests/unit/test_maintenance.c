@@ -9,9 +9,9 @@
 
 #include <cmocka.h>
 
-#include "config.h"
-#include "maintenance.h"
-#include "mapper.h"
+#include "model/config.h"
+#include "model/maintenance.h"
+#include "model/mapper.h"
 
 static const char test_json[] =
     "{\"product\":\"T\",\"company\":\"C\",\"site_url\":\"https://s.example\",\"components\":["

@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "config.h"
-#include "mapper.h"
+#include "model/config.h"
+#include "model/mapper.h"
 #include "testutil.h"
 
 /* Components, in order: voice, chat, dns, eu, recording. */

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "poll.h"
+#include "aws/poll.h"
 
 /* 2026-08-18T04:00:00Z */
 #define NOW INT64_C(1787025600)

@@ -6,7 +6,7 @@
 
 #include <cmocka.h>
 
-#include "priority.h"
+#include "support/priority.h"
 
 static void
 test_suggest(void **state)

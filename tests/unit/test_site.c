@@ -14,10 +14,10 @@
 #include <libxml/tree.h>
 #include <libxslt/xslt.h>
 
-#include "render.h"
-#include "siteapi.h"
+#include "site/render.h"
+#include "site/siteapi.h"
 #include "sitedemo.h"
-#include "sitemodel.h"
+#include "site/sitemodel.h"
 #include "testutil.h"
 
 #define NOW 1795000000                /* 2026-11-18T11:06:40Z */

@@ -22,8 +22,8 @@
 #include <libxml/parser.h>
 #include <libxslt/xslt.h>
 
-#include "publish.h"
-#include "render.h"
+#include "site/publish.h"
+#include "site/render.h"
 #include "sitedemo.h"
 #include "testutil.h"
 

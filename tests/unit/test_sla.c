@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "sla.h"
+#include "support/sla.h"
 
 /*
  * Times are written by hand as UTC, with the Chicago wall clock in a

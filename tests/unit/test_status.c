@@ -6,7 +6,7 @@
 
 #include <cmocka.h>
 
-#include "status.h"
+#include "base/status.h"
 
 static void
 test_names_round_trip(void **state)

@@ -15,7 +15,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "store.h"
+#include "store/store.h"
 
 /* Each test gets a fresh temporary directory; the store lives in <tmp>/db. */
 struct fx {

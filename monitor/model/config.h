@@ -1,0 +1,101 @@
+/* config.h: the product's configuration (feeds/click.json by default), loaded and checked. */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/bizclock.h"
+#include "aws/catalogue.h"
+#include "base/cs_error.h"
+#include "base/status.h"
+
+/* One AWS dependency of a component. */
+struct config_dep {
+	char *service;      /* AWS service slug part, "connect" */
+	char *region;       /* "us-east-1", NULL for a global service */
+	char *slug;         /* feed slug: service-region, or service */
+	/* component status for each AWS state (index status_aws 0..3) */
+	status_component map[4];
+};
+
+struct config_component {
+	char  *id;          /* stable identifier, [a-z0-9-]+ */
+	char  *name;
+	char  *group;       /* group shown on the page, may be "" */
+	char  *description;
+	double user_share;  /* share of the product's users who depend on it, 0..1 */
+	struct config_dep *deps;
+	size_t ndeps;
+};
+
+struct config {
+	char   *product;          /* "CLICK" */
+	char   *company;          /* "SynchroNet" */
+	char   *site_url;         /* public URL of the status site */
+	char   *site_dir;         /* where `render` publishes, relative to the state dir if not absolute */
+	char   *feed_base_url;    /* "https://status.aws.amazon.com/rss/" */
+	char   *currentevents_url;/* "https://health.aws.amazon.com/public/currentevents" */
+	int64_t poll_interval;    /* seconds between poll cycles */
+	int64_t quiet_limit;      /* seconds; see classify.h */
+	int     max_parallel;     /* concurrent feed transfers */
+	int64_t timeout_connect;  /* seconds */
+	int64_t timeout_total;    /* seconds */
+	size_t  max_feed_bytes;   /* decoded size cap per feed */
+	int64_t flap_window;      /* seconds: an AWS cause back within it re-opens its incident */
+	struct bizclock business; /* support hours and holidays: P3/P4 and RCA clocks */
+	struct config_component *components;
+	size_t ncomponents;
+	char  **feed_slugs;       /* distinct feed slugs needed, sorted (see config_feed_slugs) */
+	size_t nfeed_slugs;
+};
+
+/* Largest configuration file accepted, in bytes. */
+#define CONFIG_MAX_BYTES (1024 * 1024)
+
+/*
+ * Parses a configuration from JSON text. name (a file name) prefixes every
+ * message. Unknown services and regions are checked against cat, with a
+ * suggestion. On error returns CS_ERR_CONFIG and writes *every* problem into
+ * err, one per line, each with its JSON path
+ * ("feeds/click.json: components[2].depends_on[0].region: unknown region
+ * \"us-east-9\" (did you mean \"us-east-1\"?)"), or line:column for a syntax
+ * error. On success *out is owned by the caller. cat may be NULL: the
+ * embedded catalogue is used. Other failures: CS_ERR_TOOBIG (more than
+ * CONFIG_MAX_BYTES), CS_ERR_NOMEM.
+ */
+cs_err config_parse(const char *name, const char *json, size_t len,
+    const struct catalogue *cat, struct config **out, char *err, size_t errlen);
+
+/*
+ * Reads and parses a file; the embedded CLICK default (named
+ * "feeds/click.json (embedded)") when path is NULL. CS_ERR_IO when the file
+ * cannot be read, otherwise as config_parse().
+ */
+cs_err config_load(const char *path, const struct catalogue *cat,
+    struct config **out, char *err, size_t errlen);
+
+/*
+ * Like config_parse() and config_load(), but the messages, however many,
+ * go into an owned *report (one per line, each ending in '\n'; NULL on
+ * success and on CS_ERR_NOMEM) instead of a fixed buffer: for
+ * `clickstatus check-config`. The caller frees *report.
+ */
+cs_err config_parse_report(const char *name, const char *json, size_t len,
+    const struct catalogue *cat, struct config **out, char **report);
+cs_err config_load_report(const char *path, const struct catalogue *cat,
+    struct config **out, char **report);
+
+/*
+ * The distinct feed slugs the configuration needs, sorted: every dependency's
+ * slug plus "multipleservices-<region>" for each region used (the mapper
+ * reads those too). Borrowed from cfg.
+ */
+const char *const *config_feed_slugs(const struct config *cfg, size_t *n);
+
+/* Component by id, or NULL. */
+const struct config_component *config_find_component(const struct config *cfg, const char *id);
+
+void config_free(struct config *cfg);
+
+#endif

@@ -1,0 +1,765 @@
+/* incident.c: the pure decision core of automatic incidents: AWS judgement in, actions out. */
+#include "support/incident.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/cstime.h"
+
+/*
+ * The rules of automatic (AWS-derived) incidents.
+ *
+ * Input: the mapper's judgement at `now` (each component's status and the
+ * AWS items behind it), the feed verdicts, and the AWS incidents that are
+ * open or were resolved within the flap window. Output: a list of actions.
+ * Nothing is read or written here; incident_apply.c stores the actions and
+ * enqueues the notifications in the poll cycle's transaction.
+ *
+ * Causes. A cause is one AWS feed (slug) whose newest item makes at least
+ * one component leave operational (informational, degraded or disruption
+ * mapped to anything but operational). A feed that merely cannot be read
+ * (unknown) is a gap in our monitoring, not an AWS event: it neither opens,
+ * updates nor resolves an incident, and a cause whose feed becomes
+ * unreadable stays as it was until the feed is read again.
+ *
+ * Grouping. There is at most one open public AWS incident. Every cause
+ * that appears while it is open joins it (an update saying so): one AWS
+ * outage touching many feeds and components (us-east-1 on 2021-12-07:
+ * EC2, Connect, Lambda, DynamoDB...) is one incident for CLICK's users,
+ * and overlapping events are reported together. A new incident opens only
+ * when no public AWS incident is open; all causes new in that cycle go
+ * into it.
+ *
+ * Updates. Each cause remembers the guid of the newest AWS item mirrored.
+ *   - opening: status investigating, text = the first cause's AWS item
+ *     title (as AWS wrote it), title = the affected components and that
+ *     item's title;
+ *   - a newer item of a cause (AWS posted an update), or a cause joining:
+ *     status identified (the cause is known: AWS), text = the item title;
+ *     if an engineer has set monitoring, that status is kept;
+ *   - a cause back to normal while others continue: an update (status
+ *     unchanged, identified at least) with the closing item's title;
+ *   - the last cause back to normal: resolved, with the closing item's
+ *     title (AWS's "Service is operating normally: [RESOLVED] ..."). So
+ *     the incident resolves at the very AWS item that closes the event.
+ * A poll cycle mirrors the newest item of each cause: AWS items published
+ * between two polls (one minute apart; AWS posts about hourly) are
+ * collapsed into the newest. Each update lists every component of the
+ * incident with its status now (operational for those that recovered).
+ *
+ * Flap damping. When a cause of an AWS incident resolved less than
+ * flap_window seconds ago (default 30 min) becomes active again and no
+ * public AWS incident is open, that incident is re-opened (status
+ * investigating, text = the item title) instead of opening a new one;
+ * other new causes of the same cycle join it. Later, a new incident opens.
+ *
+ * Priority. The suggested priority is incident_suggest() over the
+ * incident's components (max user_share, worst status); it only ever goes
+ * up during an incident (the worst impact decides the SLA). An engineer's
+ * override (stored apart) wins.
+ *
+ * "CLICK not affected". An engineer may mark an AWS incident not affected
+ * (with a reason, kept). It is still followed here, so its record is
+ * complete and it resolves, but its updates are not public (not shown, not
+ * notified) and it never takes new causes: a cause appearing while only
+ * not-affected incidents are open opens a new, public incident, since
+ * ruling CLICK out for one AWS event says nothing of the next.
+ */
+
+/* Longest incident title we build; the item title is cut at a character boundary. */
+#define TITLE_MAX 512
+
+/* One active cause: a slug that makes a component leave operational now. */
+struct active {
+	const char *slug;
+	status_aws  state;
+	const char *guid;
+	const char *title;
+	int64_t     time;
+	int         claimed;
+};
+
+/* Working state of one view during a decision. */
+struct work {
+	const struct incident_view *v;
+	int64_t  id;                     /* 0: opened by this plan */
+	int      not_affected;
+	incident_status status;
+	priority suggested;
+	struct incident_action_cause *causes; /* current causes, owned */
+	size_t   ncauses;
+	int      touched;                /* an action was emitted: recompute components */
+	int      open;                   /* open after this plan */
+	int      first_action;           /* index of its first action in the plan */
+	const struct incident_component *prev;
+	size_t   nprev;
+};
+
+const char *
+incident_status_name(incident_status s)
+{
+	switch (s) {
+	case INCIDENT_INVESTIGATING: return "investigating";
+	case INCIDENT_IDENTIFIED: return "identified";
+	case INCIDENT_MONITORING: return "monitoring";
+	case INCIDENT_RESOLVED: return "resolved";
+	case INCIDENT_POSTMORTEM: return "postmortem";
+	}
+	return "investigating";
+}
+
+int
+incident_status_parse(const char *name, incident_status *out)
+{
+	for (int s = INCIDENT_INVESTIGATING; s <= INCIDENT_POSTMORTEM; s++) {
+		if (name != NULL && strcmp(name, incident_status_name((incident_status)s)) == 0) {
+			*out = (incident_status)s;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int
+incident_status_closed(incident_status s)
+{
+	return s == INCIDENT_RESOLVED || s == INCIDENT_POSTMORTEM;
+}
+
+priority
+incident_priority_max(priority a, priority b)
+{
+	if (a == PRIORITY_NONE)
+		return b;
+	if (b == PRIORITY_NONE)
+		return a;
+	return a < b ? a : b;
+}
+
+/*
+ * A user share (0..1) in basis points, keeping the policy's strict
+ * thresholds exact: a share that is not a whole number of basis points is
+ * rounded away from the band it must not reach. Below 5% it rounds down
+ * (4.996% stays "< 5%"), from 5% up it rounds up (25.004% is "> 25%",
+ * 15.004% is "> 15%"). Whole basis points (up to float noise) stay as they
+ * are, so 25% exactly is not "> 25%".
+ */
+static unsigned
+share_to_bp(double share)
+{
+	double x = share * PRIORITY_SHARE_MAX;
+	double whole = floor(x + 0.5);
+
+	if (x <= 0)
+		return 0;
+	if (fabs(x - whole) < 1e-6)
+		return (unsigned)whole;
+	return (unsigned)(x < 500 ? floor(x) : ceil(x));
+}
+
+priority
+incident_suggest(const struct config *cfg, const struct incident_component *comps, size_t n,
+    unsigned *share_bp, status_component *worst)
+{
+	unsigned share = 0;
+	status_component w = STATUS_OPERATIONAL;
+	priority p = PRIORITY_NONE;
+	int any = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct config_component *cc = config_find_component(cfg, comps[i].id);
+		unsigned bp;
+
+		if (cc == NULL || comps[i].status == STATUS_OPERATIONAL)
+			continue;
+		bp = share_to_bp(cc->user_share);
+		if (bp > PRIORITY_SHARE_MAX)
+			bp = PRIORITY_SHARE_MAX;
+		if (bp > share)
+			share = bp;
+		if (!any || status_component_worse(comps[i].status, w))
+			w = comps[i].status;
+		any = 1;
+	}
+	if (any && priority_suggest(share, w, &p) != CS_OK)
+		p = PRIORITY_NONE;
+	if (share_bp != NULL)
+		*share_bp = share;
+	if (worst != NULL)
+		*worst = w;
+	return p;
+}
+
+static void
+cause_clear(struct incident_action_cause *c)
+{
+	free(c->slug);
+	free(c->guid);
+	free(c->title);
+	memset(c, 0, sizeof(*c));
+}
+
+static int
+cause_copy(struct incident_action_cause *dst, const char *slug, status_aws state,
+    const char *guid, const char *title, int64_t time, int open)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->slug = strdup(slug);
+	dst->guid = strdup(guid != NULL ? guid : "");
+	dst->title = strdup(title != NULL ? title : "");
+	dst->state = state;
+	dst->time = time;
+	dst->open = open;
+	if (dst->slug == NULL || dst->guid == NULL || dst->title == NULL) {
+		cause_clear(dst);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+action_clear(struct incident_action *a)
+{
+	free(a->title);
+	free(a->body);
+	free(a->source_guid);
+	for (size_t i = 0; i < a->ncauses; i++)
+		cause_clear(&a->causes[i]);
+	free(a->causes);
+	free(a->components);
+	memset(a, 0, sizeof(*a));
+}
+
+void
+incident_plan_free(struct incident_plan *plan)
+{
+	if (plan == NULL)
+		return;
+	for (size_t i = 0; i < plan->nactions; i++)
+		action_clear(&plan->actions[i]);
+	free(plan->actions);
+	free(plan);
+}
+
+/* Appends a zeroed action; NULL on no memory. */
+static struct incident_action *
+plan_push(struct incident_plan *plan)
+{
+	struct incident_action *n;
+
+	n = realloc(plan->actions, (plan->nactions + 1) * sizeof(*n));
+	if (n == NULL)
+		return NULL;
+	plan->actions = n;
+	memset(&n[plan->nactions], 0, sizeof(*n));
+	return &n[plan->nactions++];
+}
+
+static const struct mapper_feed *
+find_feed(const struct mapper_feed *feeds, size_t n, const char *slug)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(feeds[i].slug, slug) == 0)
+			return &feeds[i];
+	return NULL;
+}
+
+static struct active *
+find_active(struct active *act, size_t n, const char *slug)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(act[i].slug, slug) == 0)
+			return &act[i];
+	return NULL;
+}
+
+static struct incident_action_cause *
+work_cause(struct work *w, const char *slug)
+{
+	for (size_t i = 0; i < w->ncauses; i++)
+		if (strcmp(w->causes[i].slug, slug) == 0)
+			return &w->causes[i];
+	return NULL;
+}
+
+static int
+active_cmp(const void *a, const void *b)
+{
+	const struct active *x = a, *y = b;
+
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	return strcmp(x->slug, y->slug);
+}
+
+/* Collects the distinct active causes from the judgement, oldest item first. */
+static cs_err
+collect_active(const struct mapper_result *map, struct active **out, size_t *nout)
+{
+	struct active *act = NULL;
+	size_t n = 0, cap = 0;
+
+	for (size_t i = 0; i < map->ncomponents; i++) {
+		const struct mapper_component *mc = &map->components[i];
+
+		for (size_t k = 0; k < mc->ncauses; k++) {
+			const struct mapper_cause *c = &mc->causes[k];
+
+			if (c->aws_state == STATUS_AWS_NORMAL || c->aws_state == STATUS_AWS_UNKNOWN)
+				continue;
+			if (find_active(act, n, c->slug) != NULL)
+				continue;
+			if (n == cap) {
+				size_t ncap = cap ? cap * 2 : 8;
+				struct active *na = realloc(act, ncap * sizeof(*na));
+
+				if (na == NULL) {
+					free(act);
+					return CS_ERR_NOMEM;
+				}
+				act = na;
+				cap = ncap;
+			}
+			act[n].slug = c->slug;
+			act[n].state = c->aws_state;
+			act[n].guid = c->guid != NULL ? c->guid : "";
+			act[n].title = c->title != NULL ? c->title : "";
+			act[n].time = c->time;
+			act[n].claimed = 0;
+			n++;
+		}
+	}
+	if (n > 1)
+		qsort(act, n, sizeof(*act), active_cmp);
+	*out = act;
+	*nout = n;
+	return CS_OK;
+}
+
+/* Adds (or replaces) a cause in the work incident. */
+static int
+work_set_cause(struct work *w, const char *slug, status_aws state, const char *guid,
+    const char *title, int64_t time, int open)
+{
+	struct incident_action_cause *c = work_cause(w, slug), *n;
+
+	if (c == NULL) {
+		n = realloc(w->causes, (w->ncauses + 1) * sizeof(*n));
+		if (n == NULL)
+			return -1;
+		w->causes = n;
+		c = &n[w->ncauses++];
+		memset(c, 0, sizeof(*c));
+	} else {
+		cause_clear(c);
+	}
+	return cause_copy(c, slug, state, guid, title, time, open);
+}
+
+/* Emits one action for work incident w and copies cause slug into it. */
+static struct incident_action *
+emit(struct incident_plan *plan, struct work *w, incident_action_kind kind, incident_status st,
+    const char *body, const char *guid, int64_t time, const char *slug)
+{
+	struct incident_action *a = plan_push(plan);
+	struct incident_action_cause *c;
+
+	if (a == NULL)
+		return NULL;
+	if (!w->touched)
+		w->first_action = (int)(plan->nactions - 1);
+	w->touched = 1;
+	a->kind = kind;
+	a->incident_id = w->id;
+	a->status = st;
+	a->public = !w->not_affected;
+	a->body = strdup(body != NULL ? body : "");
+	a->source_guid = strdup(guid != NULL ? guid : "");
+	a->source_time = time;
+	if (a->body == NULL || a->source_guid == NULL)
+		return NULL;
+	w->status = st;
+	if (slug == NULL)
+		return a;
+	c = work_cause(w, slug);
+	if (c == NULL)
+		return a;
+	a->causes = calloc(1, sizeof(*a->causes));
+	if (a->causes == NULL ||
+	    cause_copy(&a->causes[0], c->slug, c->state, c->guid, c->title, c->time, c->open) != 0)
+		return NULL;
+	a->ncauses = 1;
+	return a;
+}
+
+/* Status of an AWS update to an open incident: identified, unless an engineer said monitoring. */
+static incident_status
+update_status(const struct work *w)
+{
+	return w->status == INCIDENT_MONITORING ? INCIDENT_MONITORING : INCIDENT_IDENTIFIED;
+}
+
+/*
+ * The incident's components now: every component hit by one of its open
+ * causes with the mapper's status, and every component it listed before
+ * that is no longer hit, as operational. Configuration order.
+ */
+static cs_err
+work_components(const struct work *w, const struct mapper_result *map,
+    struct incident_component **out, size_t *nout)
+{
+	struct incident_component *v = calloc(map->ncomponents ? map->ncomponents : 1, sizeof(*v));
+	size_t n = 0;
+
+	if (v == NULL)
+		return CS_ERR_NOMEM;
+	for (size_t i = 0; i < map->ncomponents; i++) {
+		const struct mapper_component *mc = &map->components[i];
+		int hit = 0, before = 0;
+
+		for (size_t k = 0; k < mc->ncauses && !hit; k++) {
+			const struct incident_action_cause *c = NULL;
+
+			for (size_t j = 0; j < w->ncauses; j++)
+				if (strcmp(w->causes[j].slug, mc->causes[k].slug) == 0)
+					c = &w->causes[j];
+			hit = c != NULL && c->open && mc->causes[k].aws_state != STATUS_AWS_NORMAL;
+		}
+		for (size_t j = 0; j < w->nprev && !before; j++)
+			before = strcmp(w->prev[j].id, mc->cfg->id) == 0;
+		if (!hit && !before)
+			continue;
+		v[n].id = mc->cfg->id;
+		v[n].status = hit ? mc->status : STATUS_OPERATIONAL;
+		n++;
+	}
+	*out = v;
+	*nout = n;
+	return CS_OK;
+}
+
+/* Builds the title of a new incident: "<first component> [and N more]: <item title>". */
+static char *
+make_title(const struct incident_component *comps, size_t n, const struct config *cfg,
+    const char *item_title)
+{
+	char more[48] = "";
+	const char *name = "AWS";
+	char *t = malloc(TITLE_MAX);
+	size_t len;
+
+	if (t == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		const struct config_component *cc = config_find_component(cfg, comps[i].id);
+
+		if (cc != NULL && comps[i].status != STATUS_OPERATIONAL) {
+			name = cc->name;
+			break;
+		}
+	}
+	if (n > 1)
+		snprintf(more, sizeof(more), " and %zu more", n - 1);
+	len = (size_t)snprintf(t, TITLE_MAX, "%s%s: %s", name, more, item_title);
+	if (len >= TITLE_MAX) {
+		/* Cut at a UTF-8 character boundary. */
+		len = TITLE_MAX - 1;
+		while (len > 0 && ((unsigned char)t[len] & 0xc0) == 0x80)
+			len--;
+		t[len] = '\0';
+	}
+	return t;
+}
+
+/* Fills in components and priority of every action of w (they share the state after the plan). */
+static cs_err
+finish_work(struct incident_plan *plan, struct work *w, const struct mapper_result *map,
+    const struct config *cfg)
+{
+	struct incident_component *comps = NULL;
+	size_t n = 0;
+	unsigned share = 0;
+	status_component worst = STATUS_OPERATIONAL;
+	priority p;
+	cs_err rc;
+
+	if (!w->touched)
+		return CS_OK;
+	rc = work_components(w, map, &comps, &n);
+	if (rc != CS_OK)
+		return rc;
+	p = incident_suggest(cfg, comps, n, &share, &worst);
+	w->suggested = incident_priority_max(w->suggested, p);
+	for (size_t i = (size_t)w->first_action; i < plan->nactions; i++) {
+		struct incident_action *a = &plan->actions[i];
+
+		/* Only one incident (the one this plan opens) has id 0. */
+		if (a->incident_id != w->id || a->components != NULL)
+			continue;
+		a->components = malloc((n ? n : 1) * sizeof(*a->components));
+		if (a->components == NULL) {
+			free(comps);
+			return CS_ERR_NOMEM;
+		}
+		if (n > 0)
+			memcpy(a->components, comps, n * sizeof(*comps));
+		a->ncomponents = n;
+		a->share_bp = share;
+		a->worst = worst;
+		a->suggested = w->suggested;
+		if (a->kind == INCIDENT_ACT_OPEN && a->title == NULL) {
+			a->title = make_title(comps, n, cfg, a->body);
+			if (a->title == NULL) {
+				free(comps);
+				return CS_ERR_NOMEM;
+			}
+		}
+	}
+	free(comps);
+	return CS_OK;
+}
+
+/* The closing text of a cause whose feed is back to normal. */
+static void
+closing_item(const struct mapper_feed *f, const struct incident_action_cause *c, int64_t now,
+    const char **title, const char **guid, int64_t *time)
+{
+	if (f != NULL && f->svc != NULL && f->svc->guid != NULL &&
+	    strcmp(f->svc->guid, c->guid) != 0) {
+		*title = f->svc->title;
+		*guid = f->svc->guid;
+		*time = f->svc->updated;
+		return;
+	}
+	*title = "AWS reports the service operating normally again.";
+	*guid = "";
+	*time = now;
+}
+
+/* Frees the work array. */
+static void
+works_free(struct work *w, size_t n)
+{
+	for (size_t i = 0; w != NULL && i < n; i++) {
+		for (size_t k = 0; k < w[i].ncauses; k++)
+			cause_clear(&w[i].causes[k]);
+		free(w[i].causes);
+	}
+	free(w);
+}
+
+cs_err
+incident_decide(const struct config *cfg, const struct incident_view *views, size_t nviews,
+    const struct mapper_result *map, const struct mapper_feed *feeds, size_t nfeeds,
+    int64_t now, int64_t flap_window, struct incident_plan **out)
+{
+	struct incident_plan *plan = NULL;
+	struct active *act = NULL;
+	struct work *w = NULL;
+	size_t nact = 0, nw = 0;
+	struct work *target = NULL;
+	cs_err rc = CS_OK;
+
+	*out = NULL;
+	plan = calloc(1, sizeof(*plan));
+	w = calloc(nviews + 1, sizeof(*w));
+	if (plan == NULL || w == NULL)
+		goto nomem;
+	rc = collect_active(map, &act, &nact);
+	if (rc != CS_OK)
+		goto nomem;
+
+	/* Working copies of the views. */
+	for (size_t i = 0; i < nviews; i++) {
+		const struct incident_view *v = &views[i];
+		struct work *x = &w[nw++];
+
+		x->v = v;
+		x->id = v->id;
+		x->not_affected = v->not_affected;
+		x->status = v->status;
+		x->suggested = v->suggested;
+		x->open = !incident_status_closed(v->status);
+		x->prev = v->components;
+		x->nprev = v->ncomponents;
+		for (size_t k = 0; k < v->ncauses; k++) {
+			const struct incident_cause *c = &v->causes[k];
+
+			if (work_set_cause(x, c->slug, c->state, c->guid, c->title, c->time, c->open) != 0)
+				goto nomem;
+		}
+	}
+
+	/* 1. Open incidents: newer items of their causes. */
+	for (size_t i = 0; i < nw; i++) {
+		struct work *x = &w[i];
+
+		if (!x->open)
+			continue;
+		if (target == NULL && !x->not_affected)
+			target = x;
+		for (size_t k = 0; k < x->ncauses; k++) {
+			struct incident_action_cause *c = &x->causes[k];
+			struct active *a = find_active(act, nact, c->slug);
+
+			if (a == NULL || a->claimed)
+				continue;
+			a->claimed = 1;
+			if (c->open && strcmp(a->guid, c->guid) == 0)
+				continue;
+			if (work_set_cause(x, a->slug, a->state, a->guid, a->title, a->time, 1) != 0 ||
+			    emit(plan, x, INCIDENT_ACT_UPDATE, update_status(x), a->title, a->guid,
+				a->time, a->slug) == NULL)
+				goto nomem;
+		}
+	}
+
+	/* 2. New causes: join the open public incident, re-open a flapping one, or open one. */
+	for (size_t i = 0; i < nact; i++) {
+		struct active *a = &act[i];
+		struct work *r = NULL;
+
+		if (a->claimed)
+			continue;
+		if (target == NULL) {
+			for (size_t k = 0; k < nw; k++) {
+				struct work *x = &w[k];
+				struct incident_action_cause *c = work_cause(x, a->slug);
+
+				if (x->open || x->id == 0 || c == NULL || flap_window <= 0 ||
+				    x->v->resolved_at <= 0 || now - x->v->resolved_at > flap_window)
+					continue;
+				if (r == NULL || x->v->resolved_at > r->v->resolved_at)
+					r = x;
+			}
+		}
+		if (r != NULL) {
+			a->claimed = 1;
+			r->open = 1;
+			if (work_set_cause(r, a->slug, a->state, a->guid, a->title, a->time, 1) != 0 ||
+			    emit(plan, r, INCIDENT_ACT_REOPEN, INCIDENT_INVESTIGATING, a->title, a->guid,
+				a->time, a->slug) == NULL)
+				goto nomem;
+			if (!r->not_affected)
+				target = r;
+			continue;
+		}
+		if (target == NULL) {
+			struct work *x = &w[nw++]; /* room for one new incident was allocated */
+
+			x->id = 0;
+			x->open = 1;
+			x->status = INCIDENT_INVESTIGATING;
+			a->claimed = 1;
+			if (work_set_cause(x, a->slug, a->state, a->guid, a->title, a->time, 1) != 0 ||
+			    emit(plan, x, INCIDENT_ACT_OPEN, INCIDENT_INVESTIGATING, a->title, a->guid,
+				a->time, a->slug) == NULL)
+				goto nomem;
+			target = x;
+			continue;
+		}
+		a->claimed = 1;
+		if (work_set_cause(target, a->slug, a->state, a->guid, a->title, a->time, 1) != 0 ||
+		    emit(plan, target, INCIDENT_ACT_UPDATE, update_status(target), a->title, a->guid,
+			a->time, a->slug) == NULL)
+			goto nomem;
+	}
+
+	/*
+	 * 3. Causes back to normal; the last one resolves the incident. A
+	 * cause whose feed cannot be read stays open: unknown is no news.
+	 */
+	for (size_t i = 0; i < nw; i++) {
+		struct work *x = &w[i];
+		size_t nopen = 0, nclear = 0;
+
+		if (!x->open)
+			continue;
+		for (size_t k = 0; k < x->ncauses; k++) {
+			const struct incident_action_cause *c = &x->causes[k];
+			const struct mapper_feed *f = find_feed(feeds, nfeeds, c->slug);
+
+			if (!c->open)
+				continue;
+			if (find_active(act, nact, c->slug) != NULL || (f != NULL && !f->readable))
+				nopen++;
+			else
+				nclear++;
+		}
+		for (size_t k = 0; k < x->ncauses && nclear > 0; k++) {
+			struct incident_action_cause *c = &x->causes[k];
+			const struct mapper_feed *f = find_feed(feeds, nfeeds, c->slug);
+			const char *title, *guid;
+			char *slug = NULL;
+			int64_t t;
+			int last;
+
+			if (!c->open || find_active(act, nact, c->slug) != NULL ||
+			    (f != NULL && !f->readable))
+				continue;
+			closing_item(f, c, now, &title, &guid, &t);
+			nclear--;
+			last = nopen == 0 && nclear == 0;
+			slug = strdup(c->slug);
+			if (slug == NULL || work_set_cause(x, slug, STATUS_AWS_NORMAL, guid, title, t, 0) != 0 ||
+			    emit(plan, x, last ? INCIDENT_ACT_RESOLVE : INCIDENT_ACT_UPDATE,
+				last ? INCIDENT_RESOLVED : update_status(x), title, guid, t, slug) == NULL) {
+				free(slug);
+				goto nomem;
+			}
+			free(slug);
+			if (last)
+				x->open = 0;
+		}
+		if (x->open && nopen == 0 && x->id != 0 && !x->touched) {
+			/* Open with no open cause (a cause list emptied by hand): close it. */
+			if (emit(plan, x, INCIDENT_ACT_RESOLVE, INCIDENT_RESOLVED,
+			    "AWS reports every affected service operating normally.", "", now,
+			    NULL) == NULL)
+				goto nomem;
+			x->open = 0;
+		}
+	}
+
+	for (size_t i = 0; i < nw; i++) {
+		rc = finish_work(plan, &w[i], map, cfg);
+		if (rc != CS_OK)
+			goto out;
+	}
+	*out = plan;
+	plan = NULL;
+	goto out;
+nomem:
+	rc = CS_ERR_NOMEM;
+out:
+	incident_plan_free(plan);
+	works_free(w, nw);
+	free(act);
+	return rc;
+}
+
+void
+incident_plan_dump(const struct incident_plan *plan, FILE *fp)
+{
+	static const char *const kinds[] = { "open", "update", "resolve", "reopen" };
+	char when[32];
+
+	for (size_t i = 0; i < plan->nactions; i++) {
+		const struct incident_action *a = &plan->actions[i];
+
+		fprintf(fp, "%s\tincident=%lld\tstatus=%s\tpublic=%d\tpriority=%s\tshare_bp=%u\t"
+		    "worst=%s\tat=%s\tbody=%s\n", kinds[a->kind], (long long)a->incident_id,
+		    incident_status_name(a->status), a->public, priority_name(a->suggested),
+		    a->share_bp, status_component_name(a->worst),
+		    cstime_format_iso8601(a->source_time, when, sizeof(when)), a->body);
+		if (a->title != NULL)
+			fprintf(fp, "  title\t%s\n", a->title);
+		for (size_t k = 0; k < a->ncauses; k++)
+			fprintf(fp, "  cause\t%s\t%s\topen=%d\t%s\n", a->causes[k].slug,
+			    status_aws_name(a->causes[k].state), a->causes[k].open, a->causes[k].guid);
+		for (size_t k = 0; k < a->ncomponents; k++)
+			fprintf(fp, "  component\t%s\t%s\n", a->components[k].id,
+			    status_component_name(a->components[k].status));
+	}
+}
