@@ -12,7 +12,7 @@
 #include "cli.h"
 #include "base/cstime.h"
 #include "support/incident.h"
-#include "cycle/incident_apply.h"
+#include "cycle/incident_records.h"
 #include "support/priority.h"
 #include "store/store.h"
 
@@ -289,7 +289,7 @@ post(struct run *r, const char *action, incident_status status, const char *body
 	int n = 0;
 	cs_err rc;
 
-	json = incident_apply_components_json(r->cfg, (const char *const *)c->id, c->st, c->n);
+	json = incident_records_components_json(r->cfg, (const char *const *)c->id, c->st, c->n);
 	if (json == NULL)
 		return cs_seterr(r->err, sizeof(r->err), CS_ERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < c->n; i++) {
@@ -332,7 +332,7 @@ post(struct run *r, const char *action, incident_status status, const char *body
 	rc = store_incident_action(r->st, r->inc.id, 0, r->g->now, author, action, detail, reason,
 	    r->err, sizeof(r->err));
 	if (rc == CS_OK && u.public)
-		rc = incident_apply_notify(r->st, &r->inc, n, u.status, body, json, r->g->now, NULL,
+		rc = incident_records_notify(r->st, &r->inc, n, u.status, body, json, r->g->now, NULL,
 		    r->err, sizeof(r->err));
 	if (rc == CS_OK)
 		printf("incident %" PRId64 ": update %d posted (%s)\n", r->inc.id, n, u.status);

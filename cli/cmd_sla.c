@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "base/bizclock.h"
-#include "cycle/incident_apply.h"
+#include "cycle/incident_records.h"
 #include "cli.h"
 #include "base/cstime.h"
 #include "support/priority.h"
@@ -55,7 +55,7 @@ collect(const struct store_incident *inc, void *vctx)
 	struct collect *cx = vctx;
 	struct sla_report rep;
 
-	if (incident_sla(inc, cx->bc, cx->now, &rep, cx->err, sizeof(cx->err)) != CS_OK) {
+	if (incident_records_sla(inc, cx->bc, cx->now, &rep, cx->err, sizeof(cx->err)) != CS_OK) {
 		cx->failed = 1;
 		return 1;
 	}

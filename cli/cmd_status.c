@@ -52,7 +52,7 @@ colour(status_component s)
 /* Opens the store and judges as of g->now. */
 static int
 judge(struct cli_globals *g, struct catalogue **cat, struct config **cfg, struct store **st,
-    struct cycle_judgement **j)
+    struct judgement **j)
 {
 	char err[CS_ERRLEN];
 
@@ -60,7 +60,7 @@ judge(struct cli_globals *g, struct catalogue **cat, struct config **cfg, struct
 	if (cli_load(g, cat, cfg) != CS_OK)
 		return CLI_EXIT_USAGE;
 	if (store_open(g->state_dir, st, err, sizeof(err)) != CS_OK ||
-	    cycle_judge(*cfg, *st, g->now, j, err, sizeof(err)) != CS_OK) {
+	    cycle_view(*cfg, *st, g->now, j, err, sizeof(err)) != CS_OK) {
 		cli_log(g, "error", "store", "%s", err);
 		return CLI_EXIT_FAIL;
 	}
@@ -68,7 +68,7 @@ judge(struct cli_globals *g, struct catalogue **cat, struct config **cfg, struct
 }
 
 static void
-print_table(const struct config *cfg, const struct cycle_judgement *j)
+print_table(const struct config *cfg, const struct judgement *j)
 {
 	const char *env = getenv("NO_COLOR");
 	int tty = isatty(STDOUT_FILENO) && (env == NULL || env[0] == '\0');
@@ -110,7 +110,7 @@ print_table(const struct config *cfg, const struct cycle_judgement *j)
 /* The same document as the site's api/v2/summary.json, built by the same code. */
 static int
 print_json(const struct config *cfg, const struct catalogue *cat,
-    const struct cycle_judgement *j, struct store *st, struct cli_globals *g)
+    const struct judgement *j, struct store *st, struct cli_globals *g)
 {
 	struct sitemodel *m = NULL;
 	char err[CS_ERRLEN];
@@ -146,7 +146,7 @@ cmd_status(struct cli_globals *g, int argc, char **argv)
 	struct catalogue *cat = NULL;
 	struct config *cfg = NULL;
 	struct store *st = NULL;
-	struct cycle_judgement *j = NULL;
+	struct judgement *j = NULL;
 	int json = 0, ch, ret;
 
 	optind = 1;
@@ -169,7 +169,7 @@ cmd_status(struct cli_globals *g, int argc, char **argv)
 		else
 			print_table(cfg, j);
 	}
-	cycle_judgement_free(j);
+	judgement_free(j);
 	store_close(st);
 	config_free(cfg);
 	catalogue_free(cat);
@@ -201,7 +201,7 @@ cmd_explain(struct cli_globals *g, int argc, char **argv)
 	struct catalogue *cat = NULL;
 	struct config *cfg = NULL;
 	struct store *st = NULL;
-	struct cycle_judgement *j = NULL;
+	struct judgement *j = NULL;
 	const struct mapper_component *mc = NULL;
 	char err[CS_ERRLEN], when[32];
 	int ret;
@@ -213,10 +213,7 @@ cmd_explain(struct cli_globals *g, int argc, char **argv)
 	ret = judge(g, &cat, &cfg, &st, &j);
 	if (ret != CLI_EXIT_OK)
 		goto out;
-	for (size_t i = 0; i < j->map->ncomponents; i++) {
-		if (strcmp(j->map->components[i].cfg->id, argv[1]) == 0)
-			mc = &j->map->components[i];
-	}
+	mc = judgement_component(j, argv[1]);
 	if (mc == NULL) {
 		fprintf(stderr, "clickstatus explain: unknown component \"%s\" (known:", argv[1]);
 		for (size_t i = 0; i < cfg->ncomponents; i++)
@@ -226,7 +223,7 @@ cmd_explain(struct cli_globals *g, int argc, char **argv)
 		goto out;
 	}
 	printf("%s (%s): %s, as of %s\n", mc->cfg->name, mc->cfg->id,
-	    status_component_label(mc->status), cstime_format_iso8601(j->now, when, sizeof(when)));
+	    status_component_label(mc->status), cstime_format_iso8601(j->viewed_at, when, sizeof(when)));
 	printf("  %s\n  used by %.0f%% of %s users\n", mc->cfg->description,
 	    mc->cfg->user_share * 100.0, cfg->product);
 	printf("  the worst of its dependencies decides; multipleservices-<region> counts for every service in its region\n");
@@ -249,22 +246,18 @@ cmd_explain(struct cli_globals *g, int argc, char **argv)
 		}
 		printf("\n  depends on %s\n", dep->slug);
 		for (int k = 0; k < 2 && slugs[k] != NULL; k++) {
-			const struct mapper_feed *mf = NULL;
+			const struct judgement_feed *mf = judgement_feed_find(j, slugs[k]);
 			struct item_walk w = { 0, 5 };
 
-			for (size_t f = 0; f < j->nfeeds; f++) {
-				if (strcmp(j->feeds[f].slug, slugs[k]) == 0)
-					mf = &j->feeds[f];
-			}
 			if (mf == NULL)
 				continue;
 			printf("    feed %s: %s", slugs[k], !mf->readable ? "NOT READ recently (unknown)" :
-			    mf->svc ? status_aws_name(mf->svc->state) : "normal (no items)");
-			if (mf->svc != NULL && mf->svc->quiet_closed)
+			    mf->has_items ? status_aws_name(mf->state) : "normal (no items)");
+			if (mf->has_items && mf->quiet_closed)
 				printf(" (event closed: no update for longer than the quiet limit)");
 			printf("\n");
 			err[0] = '\0';
-			if (store_items_for_slug(st, slugs[k], j->now, print_item, &w, err,
+			if (store_items_for_slug(st, slugs[k], j->viewed_at, print_item, &w, err,
 				sizeof(err)) != CS_OK && w.shown <= w.max) {
 				cli_log(g, "error", "store", "%s", err);
 				ret = CLI_EXIT_FAIL;
@@ -273,7 +266,7 @@ cmd_explain(struct cli_globals *g, int argc, char **argv)
 		}
 	}
 out:
-	cycle_judgement_free(j);
+	judgement_free(j);
 	store_close(st);
 	config_free(cfg);
 	catalogue_free(cat);

@@ -11,16 +11,12 @@
 #include "base/cstime.h"
 #include "aws/currentevents.h"
 #include "aws/feed_parse.h"
-#include "cycle/cycle_priv.h"
-#include "cycle/incident_apply.h"
+#include "cycle/decide.h"
 
-/* The longest a failing feed waits between attempts, unless Retry-After says more. */
-#define BACKOFF_MAX 3600
 /* Items kept in memory per feed until its document is known to be whole. */
 #define MAX_ITEMS_PER_FEED 100000
 
-#define KEY_ALL "all"
-#define KEY_CURRENTEVENTS "currentevents"
+#define KEY_CURRENTEVENTS CYCLE_KEY_CURRENTEVENTS
 
 /*
  * A copy of one parsed item, kept until the whole document is known good.
@@ -233,230 +229,133 @@ join_url(const char *base, const char *name)
 	return u;
 }
 
-/* Spread of retries in [0, 1): a hash of the feed and the time, so runs replay. */
-static double
-jitter(const char *key, int64_t now)
-{
-	uint64_t h = 1469598103934665603ULL ^ (uint64_t)now;
-
-	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
-		h = (h ^ *p) * 1099511628211ULL;
-	return (double)(h >> 11) / 9007199254740992.0;
-}
-
-/* Writes what one fetch taught us into the store (inside the cycle's transaction). */
+/* The fetches as the decision reads them. items must hold every fetch's items. */
 static cs_err
-record_fetch(const struct config *cfg, struct store *st, struct fetch *f, int64_t now,
-    struct cycle_report *rep, struct cycle_ctx *cx, char *err, size_t errlen)
+make_docs(struct cycle_ctx *cx, struct cycle_doc **docs, struct feed_item **items)
 {
-	struct store_feed nf = f->prev;
-	struct currentevents *ce = NULL;
-	char *open_json = NULL;
-	cs_err rc = CS_OK;
+	size_t total = 0, k = 0;
 
-	if (f->skipped)
-		return CS_OK;
-	if (f->ok && strcmp(f->key, KEY_CURRENTEVENTS) == 0 && !f->not_modified) {
-		char perr[CS_ERRLEN];
-		const char *const *slugs;
-		size_t n;
-		json_t *arr = json_array();
+	for (size_t i = 0; i < cx->n; i++)
+		total += cx->f[i].nitems;
+	*docs = calloc(cx->n + 1, sizeof(**docs));
+	*items = calloc(total + 1, sizeof(**items));
+	if (*docs == NULL || *items == NULL)
+		return CS_ERR_NOMEM;
+	for (size_t i = 0; i < cx->n; i++) {
+		struct fetch *f = &cx->f[i];
+		struct cycle_doc *d = &(*docs)[i];
 
-		perr[0] = '\0';
-		if (currentevents_parse(f->url, f->body ? f->body : "", f->blen, &ce, perr,
-			sizeof(perr)) != CS_OK) {
-			f->ok = 0;
-			f->error = strdup(perr);
-		} else {
-			slugs = currentevents_open_slugs(ce, &n);
-			for (size_t i = 0; arr != NULL && i < n; i++)
-				json_array_append_new(arr, json_string(slugs[i]));
-			open_json = arr ? json_dumps(arr, JSON_COMPACT) : NULL;
-			if (open_json == NULL) {
-				json_decref(arr);
-				rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
-				goto out;
-			}
-			rc = store_meta_set(st, META_OPEN_EVENTS, open_json, err, errlen);
-			if (rc != CS_OK) {
-				json_decref(arr);
-				goto out;
-			}
+		d->key = f->key;
+		d->url = f->url;
+		d->skipped = f->skipped;
+		d->ok = f->ok;
+		d->not_modified = f->not_modified;
+		d->http_status = f->http_status;
+		d->etag = f->etag;
+		d->last_modified = f->last_modified;
+		d->retry_after = f->retry_after;
+		d->error = f->error;
+		d->body = f->body;
+		d->blen = f->blen;
+		d->items = *items + k;
+		d->nitems = f->nitems;
+		for (size_t j = 0; j < f->nitems; j++) {
+			struct item_copy *c = &f->items[j];
+			struct feed_item it = { c->title, c->link, c->guid, c->description, c->slug,
+				c->epoch, c->pubdate };
+
+			(*items)[k++] = it;
 		}
-		json_decref(arr);
-	}
-
-	nf.slug = (char *)f->key;
-	nf.url = f->url;
-	nf.last_attempt = now;
-	nf.last_status = (int)f->http_status;
-	if (f->ok) {
-		nf.last_success = now;
-		nf.failures = 0;
-		nf.next_attempt_at = now + cfg->poll_interval;
-		nf.last_error = NULL;
-		nf.readable = 1;
-		if (!f->not_modified) {
-			nf.etag = f->etag;
-			nf.last_modified = f->last_modified;
-			nf.items_seen = (int64_t)f->nitems;
-		}
-		if (f->not_modified)
-			rep->not_modified++;
-		else
-			rep->fetched++;
-	} else {
-		nf.failures = f->prev.failures + 1;
-		nf.next_attempt_at = now + poll_backoff_delay((unsigned)nf.failures, f->retry_after,
-		    cfg->poll_interval, BACKOFF_MAX, jitter(f->key, now));
-		nf.last_error = f->error ? f->error : (char *)"no answer";
-		nf.readable = 0;
-		rep->failed++;
-		say(cx->log, cx->logctx, "error", "poll", "%s (attempt %d failed; previous state kept; "
-		    "next attempt in %lld s)", nf.last_error, nf.failures,
-		    (long long)(nf.next_attempt_at - now));
-	}
-	rc = store_feed_put(st, &nf, err, errlen);
-	if (rc != CS_OK)
-		goto out;
-	for (size_t i = 0; f->ok && i < f->nitems; i++) {
-		struct item_copy *c = &f->items[i];
-		struct feed_item it = { c->title, c->link, c->guid, c->description, c->slug,
-			c->epoch, c->pubdate };
-		int change = STORE_ITEM_UNCHANGED;
-
-		if (c->guid[0] == '\0') {
-			say(cx->log, cx->logctx, "warning", "parse", "%s: item without guid skipped: \"%s\"",
-			    f->url, c->title);
-			continue;
-		}
-		rc = store_item_upsert(st, &it, now, &change, err, errlen);
-		if (rc != CS_OK)
-			goto out;
-		if (change == STORE_ITEM_NEW)
-			rep->items_new++;
-		else if (change == STORE_ITEM_REVISED)
-			rep->items_revised++;
-	}
-out:
-	currentevents_free(ce);
-	free(open_json);
-	return rc;
-}
-
-char *
-cycle_cause_json(const struct mapper_component *mc)
-{
-	json_t *arr = json_array();
-	char when[32];
-	char *s = NULL;
-
-	if (arr == NULL)
-		return NULL;
-	for (size_t i = 0; i < mc->ncauses; i++) {
-		const struct mapper_cause *c = &mc->causes[i];
-		json_t *o = json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s, s:s}",
-		    "slug", c->slug, "service", c->service, "region", c->region,
-		    "aws_state", status_aws_name(c->aws_state), "title", c->title ? c->title : "",
-		    "guid", c->guid ? c->guid : "",
-		    "time", cstime_format_iso8601(c->time, when, sizeof(when)));
-
-		if (o == NULL || json_array_append_new(arr, o) != 0)
-			goto out;
-	}
-	s = json_dumps(arr, JSON_COMPACT);
-out:
-	json_decref(arr);
-	return s;
-}
-
-/* Records each component's status; a change owes an MQTT message and a render. */
-static cs_err
-record_components(struct store *st, const struct cycle_judgement *j, int64_t now,
-    struct cycle_report *rep, struct cycle_ctx *cx, char *err, size_t errlen)
-{
-	char when[32];
-	char key[512];
-	char *cause = NULL, *payload = NULL;
-	json_t *msg = NULL;
-	size_t changed = 0;
-	int added;
-	cs_err rc = CS_OK;
-
-	cstime_format_iso8601(now, when, sizeof(when));
-	for (size_t i = 0; i < j->map->ncomponents; i++) {
-		const struct mapper_component *mc = &j->map->components[i];
-		struct store_component prev;
-		int change = STORE_COMPONENT_UNCHANGED;
-
-		memset(&prev, 0, sizeof(prev));
-		cause = cycle_cause_json(mc);
-		if (cause == NULL)
-			return cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
-		rc = store_component_get(st, mc->cfg->id, &prev, err, errlen);
-		if (rc == CS_OK)
-			rc = store_component_set(st, mc->cfg->id, mc->status, cause, now, &change,
-			    err, errlen);
-		if (rc != CS_OK || change == STORE_COMPONENT_UNCHANGED)
-			goto next;
-		changed++;
-		/* A change is news; a component's first status (a new store) is not. */
-		say(cx->log, cx->logctx, prev.id ? "info" : "debug", "map", "%s: %s -> %s", mc->cfg->id,
-		    prev.id ? status_component_name(prev.status) : "(none)",
-		    status_component_name(mc->status));
-		msg = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:o}",
-		    "type", "component", "id", mc->cfg->id, "name", mc->cfg->name,
-		    "status", status_component_name(mc->status),
-		    "previous_status", prev.id ? status_component_name(prev.status) : NULL,
-		    "at", when, "cause", json_loads(cause, 0, NULL));
-		payload = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
-		if (payload == NULL) {
-			rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
-			goto next;
-		}
-		snprintf(key, sizeof(key), "component:%s:%s:%lld", mc->cfg->id,
-		    status_component_name(mc->status), (long long)now);
-		rc = store_outbox_add(st, "mqtt", key, payload, now, &added, err, errlen);
-		if (rc == CS_OK && added)
-			rep->outbox_added++;
-next:
-		json_decref(msg);
-		msg = NULL;
-		free(payload);
-		payload = NULL;
-		free(cause);
-		cause = NULL;
-		store_component_clear(&prev);
-		if (rc != CS_OK)
-			return rc;
-	}
-	rep->components_changed += changed;
-	if (changed > 0) {
-		/* One render per cycle with changes: the site is a function of the state. */
-		snprintf(key, sizeof(key), "render:%lld", (long long)now);
-		rc = store_outbox_add(st, "site", key, "{\"reason\":\"component status changed\"}",
-		    now, &added, err, errlen);
-		if (rc == CS_OK && added)
-			rep->outbox_added++;
-	}
-	return rc;
-}
-
-static cs_err
-record_verdicts(struct store *st, const struct cycle_judgement *j, char *err, size_t errlen)
-{
-	size_t n;
-	const struct classify_service *s = classify_result(j->cls, &n);
-
-	for (size_t i = 0; i < n; i++) {
-		struct store_feed_state fs = { s[i].slug, s[i].state, s[i].updated, s[i].title,
-			s[i].guid, s[i].event_start, j->now };
-		cs_err rc = store_feed_state_put(st, &fs, err, errlen);
-
-		if (rc != CS_OK)
-			return rc;
 	}
 	return CS_OK;
+}
+
+/* What the log says of a decision: failures before the commit, the changes after. */
+static void
+say_failures(const struct cycle_decision *d, int64_t now, cycle_log_fn log, void *logctx)
+{
+	for (size_t i = 0; i < d->nfetch; i++) {
+		const struct store_feed *f = &d->fetch[i];
+
+		if (f->readable)
+			continue;
+		say(log, logctx, "error", "poll", "%s (attempt %d failed; previous state kept; "
+		    "next attempt in %lld s)", f->last_error, f->failures,
+		    (long long)(f->next_attempt_at - now));
+	}
+}
+
+static void
+say_changes(const struct cycle_decision *d, const struct cycle_written *w, cycle_log_fn log,
+    void *logctx)
+{
+	const struct judgement *j = d->judgement;
+
+	/* Said when new items arrive, not again on every quiet cycle. */
+	for (size_t i = 0; w->items_new + w->items_revised > 0 && i < j->nfeeds; i++) {
+		if (j->feeds[i].has_items && j->feeds[i].unknown_prefix)
+			say(log, logctx, "warning", "classify", "%s: unknown title prefix, taken as "
+			    "informational: \"%s\"", j->feeds[i].slug, j->feeds[i].title);
+	}
+	/* A change is news; a component's first status (a new store) is not. */
+	for (size_t i = 0; i < d->nchanges; i++) {
+		const struct cycle_change *c = &d->changes[i];
+
+		say(log, logctx, c->had ? "info" : "debug", "map", "%s: %s -> %s", c->cfg->id,
+		    c->had ? status_component_name(c->from) : "(none)", status_component_name(c->to));
+	}
+}
+
+/*
+ * Load, decide, commit, in one transaction: the snapshot is read inside
+ * it, so nothing committed meanwhile (an engineer's command) is lost.
+ */
+static cs_err
+run_cycle(const struct config *cfg, struct store *st, int64_t now, const struct cycle_doc *docs,
+    size_t ndocs, struct cycle_report *rep, cycle_log_fn log, void *logctx,
+    char *err, size_t errlen)
+{
+	struct cycle_snapshot *snap = NULL;
+	struct cycle_decision *d = NULL;
+	struct cycle_written w;
+	cs_err rc;
+
+	memset(&w, 0, sizeof(w));
+	rc = store_begin(st, err, errlen);
+	if (rc != CS_OK)
+		return rc;
+	rc = cycle_load(cfg, st, now, &snap, err, errlen);
+	if (rc == CS_OK)
+		rc = cycle_decide(cfg, snap, docs, ndocs, now, &d, err, errlen);
+	if (rc == CS_OK) {
+		say_failures(d, now, log, logctx);
+		for (size_t i = 0; i < ndocs; i++) {
+			for (size_t k = 0; docs[i].ok && k < docs[i].nitems; k++) {
+				if (docs[i].items[k].guid[0] == '\0')
+					say(log, logctx, "warning", "parse", "%s: item without guid "
+					    "skipped: \"%s\"", docs[i].url, docs[i].items[k].title);
+			}
+		}
+		rc = cycle_commit(cfg, st, snap, docs, ndocs, d, &w, err, errlen);
+	}
+	if (rc == CS_OK)
+		rc = store_commit(st, err, errlen);
+	if (rc != CS_OK) {
+		store_rollback(st);
+		goto out;
+	}
+	say_changes(d, &w, log, logctx);
+	rep->fetched += d->fetched;
+	rep->not_modified += d->not_modified;
+	rep->failed += d->failed;
+	rep->items_new += w.items_new;
+	rep->items_revised += w.items_revised;
+	rep->components_changed += d->nchanges;
+	rep->outbox_added += w.outbox_added;
+out:
+	cycle_decision_free(d);
+	cycle_snapshot_free(snap);
+	return rc;
 }
 
 cs_err
@@ -467,12 +366,11 @@ cycle_poll(const struct config *cfg, struct store *st, struct poll *p, int64_t n
 	struct cycle_report rep;
 	struct cycle_ctx cx;
 	struct poll_request *reqs = NULL;
-	size_t *req_of = NULL, nreq = 0, nf;
-	struct cycle_judgement *j = NULL;
-	const char *const *slugs;
+	struct cycle_doc *docs = NULL;
+	struct feed_item *items = NULL;
+	size_t *req_of = NULL, nreq = 0;
 	const char *base, *ceurl;
 	char *derived_ce = NULL;
-	int in_tx = 0;
 	cs_err rc = CS_OK;
 
 	memset(&rep, 0, sizeof(rep));
@@ -490,8 +388,7 @@ cycle_poll(const struct config *cfg, struct store *st, struct poll *p, int64_t n
 	if (ceurl == NULL)
 		ceurl = cfg->currentevents_url;
 
-	slugs = config_feed_slugs(cfg, &nf);
-	cx.n = nf + 2;
+	cycle_doc_key(cfg, 0, &cx.n);
 	cx.f = calloc(cx.n, sizeof(*cx.f));
 	reqs = calloc(cx.n, sizeof(*reqs));
 	req_of = calloc(cx.n, sizeof(*req_of));
@@ -500,16 +397,15 @@ cycle_poll(const struct config *cfg, struct store *st, struct poll *p, int64_t n
 	for (size_t i = 0; i < cx.n; i++) {
 		struct fetch *f = &cx.f[i];
 		char name[300];
+		size_t n;
 
-		if (i < nf) {
-			f->key = slugs[i];
-			snprintf(name, sizeof(name), "%s.rss", slugs[i]);
+		f->key = cycle_doc_key(cfg, i, &n);
+		if (i + 2 < cx.n) {
+			snprintf(name, sizeof(name), "%s.rss", f->key);
 			f->url = join_url(base, name);
-		} else if (i == nf) {
-			f->key = KEY_ALL;
+		} else if (i + 2 == cx.n) {
 			f->url = join_url(base, "all.rss");
 		} else {
-			f->key = KEY_CURRENTEVENTS;
 			f->url = strdup(ceurl);
 		}
 		if (f->url == NULL)
@@ -543,52 +439,15 @@ cycle_poll(const struct config *cfg, struct store *st, struct poll *p, int64_t n
 	rc = poll_run(p, reqs, nreq, on_body, on_done, &cx, err, errlen);
 	if (rc != CS_OK)
 		goto out;
-
-	rc = store_begin(st, err, errlen);
-	if (rc != CS_OK)
-		goto out;
-	in_tx = 1;
-	for (size_t i = 0; i < cx.n; i++) {
-		rc = record_fetch(cfg, st, &cx.f[i], now, &rep, &cx, err, errlen);
-		if (rc != CS_OK)
-			goto out;
-	}
-	rc = store_meta_set_int64(st, META_LAST_POLL, now, err, errlen);
-	if (rc == CS_OK && rep.failed == 0 && rep.skipped == 0)
-		rc = store_meta_set_int64(st, META_LAST_POLL_OK, now, err, errlen);
-	if (rc != CS_OK)
-		goto out;
-	rc = cycle_judge(cfg, st, now, &j, err, errlen);
-	if (rc != CS_OK)
-		goto out;
-	/* Said when new items arrive, not again on every quiet cycle. */
-	for (size_t i = 0; rep.items_new + rep.items_revised > 0 && i < j->nfeeds; i++) {
-		const struct classify_service *s = j->feeds[i].svc;
-
-		if (s != NULL && s->unknown_prefix)
-			say(log, logctx, "warning", "classify", "%s: unknown title prefix, taken as "
-			    "informational: \"%s\"", s->slug, s->title);
-	}
-	rc = record_verdicts(st, j, err, errlen);
-	if (rc == CS_OK)
-		rc = record_components(st, j, now, &rep, &cx, err, errlen);
-	/* Incidents and maintenance statuses, with their outbox rows, in the same transaction. */
-	if (rc == CS_OK)
-		rc = incident_apply(cfg, st, j->aws_map ? j->aws_map : j->map, j->feeds, j->nfeeds, now,
-		    cfg->flap_window, &rep.outbox_added, err, errlen);
-	if (rc != CS_OK)
-		goto out;
-	rc = store_commit(st, err, errlen);
-	if (rc != CS_OK)
-		goto out;
-	in_tx = 0;
+	if (make_docs(&cx, &docs, &items) != CS_OK)
+		goto nomem;
+	rc = run_cycle(cfg, st, now, docs, cx.n, &rep, log, logctx, err, errlen);
 	goto out;
 nomem:
 	rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
 out:
-	if (in_tx)
-		store_rollback(st);
-	cycle_judgement_free(j);
+	free(docs);
+	free(items);
 	for (size_t i = 0; cx.f != NULL && i < cx.n; i++)
 		fetch_clear(&cx.f[i]);
 	free(cx.f);
@@ -597,5 +456,58 @@ out:
 	free(derived_ce);
 	if (report != NULL)
 		*report = rep;
+	return rc;
+}
+
+cs_err
+cycle_refresh(const struct config *cfg, struct store *st, int64_t now,
+    struct cycle_report *report, cycle_log_fn log, void *logctx, char *err, size_t errlen)
+{
+	struct cycle_report rep;
+	cs_err rc;
+
+	memset(&rep, 0, sizeof(rep));
+	rc = run_cycle(cfg, st, now, NULL, 0, &rep, log, logctx, err, errlen);
+	if (report != NULL)
+		*report = rep;
+	return rc;
+}
+
+cs_err
+cycle_view(const struct config *cfg, struct store *st, int64_t now, struct judgement **out,
+    char *err, size_t errlen)
+{
+	struct cycle_snapshot *snap = NULL;
+	struct cycle_decision *d = NULL;
+	char *text = NULL;
+	cs_err rc;
+
+	*out = NULL;
+	rc = store_meta_get(st, CYCLE_META_JUDGEMENT, &text, err, errlen);
+	if (rc != CS_OK)
+		return rc;
+	if (text != NULL) {
+		rc = judgement_from_json(cfg, text, out, err, errlen);
+		free(text);
+		if (rc == CS_OK && judgement_age(*out, cfg, now) != CS_OK) {
+			judgement_free(*out);
+			*out = NULL;
+			rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
+		}
+		return rc;
+	}
+	/*
+	 * Nothing committed yet (a new store): what a cycle would decide from
+	 * nothing read, without writing it: every component unknown.
+	 */
+	rc = cycle_load(cfg, st, now, &snap, err, errlen);
+	if (rc == CS_OK)
+		rc = cycle_decide(cfg, snap, NULL, 0, now, &d, err, errlen);
+	if (rc == CS_OK) {
+		*out = d->judgement;
+		d->judgement = NULL;
+	}
+	cycle_decision_free(d);
+	cycle_snapshot_free(snap);
 	return rc;
 }

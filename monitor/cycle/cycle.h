@@ -1,14 +1,13 @@
-/* cycle.h: one poll cycle (fetch, parse, store, classify, map, record) and the judgement behind it. */
+/* cycle.h: one poll cycle (fetch, then load, decide, commit: decide.h) and the committed judgement it leaves. */
 #ifndef CYCLE_H
 #define CYCLE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "aws/classify.h"
 #include "model/config.h"
 #include "base/cs_error.h"
-#include "model/mapper.h"
+#include "model/judgement.h"
 #include "aws/poll.h"
 #include "store/store.h"
 
@@ -39,32 +38,12 @@ typedef void (*cycle_log_fn)(void *ctx, const char *level, const char *subsys,
     const char *msg);
 
 /*
- * The state of everything as of one instant, judged from the store: the
- * classifier's verdicts, what the mapper made of them. Owned by the
- * caller, freed with cycle_judgement_free().
- */
-struct cycle_judgement {
-	int64_t              now;
-	struct classify     *cls;
-	struct mapper_feed  *feeds;   /* one per feed slug of the configuration */
-	size_t               nfeeds;
-	struct mapper_result *map;    /* what the product's users are shown */
-	struct mapper_result *aws_map; /* what AWS alone says, before engineers ruled some
-	                                * AWS events out ("CLICK not affected"); incidents
-	                                * follow this one. NULL when it equals map */
-	int64_t              last_poll_ok;   /* epoch of the last cycle in which every feed was read, 0 never */
-	int64_t              last_poll;      /* epoch of the last cycle, 0 never */
-	int                  stale;          /* last_poll_ok older than 3 poll intervals */
-};
-
-/*
  * Runs one poll cycle at now: fetches every feed the configuration needs,
  * all.rss and the currentevents document (conditionally, in parallel,
- * skipping feeds that back off), stores the new and edited AWS items and
- * the fetch state, judges (cycle_judge) and records every component whose
- * status changed, in ONE transaction together with what the change owes
- * the outside world (outbox rows: a site render, an MQTT message per
- * component). A feed that fails is logged through log, keeps its items and
+ * skipping feeds that back off), then in ONE transaction loads the
+ * snapshot, decides (cycle_decide: verdicts, component statuses, the
+ * judgement record, incidents, maintenances) and commits it all together
+ * with what it owes the outside world (outbox rows, outbox.h). A feed that fails is logged through log, keeps its items and
  * previous verdict, and backs off; it never spoils the other feeds.
  * Returns CS_OK (also when some feeds failed: see *report), or an error
  * when the store or the poller itself failed (nothing is committed then).
@@ -75,26 +54,21 @@ cs_err cycle_poll(const struct config *cfg, struct store *st, struct poll *p, in
     void *logctx, char *err, size_t errlen);
 
 /*
- * Judges the state as of now from what the store holds: re-classifies each
- * feed the configuration needs from its stored items (items after now are
- * ignored, so a replay with --now is deterministic), honours the open
- * events of the last currentevents document, marks a feed unreadable when
- * it has not been read for 3 poll intervals (or never), and maps the
- * verdicts onto the components: once as AWS says (aws_map), once without
- * the AWS events engineers ruled out for the product (map), then puts the
- * components of a maintenance in progress under maintenance. Writes
- * nothing. *out is owned.
+ * A cycle without a fetch at now: what the store holds judged again
+ * (load, decide, commit), for the engineers' changes that alter the
+ * judgement (a ruling, a maintenance) and to commit the passing of time.
+ * Same commit and same outbox as cycle_poll(). report may be NULL.
  */
-cs_err cycle_judge(const struct config *cfg, struct store *st, int64_t now,
-    struct cycle_judgement **out, char *err, size_t errlen);
-
-void cycle_judgement_free(struct cycle_judgement *j);
+cs_err cycle_refresh(const struct config *cfg, struct store *st, int64_t now,
+    struct cycle_report *report, cycle_log_fn log, void *logctx, char *err, size_t errlen);
 
 /*
- * The cause of a component as JSON text (an array of objects with slug,
- * service, region, aws_state, title, guid, time): what the store keeps
- * and the API shows. Returns an owned string, NULL when out of memory.
+ * The committed judgement (judgement.h), aged to now: what the site,
+ * `status`, `explain` show. Reads only; a store with no judgement yet gives
+ * the judgement of nothing read (every component unknown). *out is owned
+ * (judgement_free). Returns CS_OK, or the store's or the record's error.
  */
-char *cycle_cause_json(const struct mapper_component *mc);
+cs_err cycle_view(const struct config *cfg, struct store *st, int64_t now, struct judgement **out,
+    char *err, size_t errlen);
 
 #endif

@@ -113,38 +113,38 @@ fill_cause(struct mapper_cause *c, const char *slug, const char *service, const 
 	return 0;
 }
 
-/* The causes also carry the status they gave, for sorting; kept beside them. */
-struct ranked {
-	struct mapper_cause cause;
-	status_component status;
-};
-
 static int
-cmp_ranked(const void *a, const void *b)
+cmp_cause(const void *a, const void *b)
 {
-	const struct ranked *x = a, *y = b;
-	int c;
+	const struct mapper_cause *x = a, *y = b;
 
 	if (status_component_worse(x->status, y->status))
 		return -1;
 	if (status_component_worse(y->status, x->status))
 		return 1;
-	if (x->cause.aws_state != y->cause.aws_state)
-		return x->cause.aws_state > y->cause.aws_state ? -1 : 1;
-	if (x->cause.time != y->cause.time)
-		return x->cause.time > y->cause.time ? -1 : 1;
-	c = strcmp(x->cause.slug, y->cause.slug);
-	return c;
+	if (x->aws_state != y->aws_state)
+		return x->aws_state > y->aws_state ? -1 : 1;
+	if (x->time != y->time)
+		return x->time > y->time ? -1 : 1;
+	return strcmp(x->slug, y->slug);
 }
 
-static void
-free_cause(struct mapper_cause *c)
+void
+mapper_sort_causes(struct mapper_cause *causes, size_t n)
+{
+	if (n > 1)
+		qsort(causes, n, sizeof(*causes), cmp_cause);
+}
+
+void
+mapper_cause_clear(struct mapper_cause *c)
 {
 	free(c->slug);
 	free(c->service);
 	free(c->region);
 	free(c->title);
 	free(c->guid);
+	memset(c, 0, sizeof(*c));
 }
 
 /*
@@ -163,7 +163,7 @@ map_component(const struct config *cfg, const struct config_component *cc,
 {
 	const char *const *needed;
 	size_t nneeded;
-	struct ranked *r = NULL;
+	struct mapper_cause *r = NULL;
 	size_t nr = 0, i, j;
 	cs_err rc = CS_OK;
 
@@ -182,8 +182,8 @@ map_component(const struct config *cfg, const struct config_component *cc,
 			mc->status = v.status;
 		if (v.status == STATUS_OPERATIONAL)
 			continue;
-		if (fill_cause(&r[nr].cause, d->slug, d->service, d->region, &v) != 0) {
-			free_cause(&r[nr].cause);
+		if (fill_cause(&r[nr], d->slug, d->service, d->region, &v) != 0) {
+			mapper_cause_clear(&r[nr]);
 			rc = CS_ERR_NOMEM;
 			goto out;
 		}
@@ -228,29 +228,24 @@ map_component(const struct config *cfg, const struct config_component *cc,
 			mc->status = best.status;
 		if (best.status == STATUS_OPERATIONAL)
 			continue;
-		if (fill_cause(&r[nr].cause, slug, "multipleservices", region, &best) != 0) {
-			free_cause(&r[nr].cause);
+		if (fill_cause(&r[nr], slug, "multipleservices", region, &best) != 0) {
+			mapper_cause_clear(&r[nr]);
 			rc = CS_ERR_NOMEM;
 			goto out;
 		}
 		r[nr++].status = best.status;
 	}
 
-	qsort(r, nr, sizeof(*r), cmp_ranked);
+	mapper_sort_causes(r, nr);
 	if (nr > 0) {
-		mc->causes = calloc(nr, sizeof(*mc->causes));
-		if (mc->causes == NULL) {
-			rc = CS_ERR_NOMEM;
-			goto out;
-		}
-		for (i = 0; i < nr; i++)
-			mc->causes[i] = r[i].cause;
+		mc->causes = r;
 		mc->ncauses = nr;
-		nr = 0; /* moved */
+		r = NULL; /* moved */
+		nr = 0;
 	}
 out:
 	for (i = 0; i < nr; i++)
-		free_cause(&r[i].cause);
+		mapper_cause_clear(&r[i]);
 	free(r);
 	return rc;
 }
@@ -298,6 +293,45 @@ indicator_description(status_indicator ind)
 }
 
 cs_err
+mapper_indicate(struct mapper_result *r)
+{
+	char *d = strdup(indicator_description(indicator_of(r)));
+
+	if (d == NULL)
+		return CS_ERR_NOMEM;
+	free(r->description);
+	r->description = d;
+	r->indicator = indicator_of(r);
+	return CS_OK;
+}
+
+int
+mapper_uses_feed(const struct config *cfg, const struct config_component *cc, const char *slug)
+{
+	static const char multi[] = "multipleservices-";
+	const char *const *needed;
+	size_t nneeded;
+
+	for (size_t i = 0; i < cc->ndeps; i++) {
+		if (strcmp(cc->deps[i].slug, slug) == 0)
+			return 1;
+	}
+	if (strncmp(slug, multi, sizeof(multi) - 1) != 0)
+		return 0;
+	needed = config_feed_slugs(cfg, &nneeded);
+	if (nneeded == 0 || bsearch(slug, needed, nneeded, sizeof(*needed), cmp_key_str) == NULL)
+		return 0;
+	for (size_t i = 0; i < cc->ndeps; i++) {
+		const char *region = cc->deps[i].region;
+
+		if (region != NULL && strcmp(cc->deps[i].service, "multipleservices") != 0 &&
+		    strcmp(slug + sizeof(multi) - 1, region) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+cs_err
 mapper_run(const struct config *cfg, const struct mapper_feed *feeds, size_t nfeeds,
     struct mapper_result **out)
 {
@@ -336,12 +370,9 @@ mapper_run(const struct config *cfg, const struct mapper_feed *feeds, size_t nfe
 		if (rc != CS_OK)
 			goto out;
 	}
-	r->indicator = indicator_of(r);
-	r->description = strdup(indicator_description(r->indicator));
-	if (r->description == NULL) {
-		rc = CS_ERR_NOMEM;
+	rc = mapper_indicate(r);
+	if (rc != CS_OK)
 		goto out;
-	}
 	*out = r;
 	r = NULL;
 out:
@@ -405,7 +436,7 @@ mapper_result_free(struct mapper_result *r)
 		return;
 	for (i = 0; i < r->ncomponents; i++) {
 		for (j = 0; j < r->components[i].ncauses; j++)
-			free_cause(&r->components[i].causes[j]);
+			mapper_cause_clear(&r->components[i].causes[j]);
 		free(r->components[i].causes);
 	}
 	free(r->components);

@@ -27,6 +27,7 @@ struct mapper_cause {
 	char      *title;       /* newest item's title; "" when unknown */
 	char      *guid;        /* newest item's guid; "" when unknown */
 	int64_t    time;        /* epoch of the newest item; 0 when unknown */
+	status_component status; /* what this dependency gives the component */
 };
 
 struct mapper_component {
@@ -63,6 +64,30 @@ cs_err mapper_run(const struct config *cfg, const struct mapper_feed *feeds,
  * for the indicator, one per component, one per cause (see mapper.c).
  */
 void mapper_dump(const struct mapper_result *r, FILE *fp);
+
+/*
+ * Sets r's indicator and description from its component statuses (the
+ * Statuspage rule in mapper.c). Returns CS_OK or CS_ERR_NOMEM (r keeps
+ * its old description then).
+ */
+cs_err mapper_indicate(struct mapper_result *r);
+
+/*
+ * Nonzero when the verdict of feed slug counts for component cc of cfg:
+ * one of its dependencies, or multipleservices-<region> of a region it
+ * depends on when cfg asks for that feed (GovCloud has none).
+ */
+int mapper_uses_feed(const struct config *cfg, const struct config_component *cc,
+    const char *slug);
+
+/*
+ * Sorts causes worst first (by the status they give, then the AWS state,
+ * then the newest time, then the slug): the order mapper_run() keeps.
+ */
+void mapper_sort_causes(struct mapper_cause *causes, size_t n);
+
+/* Frees what one cause owns (not the cause itself). */
+void mapper_cause_clear(struct mapper_cause *c);
 
 /* Frees r and everything it owns; NULL is a no-op. */
 void mapper_result_free(struct mapper_result *r);

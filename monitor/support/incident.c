@@ -13,7 +13,7 @@
  * Input: the mapper's judgement at `now` (each component's status and the
  * AWS items behind it), the feed verdicts, and the AWS incidents that are
  * open or were resolved within the flap window. Output: a list of actions.
- * Nothing is read or written here; incident_apply.c stores the actions and
+ * Nothing is read or written here; cycle_commit.c stores the actions and
  * enqueues the notifications in the poll cycle's transaction.
  *
  * Causes. A cause is one AWS feed (slug) whose newest item makes at least

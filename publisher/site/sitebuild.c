@@ -7,7 +7,7 @@
 
 #include <jansson.h>
 
-#include "cycle/incident_apply.h"
+#include "cycle/incident_records.h"
 
 #define DAY 86400
 
@@ -101,7 +101,7 @@ cause_of(const struct catalogue *cat, const struct mapper_cause *c, struct sitem
 }
 
 static cs_err
-add_components(const struct catalogue *cat, const struct cycle_judgement *j, struct store *st,
+add_components(const struct catalogue *cat, const struct judgement *j, struct store *st,
     struct sitemodel *m, char *err, size_t errlen)
 {
 	struct sitemodel_cause *causes = NULL;
@@ -128,9 +128,9 @@ add_components(const struct catalogue *cat, const struct cycle_judgement *j, str
 		c.ncauses = mc->ncauses;
 		rc = store_component_get(st, mc->cfg->id, &sc, err, errlen);
 		if (rc == CS_OK) {
-			c.updated_at = sc.id != NULL ? sc.since : j->now;
+			c.updated_at = sc.id != NULL ? sc.since : j->viewed_at;
 			c.created_at = c.updated_at;
-			rc = sitebuild_uptime(st, mc->cfg->id, j->now, c.day, &c.uptime, err, errlen);
+			rc = sitebuild_uptime(st, mc->cfg->id, j->viewed_at, c.day, &c.uptime, err, errlen);
 		}
 		if (rc == CS_OK)
 			rc = sitemodel_add_component(m, &c, err, errlen);
@@ -157,11 +157,11 @@ find_dep(const struct config *cfg, const char *slug)
 }
 
 static cs_err
-add_aws(const struct config *cfg, const struct catalogue *cat, const struct cycle_judgement *j,
+add_aws(const struct config *cfg, const struct catalogue *cat, const struct judgement *j,
     struct sitemodel *m, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < j->nfeeds; i++) {
-		const struct mapper_feed *f = &j->feeds[i];
+		const struct judgement_feed *f = &j->feeds[i];
 		const struct config_dep *dep = find_dep(cfg, f->slug);
 		struct sitemodel_aws a;
 		cs_err rc;
@@ -172,10 +172,10 @@ add_aws(const struct config *cfg, const struct catalogue *cat, const struct cycl
 		a.slug = f->slug;
 		a.service = service_name(cat, f->slug, dep->service);
 		a.region = dep->region;
-		a.state = !f->readable ? STATUS_AWS_UNKNOWN : f->svc ? f->svc->state : STATUS_AWS_NORMAL;
-		if (f->svc != NULL && f->svc->state != STATUS_AWS_NORMAL)
-			a.title = f->svc->title;
-		a.updated_at = f->svc ? f->svc->updated : 0;
+		a.state = !f->readable ? STATUS_AWS_UNKNOWN : f->has_items ? f->state : STATUS_AWS_NORMAL;
+		if (f->has_items && f->state != STATUS_AWS_NORMAL)
+			a.title = f->title;
+		a.updated_at = f->has_items ? f->updated : 0;
 		rc = sitemodel_add_aws(m, &a, err, errlen);
 		if (rc != CS_OK)
 			return rc;
@@ -411,7 +411,7 @@ sla_facts(const struct config *cfg, const struct store_incident *inc, int64_t no
 	char e[CS_ERRLEN];
 
 	/* Inconsistent facts only cost the page its promises, never the render. */
-	if (incident_sla(inc, &cfg->business, now, &rep, e, sizeof(e)) != CS_OK)
+	if (incident_records_sla(inc, &cfg->business, now, &rep, e, sizeof(e)) != CS_OK)
 		return;
 	for (size_t i = 0; i < rep.nclocks; i++) {
 		const struct sla_clock *c = &rep.clocks[i];
@@ -574,7 +574,7 @@ add_incidents(const struct config *cfg, const struct catalogue *cat, struct stor
 
 cs_err
 sitebuild_model(const struct config *cfg, const struct catalogue *cat,
-    const struct cycle_judgement *j, struct store *st, struct sitemodel **out,
+    const struct judgement *j, struct store *st, struct sitemodel **out,
     char *err, size_t errlen)
 {
 	struct sitemodel_page page;
@@ -601,18 +601,18 @@ sitebuild_model(const struct config *cfg, const struct catalogue *cat,
 	page.name = cfg->product;
 	page.company = cfg->company;
 	page.url = cfg->site_url;
-	page.generated_at = j->now;
+	page.generated_at = j->viewed_at;
 	page.indicator = j->map->indicator;
 	page.description = j->map->description;
 	rc = sitemodel_new(&page, &m, err, errlen);
 	if (rc != CS_OK)
 		goto out;
-	sitemodel_set_freshness(m, j->now, j->last_poll_ok, 0, cfg->poll_interval);
+	sitemodel_set_freshness(m, j->viewed_at, j->last_poll_ok, 0, cfg->poll_interval);
 	rc = add_components(cat, j, st, m, err, errlen);
 	if (rc == CS_OK)
 		rc = add_aws(cfg, cat, j, m, err, errlen);
 	if (rc == CS_OK)
-		rc = add_incidents(cfg, cat, st, m, j->now, err, errlen);
+		rc = add_incidents(cfg, cat, st, m, j->viewed_at, err, errlen);
 	if (rc != CS_OK)
 		goto out;
 	*out = m;

@@ -23,7 +23,7 @@
  * (sitemodel_free), or an error with a message.
  */
 cs_err sitebuild_model(const struct config *cfg, const struct catalogue *cat,
-    const struct cycle_judgement *j, struct store *st, struct sitemodel **out,
+    const struct judgement *j, struct store *st, struct sitemodel **out,
     char *err, size_t errlen);
 
 /*

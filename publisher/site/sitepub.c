@@ -58,12 +58,12 @@ cs_err
 sitepub_render(struct sitepub *sp, const struct config *cfg, struct store *st,
     int64_t now, struct publish_stats *stats, char *err, size_t errlen)
 {
-	struct cycle_judgement *j = NULL;
+	struct judgement *j = NULL;
 	struct sitemodel *m = NULL;
 	struct publish_opts po;
 	cs_err rc;
 
-	rc = cycle_judge(cfg, st, now, &j, err, errlen);
+	rc = cycle_view(cfg, st, now, &j, err, errlen);
 	if (rc == CS_OK)
 		rc = sitebuild_model(cfg, sp->cat, j, st, &m, err, errlen);
 	if (rc == CS_OK) {
@@ -73,7 +73,7 @@ sitepub_render(struct sitepub *sp, const struct config *cfg, struct store *st,
 		rc = publish_run(&po, sp->ctx, m, stats, err, errlen);
 	}
 	sitemodel_free(m);
-	cycle_judgement_free(j);
+	judgement_free(j);
 	return rc;
 }
 

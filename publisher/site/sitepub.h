@@ -22,8 +22,9 @@ cs_err sitepub_new(const char *site_src, const char *site_dir, struct sitepub **
 void sitepub_free(struct sitepub *sp);
 
 /*
- * Judges the state as of now from the store, builds the render model and
- * publishes a new release atomically. stats may be NULL. On failure the
+ * Builds the render model from the committed judgement (cycle_view(),
+ * aged to now) and the store's incidents, and publishes a new release
+ * atomically. Never judges again. stats may be NULL. On failure the
  * published site is untouched.
  */
 cs_err sitepub_render(struct sitepub *sp, const struct config *cfg, struct store *st,

@@ -1,0 +1,547 @@
+/* cycle_decide.c: the pure middle of a cycle: snapshot and fetched documents in, every decision out. */
+#include "cycle/decide.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "aws/currentevents.h"
+#include "aws/poll.h"
+#include "base/cstime.h"
+#include "model/mapper.h"
+
+/* The longest a failing feed waits between attempts, unless Retry-After says more. */
+#define BACKOFF_MAX 3600
+
+/*
+ * The order of the decisions
+ * --------------------------
+ * 1. Each document's outcome becomes its new fetch state: a success is
+ *    due again in one poll interval; a failure keeps the feed's items and
+ *    verdict and backs off (poll_backoff_delay, jitter from the feed and
+ *    the time so replays repeat). A currentevents document that does not
+ *    parse is a failed fetch.
+ * 2. The items the store holds for the configuration's feeds, as of now,
+ *    with this cycle's items over them (a guid seen again carries its
+ *    newest text; of several documents the later wins, as the store's
+ *    revisions would), are classified (classify.c's rules), honouring
+ *    the open events of currentevents.
+ * 3. A feed is readable while its last good read is fresh
+ *    (judgement_fresh): one bad poll keeps the verdict, only a feed unread
+ *    for JUDGEMENT_STALE_INTERVALS polls hides its dependents as unknown.
+ * 4. The mapper maps the verdicts onto the components twice: as AWS says
+ *    (incidents follow that), and without the AWS feeds engineers ruled
+ *    out ("not affected") while their incident is open (users see that).
+ *    Then maintenances in progress put their components under maintenance.
+ * 5. Component statuses that differ from the committed ones are changes;
+ *    incident_decide() says what the AWS judgement means for the AWS
+ *    incidents; maintenances move by the clock.
+ * 6. The judgement record keeps all of it for the views.
+ */
+
+/* Spread of retries in [0, 1): a hash of the feed and the time, so runs replay. */
+static double
+jitter(const char *key, int64_t now)
+{
+	uint64_t h = 1469598103934665603ULL ^ (uint64_t)now;
+
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	return (double)(h >> 11) / 9007199254740992.0;
+}
+
+/* The open slugs of a 200 currentevents document; its parse error makes it a failure. */
+static cs_err
+decide_currentevents(const struct cycle_doc *doc, struct cycle_decision *d, char **perr)
+{
+	struct currentevents *ce = NULL;
+	char e[CS_ERRLEN];
+	json_t *arr = NULL;
+	const char *const *slugs;
+	size_t n;
+	cs_err rc = CS_OK;
+
+	e[0] = '\0';
+	if (currentevents_parse(doc->url, doc->body ? doc->body : "", doc->blen, &ce, e,
+		sizeof(e)) != CS_OK) {
+		*perr = strdup(e[0] ? e : "currentevents: unreadable");
+		return *perr != NULL ? CS_OK : CS_ERR_NOMEM;
+	}
+	arr = json_array();
+	slugs = currentevents_open_slugs(ce, &n);
+	for (size_t i = 0; arr != NULL && i < n; i++) {
+		if (json_array_append_new(arr, json_string(slugs[i])) != 0)
+			rc = CS_ERR_NOMEM;
+	}
+	d->open_events_json = arr != NULL && rc == CS_OK ? json_dumps(arr, JSON_COMPACT) : NULL;
+	if (d->open_events_json == NULL)
+		rc = CS_ERR_NOMEM;
+	json_decref(arr);
+	currentevents_free(ce);
+	return rc;
+}
+
+/*
+ * Step 1. perr holds currentevents' parse error (owned by the caller,
+ * freed after the decision: the new fetch state borrows it).
+ */
+static cs_err
+decide_fetch(const struct config *cfg, const struct cycle_snapshot *snap,
+    const struct cycle_doc *docs, size_t ndocs, int64_t now, struct cycle_decision *d,
+    char **perr)
+{
+	d->fetch = calloc(ndocs + 1, sizeof(*d->fetch));
+	if (d->fetch == NULL)
+		return CS_ERR_NOMEM;
+	for (size_t i = 0; i < ndocs; i++) {
+		const struct cycle_doc *doc = &docs[i];
+		const struct store_feed *prev = &snap->fetch[i];
+		struct store_feed *nf = &d->fetch[d->nfetch];
+		int ok = doc->ok;
+		const char *error = doc->error;
+
+		if (doc->skipped) {
+			d->skipped++;
+			continue;
+		}
+		if (ok && !doc->not_modified && strcmp(doc->key, CYCLE_KEY_CURRENTEVENTS) == 0) {
+			if (decide_currentevents(doc, d, perr) != CS_OK)
+				return CS_ERR_NOMEM;
+			if (*perr != NULL) {
+				ok = 0;
+				error = *perr;
+			}
+		}
+		d->nfetch++;
+		*nf = *prev;
+		/* A changed URL (another base) makes the old validators meaningless. */
+		if (prev->url != NULL && strcmp(prev->url, doc->url) != 0)
+			nf->etag = nf->last_modified = NULL;
+		nf->slug = (char *)doc->key;
+		nf->url = (char *)doc->url;
+		nf->last_attempt = now;
+		nf->last_status = (int)doc->http_status;
+		if (ok) {
+			nf->last_success = now;
+			nf->failures = 0;
+			nf->next_attempt_at = now + cfg->poll_interval;
+			nf->last_error = NULL;
+			nf->readable = 1;
+			if (!doc->not_modified) {
+				nf->etag = (char *)doc->etag;
+				nf->last_modified = (char *)doc->last_modified;
+				nf->items_seen = (int64_t)doc->nitems;
+				d->fetched++;
+			} else {
+				d->not_modified++;
+			}
+		} else {
+			nf->failures = prev->failures + 1;
+			nf->next_attempt_at = now + poll_backoff_delay((unsigned)nf->failures,
+			    doc->retry_after, cfg->poll_interval, BACKOFF_MAX, jitter(doc->key, now));
+			nf->last_error = (char *)(error ? error : "no answer");
+			nf->readable = 0;
+			d->failed++;
+		}
+	}
+	d->poll = ndocs > 0;
+	d->poll_ok = ndocs > 0 && d->failed == 0 && d->skipped == 0;
+	return CS_OK;
+}
+
+/* The store's order for judging: by slug, then newest first (epoch, then guid). */
+static int
+cmp_item(const void *a, const void *b)
+{
+	const struct feed_item *x = *(const struct feed_item *const *)a;
+	const struct feed_item *y = *(const struct feed_item *const *)b;
+	int c = strcmp(x->slug, y->slug);
+
+	if (c != 0)
+		return c;
+	if (x->epoch != y->epoch)
+		return x->epoch > y->epoch ? -1 : 1;
+	return -strcmp(x->guid, y->guid);
+}
+
+/* A guid and where it stands in the merged order. */
+struct sighting {
+	const char *guid;
+	size_t      pos;
+};
+
+static int
+cmp_sighting(const void *a, const void *b)
+{
+	const struct sighting *x = a, *y = b;
+	int c = strcmp(x->guid, y->guid);
+
+	if (c != 0)
+		return c;
+	return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+static int
+wanted(const struct config *cfg, const char *slug)
+{
+	size_t n;
+	const char *const *slugs = config_feed_slugs(cfg, &n);
+
+	for (size_t lo = 0, hi = n; lo < hi;) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(slug, slugs[mid]);
+
+		if (c == 0)
+			return 1;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return 0;
+}
+
+/* Step 2: classifies the stored items with this cycle's over them. */
+static cs_err
+decide_classify(const struct config *cfg, const struct cycle_snapshot *snap,
+    const struct cycle_doc *docs, size_t ndocs, int64_t now, struct cycle_decision *d)
+{
+	const struct feed_item **v = NULL, **u = NULL;
+	struct sighting *g = NULL;
+	size_t n = 0, nu = 0, cap = snap->nitems;
+	json_t *open = NULL;
+	cs_err rc = CS_OK;
+
+	d->cls = classify_new(now, cfg->quiet_limit);
+	if (d->cls == NULL)
+		return CS_ERR_NOMEM;
+	for (size_t i = 0; i < ndocs; i++)
+		cap += docs[i].ok ? docs[i].nitems : 0;
+	v = calloc(cap + 1, sizeof(*v));
+	u = calloc(cap + 1, sizeof(*u));
+	if (v == NULL || u == NULL) {
+		rc = CS_ERR_NOMEM;
+		goto out;
+	}
+	/* Stored first, then each document in order: the last sighting of a guid wins. */
+	for (size_t i = 0; i < snap->nitems; i++)
+		v[n++] = &snap->items[i];
+	for (size_t i = 0; i < ndocs; i++) {
+		for (size_t k = 0; docs[i].ok && k < docs[i].nitems; k++) {
+			const struct feed_item *it = &docs[i].items[k];
+
+			if (it->guid[0] != '\0' && wanted(cfg, it->slug) && (now == 0 || it->epoch <= now))
+				v[n++] = it;
+		}
+	}
+	/* The last sighting of each guid in the merged order is the one judged. */
+	g = calloc(n + 1, sizeof(*g));
+	if (g == NULL) {
+		rc = CS_ERR_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		g[i].guid = v[i]->guid;
+		g[i].pos = i;
+	}
+	qsort(g, n, sizeof(*g), cmp_sighting);
+	for (size_t i = 0; i < n; i++) {
+		if (i + 1 < n && strcmp(g[i].guid, g[i + 1].guid) == 0)
+			continue;
+		u[nu++] = v[g[i].pos];
+	}
+	qsort(u, nu, sizeof(*u), cmp_item);
+	/* currentevents: this cycle's document when it parsed, else the last one's. */
+	if (d->open_events_json != NULL)
+		open = json_loads(d->open_events_json, 0, NULL);
+	{
+		size_t no = open != NULL ? json_array_size(open) : snap->nopen_events;
+		const char **slugs = calloc(no + 1, sizeof(*slugs));
+
+		if (slugs == NULL) {
+			rc = CS_ERR_NOMEM;
+			goto out;
+		}
+		for (size_t i = 0; i < no; i++) {
+			slugs[i] = open != NULL ? json_string_value(json_array_get(open, i)) :
+			    snap->open_events[i];
+			if (slugs[i] == NULL)
+				slugs[i] = "";
+		}
+		rc = classify_set_open_events(d->cls, slugs, no);
+		free(slugs);
+	}
+	for (size_t i = 0; rc == CS_OK && i < nu; i++)
+		rc = classify_add(d->cls, u[i]);
+out:
+	json_decref(open);
+	free(g);
+	free(v);
+	free(u);
+	return rc;
+}
+
+/* The cause of a component as stored and shown by the API: slug, service, region, AWS state, item. */
+static char *
+cause_json(const struct mapper_component *mc)
+{
+	json_t *arr = json_array();
+	char when[32];
+	char *s = NULL;
+
+	if (arr == NULL)
+		return NULL;
+	for (size_t i = 0; i < mc->ncauses; i++) {
+		const struct mapper_cause *c = &mc->causes[i];
+		json_t *o = json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s, s:s}",
+		    "slug", c->slug, "service", c->service, "region", c->region,
+		    "aws_state", status_aws_name(c->aws_state), "title", c->title ? c->title : "",
+		    "guid", c->guid ? c->guid : "",
+		    "time", cstime_format_iso8601(c->time, when, sizeof(when)));
+
+		if (o == NULL || json_array_append_new(arr, o) != 0)
+			goto out;
+	}
+	s = json_dumps(arr, JSON_COMPACT);
+out:
+	json_decref(arr);
+	return s;
+}
+
+/* The slugs still open in incidents engineers ruled out ("not affected"). */
+static int
+ruled_out(const struct cycle_snapshot *snap, const char *slug)
+{
+	for (size_t i = 0; i < snap->nincidents; i++) {
+		const struct cycle_incident *l = &snap->incidents[i];
+
+		if (!l->inc.not_affected || l->inc.resolved_at != 0)
+			continue;
+		for (size_t k = 0; k < l->ncauses; k++) {
+			if (l->causes[k].open && strcmp(l->causes[k].slug, slug) == 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Steps 3 and 4: the verdicts as the mapper sees them, the map as AWS says
+ * (*aws) and as users are shown (*pub, with the rulings and the overlay).
+ * *aws is NULL when no ruling applies: then incidents follow *pub, overlay
+ * included (kept as it was; the issue on truth under real events changes it).
+ */
+static cs_err
+decide_map(const struct config *cfg, const struct cycle_snapshot *snap,
+    const struct cycle_decision *d, int64_t now, struct mapper_feed *feeds, int64_t *last_success,
+    struct mapper_result **aws, struct mapper_result **pub)
+{
+	struct mapper_feed *shown = NULL;
+	struct maintenance_window *w = NULL;
+	size_t nf;
+	const char *const *slugs = config_feed_slugs(cfg, &nf);
+	int rulings = 0;
+	cs_err rc;
+
+	*aws = *pub = NULL;
+	for (size_t i = 0; i < nf; i++) {
+		const struct store_feed *f = &snap->fetch[i];
+
+		last_success[i] = f->last_success;
+		for (size_t k = 0; k < d->nfetch; k++) {
+			if (strcmp(d->fetch[k].slug, slugs[i]) == 0)
+				last_success[i] = d->fetch[k].last_success;
+		}
+		feeds[i].slug = slugs[i];
+		feeds[i].readable = judgement_fresh(last_success[i], now, cfg->poll_interval);
+		feeds[i].svc = classify_find(d->cls, slugs[i]);
+		rulings += ruled_out(snap, slugs[i]);
+	}
+	rc = mapper_run(cfg, feeds, nf, pub);
+	if (rc != CS_OK || rulings == 0)
+		goto overlay;
+	shown = calloc(nf + 1, sizeof(*shown));
+	if (shown == NULL) {
+		rc = CS_ERR_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < nf; i++) {
+		shown[i] = feeds[i];
+		if (ruled_out(snap, slugs[i]))
+			shown[i].svc = NULL; /* as if the feed were quiet */
+	}
+	*aws = *pub;
+	*pub = NULL;
+	rc = mapper_run(cfg, shown, nf, pub);
+overlay:
+	if (rc != CS_OK)
+		goto out;
+	w = calloc(snap->nmaint + 1, sizeof(*w));
+	if (w == NULL) {
+		rc = CS_ERR_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < snap->nmaint; i++)
+		w[i] = snap->maint[i].w;
+	maintenance_overlay(*pub, w, snap->nmaint, now);
+out:
+	free(w);
+	free(shown);
+	return rc;
+}
+
+/* Step 5: components whose status changes, and every component's cause. */
+static cs_err
+decide_components(const struct config *cfg, const struct cycle_snapshot *snap,
+    const struct mapper_result *map, struct cycle_decision *d)
+{
+	d->causes = calloc(map->ncomponents + 1, sizeof(*d->causes));
+	d->changes = calloc(map->ncomponents + 1, sizeof(*d->changes));
+	if (d->causes == NULL || d->changes == NULL)
+		return CS_ERR_NOMEM;
+	for (size_t i = 0; i < map->ncomponents; i++) {
+		const struct mapper_component *mc = &map->components[i];
+		const struct store_component *prev = i < snap->ncomps ? &snap->comps[i] : NULL;
+		struct cycle_change *c;
+
+		d->causes[i] = cause_json(mc);
+		d->ncauses = i + 1;
+		if (d->causes[i] == NULL)
+			return CS_ERR_NOMEM;
+		if (prev != NULL && prev->id != NULL && prev->status == mc->status)
+			continue;
+		c = &d->changes[d->nchanges++];
+		c->cfg = &cfg->components[i];
+		c->had = prev != NULL && prev->id != NULL;
+		c->from = c->had ? prev->status : STATUS_UNKNOWN;
+		c->to = mc->status;
+		c->cause_json = strdup(d->causes[i]);
+		if (c->cause_json == NULL)
+			return CS_ERR_NOMEM;
+	}
+	return CS_OK;
+}
+
+/* Step 5: what the AWS judgement means for the AWS incidents, and the maintenances' clock. */
+static cs_err
+decide_support(const struct config *cfg, const struct cycle_snapshot *snap,
+    const struct mapper_result *aws, const struct mapper_feed *feeds, size_t nf, int64_t now,
+    struct cycle_decision *d)
+{
+	struct incident_view *views;
+	size_t nv = 0;
+	cs_err rc;
+
+	views = calloc(snap->nincidents + 1, sizeof(*views));
+	if (views == NULL)
+		return CS_ERR_NOMEM;
+	for (size_t i = 0; i < snap->nincidents; i++) {
+		const struct cycle_incident *l = &snap->incidents[i];
+		struct incident_view *v = &views[nv];
+
+		if (strcmp(l->inc.kind, "aws") != 0)
+			continue;
+		nv++;
+		v->id = l->inc.id;
+		if (incident_status_parse(l->inc.status, &v->status) != 0)
+			v->status = INCIDENT_IDENTIFIED;
+		v->resolved_at = l->inc.resolved_at;
+		v->not_affected = l->inc.not_affected;
+		v->suggested = (priority)l->inc.prio_suggested;
+		v->causes = l->causes;
+		v->ncauses = l->ncauses;
+		v->components = l->comps;
+		v->ncomponents = l->ncomps;
+	}
+	rc = incident_decide(cfg, views, nv, aws, feeds, nf, now, cfg->flap_window, &d->plan);
+	free(views);
+	if (rc != CS_OK)
+		return rc;
+	d->msteps = calloc(snap->nmaint + 1, sizeof(*d->msteps));
+	if (d->msteps == NULL)
+		return CS_ERR_NOMEM;
+	for (size_t i = 0; i < snap->nmaint; i++) {
+		const char *to = maintenance_status_name(maintenance_status_at(&snap->maint[i].w, now));
+
+		if (strcmp(to, snap->maint[i].m.status) != 0) {
+			d->msteps[d->nmsteps].m = &snap->maint[i];
+			d->msteps[d->nmsteps++].to = to;
+		}
+	}
+	return CS_OK;
+}
+
+cs_err
+cycle_decide(const struct config *cfg, const struct cycle_snapshot *snap,
+    const struct cycle_doc *docs, size_t ndocs, int64_t now, struct cycle_decision **out,
+    char *err, size_t errlen)
+{
+	struct cycle_decision *d;
+	struct mapper_feed *feeds = NULL;
+	struct mapper_result *aws = NULL, *pub = NULL;
+	int64_t *last_success = NULL;
+	char *perr = NULL;
+	size_t nf;
+	cs_err rc;
+
+	*out = NULL;
+	config_feed_slugs(cfg, &nf);
+	d = calloc(1, sizeof(*d));
+	feeds = calloc(nf + 1, sizeof(*feeds));
+	last_success = calloc(nf + 1, sizeof(*last_success));
+	if (d == NULL || feeds == NULL || last_success == NULL) {
+		rc = CS_ERR_NOMEM;
+		goto out;
+	}
+	d->now = now;
+	rc = decide_fetch(cfg, snap, docs, ndocs, now, d, &perr);
+	if (rc == CS_OK)
+		rc = decide_classify(cfg, snap, docs, ndocs, now, d);
+	if (rc == CS_OK)
+		rc = decide_map(cfg, snap, d, now, feeds, last_success, &aws, &pub);
+	if (rc == CS_OK)
+		rc = decide_components(cfg, snap, pub, d);
+	if (rc == CS_OK)
+		rc = decide_support(cfg, snap, aws != NULL ? aws : pub, feeds, nf, now, d);
+	if (rc == CS_OK) {
+		rc = judgement_new(cfg, now, feeds, last_success, nf, pub,
+		    d->poll ? now : snap->last_poll, d->poll_ok ? now : snap->last_poll_ok,
+		    &d->judgement);
+		pub = NULL; /* moved */
+	}
+out:
+	mapper_result_free(aws);
+	mapper_result_free(pub);
+	free(feeds);
+	free(last_success);
+	if (rc == CS_OK) {
+		d->parse_error = perr;
+		*out = d;
+		return CS_OK;
+	}
+	free(perr);
+	cycle_decision_free(d);
+	return cs_seterr(err, errlen, rc, "cycle: %s", cs_strerror(rc));
+}
+
+void
+cycle_decision_free(struct cycle_decision *d)
+{
+	if (d == NULL)
+		return;
+	free(d->fetch);
+	free(d->open_events_json);
+	classify_free(d->cls);
+	judgement_free(d->judgement);
+	for (size_t i = 0; i < d->nchanges; i++)
+		free(d->changes[i].cause_json);
+	free(d->changes);
+	for (size_t i = 0; i < d->ncauses; i++)
+		free(d->causes[i]);
+	free(d->causes);
+	incident_plan_free(d->plan);
+	free(d->msteps);
+	free(d->parse_error);
+	free(d);
+}

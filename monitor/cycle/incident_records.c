@@ -1,0 +1,85 @@
+/* incident_records.c: what the stored incidents owe and mean: their components, notifications, SLA clocks. */
+#include "cycle/incident_records.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "base/cstime.h"
+#include "store/outbox.h"
+
+char *
+incident_records_components_json(const struct config *cfg, const char *const *ids,
+    const status_component *statuses, size_t n)
+{
+	json_t *arr = json_array();
+	char *s = NULL;
+
+	if (arr == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		const struct config_component *cc = config_find_component(cfg, ids[i]);
+		json_t *o = json_pack("{s:s, s:s, s:s}", "id", ids[i], "name", cc ? cc->name : ids[i],
+		    "status", status_component_name(statuses[i]));
+
+		if (o == NULL || json_array_append_new(arr, o) != 0)
+			goto out;
+	}
+	s = json_dumps(arr, JSON_COMPACT);
+out:
+	json_decref(arr);
+	return s;
+}
+
+cs_err
+incident_records_notify(struct store *st, const struct store_incident *inc, int n,
+    const char *status, const char *body, const char *components_json, int64_t now,
+    size_t *added, char *err, size_t errlen)
+{
+	json_t *msg = NULL;
+	char *payload = NULL;
+	char subject[64], event[32], when[32];
+	cs_err rc;
+
+	cstime_format_iso8601(now, when, sizeof(when));
+	msg = json_pack("{s:s, s:I, s:i, s:s, s:s, s:s, s:s, s:o}", "type", "incident_update",
+	    "incident", (json_int_t)inc->id, "update", n, "status", status, "title", inc->title,
+	    "body", body, "at", when, "components",
+	    json_loads(components_json ? components_json : "[]", 0, NULL));
+	payload = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+	if (payload == NULL) {
+		rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	snprintf(subject, sizeof(subject), "incident:%" PRId64, inc->id);
+	snprintf(event, sizeof(event), "update:%d", n);
+	rc = outbox_fanout(st, OUTBOX_ALL, subject, event, payload, now, added, err, errlen);
+out:
+	json_decref(msg);
+	free(payload);
+	return rc;
+}
+
+cs_err
+incident_records_sla(const struct store_incident *inc, const struct bizclock *bc, int64_t now,
+    struct sla_report *out, char *err, size_t errlen)
+{
+	struct sla_incident si;
+	priority p = (priority)(inc->prio_override ? inc->prio_override : inc->prio_suggested);
+
+	memset(out, 0, sizeof(*out));
+	if (inc->not_affected || p == PRIORITY_NONE)
+		return CS_OK;
+	memset(&si, 0, sizeof(si));
+	si.prio = p;
+	si.opened_at = inc->opened_at;
+	si.responded_at = inc->responded_at;
+	si.updated_at = inc->updated_at;
+	si.resolved_at = inc->resolved_at;
+	si.rca_draft_at = inc->rca_draft_at;
+	si.rca_final_at = inc->rca_final_at;
+	return sla_compute(&si, bc, now, out, err, errlen);
+}

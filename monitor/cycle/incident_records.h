@@ -1,0 +1,43 @@
+/* incident_records.h: what the stored incidents owe and mean: their components, notifications, SLA clocks. */
+#ifndef INCIDENT_RECORDS_H
+#define INCIDENT_RECORDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/config.h"
+#include "base/cs_error.h"
+#include "support/incident.h"
+#include "model/mapper.h"
+#include "support/sla.h"
+#include "store/store.h"
+
+/*
+ * The components JSON of an incident update: [{"id","name","status"}],
+ * names from cfg (the id when unknown). ids and statuses are parallel
+ * arrays of n. Returns an owned string or NULL on no memory.
+ */
+char *incident_records_components_json(const struct config *cfg, const char *const *ids,
+    const status_component *statuses, size_t n);
+
+/*
+ * Enqueues the email, mqtt and site rows of update n of incident inc
+ * (status, body, components_json as stored) through outbox_fanout(), keys
+ * "incident:<id>:update:<n>:<channel>". Used by the cycle's commit and by
+ * the engineers' commands. Adds to *added (may be NULL).
+ */
+cs_err incident_records_notify(struct store *st, const struct store_incident *inc, int n,
+    const char *status, const char *body, const char *components_json, int64_t now,
+    size_t *added, char *err, size_t errlen);
+
+/*
+ * The support clocks of a stored incident as of now: its priority is the
+ * engineer's override, else the suggestion. An incident marked "not
+ * affected" or without a priority has none (out->nclocks 0). inc and bc
+ * are borrowed. Returns CS_OK, or sla_compute()'s error for inconsistent
+ * facts.
+ */
+cs_err incident_records_sla(const struct store_incident *inc, const struct bizclock *bc, int64_t now,
+    struct sla_report *out, char *err, size_t errlen);
+
+#endif
