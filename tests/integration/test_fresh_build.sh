@@ -44,8 +44,9 @@ for d in "${pcdirs[@]}"; do
 	for f in "$d"/*.pc; do
 		[ -e "$f" ] || continue
 		name=$(basename "$f")
-		[ "$name" != cmocka.pc ] && [ ! -e "$tmp/pc/$name" ] || continue
-		ln -s "$f" "$tmp/pc/$name"
+		if [ "$name" != cmocka.pc ] && [ ! -e "$tmp/pc/$name" ]; then
+			ln -s "$f" "$tmp/pc/$name"
+		fi
 	done
 done
 hidden() { PKG_CONFIG_LIBDIR="$tmp/pc" PKG_CONFIG_PATH="" "$@"; }
@@ -54,7 +55,7 @@ if hidden pkg-config --exists cmocka; then
 fi
 hidden pkg-config --exists libcurl libxml-2.0 libxslt libexslt jansson sqlite3 ||
 	fail "the product's own packages are not found with cmocka hidden (see $tmp/pc)"
-ok "cmocka hidden from pkg-config ($(ls "$tmp/pc" | wc -l) other .pc files linked)"
+ok "cmocka hidden from pkg-config ($(find "$tmp/pc" -name '*.pc' | wc -l) other .pc files linked)"
 
 # The quick start's configure and build, from nothing.
 hidden cmake -S "$src" -B "$tmp/build" "${optv[@]}" >"$tmp/configure.log" 2>&1 ||
