@@ -12,7 +12,7 @@
 #include "cli.h"
 #include "base/cstime.h"
 #include "support/incident.h"
-#include "cycle/incident_records.h"
+#include "cycle/cycle.h"
 #include "support/priority.h"
 #include "store/store.h"
 
@@ -194,13 +194,12 @@ static void
 run_close(struct run *r)
 {
 	store_incident_clear(&r->inc);
-	store_rollback(r->st);
 	store_close(r->st);
 	config_free(r->cfg);
 	catalogue_free(r->cat);
 }
 
-/* Loads incident id into r->inc; unknown is bad input (2). */
+/* Loads incident id into r->inc (read-only commands); unknown is bad input (2). */
 static int
 load(struct run *r, const char *sub, int64_t id)
 {
@@ -217,140 +216,63 @@ load(struct run *r, const char *sub, int64_t id)
 	return 0;
 }
 
-/* Collects an incident's components (for updates that do not name them). */
-struct comps {
-	char *id[MAX_COMPONENTS * 4];
-	status_component st[MAX_COMPONENTS * 4];
-	size_t n;
-};
-
-static int
-collect_comp(const char *id, const char *status, void *ctx)
-{
-	struct comps *c = ctx;
-
-	if (c->n == sizeof(c->id) / sizeof(c->id[0]))
-		return 1;
-	c->id[c->n] = strdup(id);
-	if (c->id[c->n] == NULL)
-		return 1;
-	if (status_component_parse(status, &c->st[c->n]) != 0)
-		c->st[c->n] = STATUS_UNKNOWN;
-	c->n++;
-	return 0;
-}
-
 static void
-comps_free(struct comps *c)
+log_line(void *ctx, const char *level, const char *subsys, const char *msg)
 {
-	for (size_t i = 0; i < c->n; i++)
-		free(c->id[i]);
-	c->n = 0;
-}
-
-/* Merges the named components into c (replacing the status of those present). */
-static int
-comps_merge(struct comps *c, const struct iopts *o)
-{
-	for (size_t i = 0; i < o->ncomp; i++) {
-		size_t k;
-
-		for (k = 0; k < c->n; k++)
-			if (strcmp(c->id[k], o->comp_id[i]) == 0)
-				break;
-		if (k == c->n) {
-			if (c->n == sizeof(c->id) / sizeof(c->id[0]))
-				return -1;
-			c->id[k] = strdup(o->comp_id[i]);
-			if (c->id[k] == NULL)
-				return -1;
-			c->n++;
-		}
-		c->st[k] = o->comp_status[i];
-	}
-	return 0;
+	cli_log(ctx, level, subsys, "%s", msg);
 }
 
 /*
- * Posts an update by a person to r->inc (already loaded) with the
- * components c; records it, the components, the audit log and the
- * notifications; updates r->inc (status, times, priority) and writes it.
- * Runs inside the caller's transaction.
+ * Runs one engineer's request through the cycle (load, decide, commit in
+ * one transaction: the rules are in support/engineer.c) and says what it
+ * did. Bad input is exit 2 with nothing written.
  */
-static cs_err
-post(struct run *r, const char *action, incident_status status, const char *body,
-    struct comps *c, const char *author, const char *reason)
+static int
+run_request(struct run *r, const char *sub, int64_t id, const struct engineer_request *req,
+    const struct iopts *o)
 {
-	struct store_incident_update u;
-	char *json = NULL;
-	char detail[64];
-	priority sugg;
-	struct incident_component ic[MAX_COMPONENTS * 4];
-	int n = 0;
+	struct incident_component comps[MAX_COMPONENTS];
+	struct engineer_request q = *req;
+	struct cycle_engineer_result res;
 	cs_err rc;
 
-	json = incident_records_components_json(r->cfg, (const char *const *)c->id, c->st, c->n);
-	if (json == NULL)
-		return cs_seterr(r->err, sizeof(r->err), CS_ERR_NOMEM, "out of memory");
-	for (size_t i = 0; i < c->n; i++) {
-		ic[i].id = c->id[i];
-		ic[i].status = c->st[i];
-		rc = store_incident_component_set(r->st, r->inc.id, c->id[i],
-		    status_component_name(c->st[i]), r->err, sizeof(r->err));
-		if (rc != CS_OK)
-			goto out;
+	for (size_t i = 0; i < o->ncomp; i++) {
+		comps[i].id = o->comp_id[i];
+		comps[i].status = o->comp_status[i];
 	}
-	memset(&u, 0, sizeof(u));
-	u.incident_id = r->inc.id;
-	u.at = r->g->now;
-	u.status = incident_status_name(status);
-	u.body = body;
-	u.author = author;
-	u.public = !r->inc.not_affected;
-	u.components_json = json;
-	rc = store_incident_add_update(r->st, &u, &n, r->err, sizeof(r->err));
-	if (rc != CS_OK)
-		goto out;
-	free(r->inc.status);
-	r->inc.status = strdup(u.status);
-	if (r->inc.status == NULL) {
-		rc = cs_seterr(r->err, sizeof(r->err), CS_ERR_NOMEM, "out of memory");
-		goto out;
+	q.components = comps;
+	q.ncomponents = o->ncomp;
+	q.author = o->author;
+	rc = cycle_engineer(r->cfg, r->st, id, &q, r->g->now, &res, log_line, r->g, r->err,
+	    sizeof(r->err));
+	if (rc == CS_ERR_USAGE || rc == CS_ERR_NOTFOUND) {
+		fprintf(stderr, "clickstatus incident %s: %s\n", sub, r->err);
+		return CLI_EXIT_USAGE;
 	}
-	if (r->inc.responded_at == 0)
-		r->inc.responded_at = r->g->now;
-	if (u.public)
-		r->inc.updated_at = r->g->now;
-	if (incident_status_closed(status) && r->inc.resolved_at == 0)
-		r->inc.resolved_at = r->g->now;
-	sugg = incident_suggest(r->cfg, ic, c->n, NULL, NULL);
-	r->inc.prio_suggested = (int)incident_priority_max((priority)r->inc.prio_suggested, sugg);
-	rc = store_incident_put(r->st, &r->inc, r->err, sizeof(r->err));
-	if (rc != CS_OK)
-		goto out;
-	snprintf(detail, sizeof(detail), "update %d: %s", n, u.status);
-	rc = store_incident_action(r->st, r->inc.id, 0, r->g->now, author, action, detail, reason,
-	    r->err, sizeof(r->err));
-	if (rc == CS_OK && u.public)
-		rc = incident_records_notify(r->st, &r->inc, n, u.status, body, json, r->g->now, NULL,
-		    r->err, sizeof(r->err));
-	if (rc == CS_OK)
-		printf("incident %" PRId64 ": update %d posted (%s)\n", r->inc.id, n, u.status);
-out:
-	free(json);
-	return rc;
-}
-
-/* Commits, or reports the failure; returns an exit code. */
-static int
-finish(struct run *r, cs_err rc)
-{
-	if (rc == CS_OK)
-		rc = store_commit(r->st, r->err, sizeof(r->err));
 	if (rc != CS_OK) {
-		store_rollback(r->st);
 		cli_log(r->g, "error", "store", "%s", r->err);
 		return CLI_EXIT_FAIL;
+	}
+	switch (q.kind) {
+	case ENGINEER_OPEN:
+	case ENGINEER_UPDATE:
+	case ENGINEER_RESOLVE:
+		printf("incident %" PRId64 ": update %d posted (%s)\n", res.id, res.update,
+		    incident_status_name(res.status));
+		break;
+	case ENGINEER_PRIORITY:
+		printf("incident %" PRId64 ": priority %s (suggested %s)\n", res.id,
+		    res.override == PRIORITY_NONE ? "auto" : priority_name(res.override),
+		    priority_name(res.suggested));
+		break;
+	case ENGINEER_NOT_AFFECTED:
+		printf("incident %" PRId64 ": CLICK not affected; withdrawn from the page and "
+		    "notifications\n", res.id);
+		break;
+	case ENGINEER_RCA:
+		printf("incident %" PRId64 ": RCA %s attached: %s\n", res.id,
+		    q.rca_final ? "final" : "draft", q.rca_ref);
+		break;
 	}
 	return CLI_EXIT_OK;
 }
@@ -358,228 +280,67 @@ finish(struct run *r, cs_err rc)
 static int
 do_open(struct run *r, struct iopts *o)
 {
-	struct store_incident ni;
-	struct comps c;
-	incident_status s = INCIDENT_INVESTIGATING;
-	priority p = PRIORITY_NONE;
-	int64_t id = 0;
-	cs_err rc;
+	struct engineer_request q;
 
-	memset(&c, 0, sizeof(c));
-	if (o->title == NULL || o->title[0] == '\0' || o->ncomp == 0) {
-		fprintf(stderr, "clickstatus incident open: --title and at least one --component "
-		    "are required\n");
-		return CLI_EXIT_USAGE;
-	}
-	if (o->status != NULL && (incident_status_parse(o->status, &s) != 0 ||
-	    incident_status_closed(s))) {
-		fprintf(stderr, "clickstatus incident open: status \"%s\" is not one an incident "
-		    "opens with (investigating, identified, monitoring)\n", o->status);
-		return CLI_EXIT_USAGE;
-	}
-	if (o->priority != NULL && priority_parse(o->priority, &p) != 0) {
-		fprintf(stderr, "clickstatus incident open: unknown priority \"%s\" (P1..P4)\n",
-		    o->priority);
-		return CLI_EXIT_USAGE;
-	}
-	memset(&ni, 0, sizeof(ni));
-	ni.kind = (char *)"manual";
-	ni.title = (char *)o->title;
-	ni.status = (char *)incident_status_name(s);
-	ni.opened_at = r->g->now;
-	ni.prio_override = (int)p;
-	rc = store_begin(r->st, r->err, sizeof(r->err));
-	if (rc == CS_OK)
-		rc = store_incident_create(r->st, &ni, &id, r->err, sizeof(r->err));
-	if (rc == CS_OK)
-		rc = store_incident_action(r->st, id, 0, r->g->now, o->author, "open", o->title,
-		    NULL, r->err, sizeof(r->err));
-	if (rc == CS_OK && p != PRIORITY_NONE)
-		rc = store_incident_action(r->st, id, 0, r->g->now, o->author, "priority",
-		    priority_name(p), o->reason, r->err, sizeof(r->err));
-	if (rc == CS_OK)
-		rc = store_incident_get(r->st, id, &r->inc, r->err, sizeof(r->err));
-	if (rc == CS_OK && comps_merge(&c, o) != 0)
-		rc = cs_seterr(r->err, sizeof(r->err), CS_ERR_NOMEM, "out of memory");
-	if (rc == CS_OK)
-		rc = post(r, "update", s, o->message ? o->message : o->title, &c, o->author, NULL);
-	comps_free(&c);
-	return finish(r, rc);
-}
-
-/* Counts the open AWS causes of an incident. */
-static int
-count_open_cause(const struct store_incident_cause *c, void *ctx)
-{
-	if (c->open)
-		(*(int *)ctx)++;
-	return 0;
+	memset(&q, 0, sizeof(q));
+	q.kind = ENGINEER_OPEN;
+	q.title = o->title;
+	q.message = o->message;
+	q.status = o->status;
+	q.priority = o->priority;
+	q.reason = o->reason;
+	return run_request(r, "open", 0, &q, o);
 }
 
 static int
 do_update(struct run *r, struct iopts *o, int64_t id, int resolve)
 {
-	const char *sub = resolve ? "resolve" : "update";
-	incident_status cur, s = INCIDENT_IDENTIFIED;
-	struct comps c;
-	int ret;
-	cs_err rc;
+	struct engineer_request q;
 
-	memset(&c, 0, sizeof(c));
-	/* The arguments first: bad input is reported whatever the incident's state. */
-	if (!resolve && (o->message == NULL || o->message[0] == '\0')) {
-		fprintf(stderr, "clickstatus incident update: --message is required\n");
-		return CLI_EXIT_USAGE;
-	}
-	if (!resolve && o->status != NULL && incident_status_parse(o->status, &s) != 0) {
-		fprintf(stderr, "clickstatus incident update: unknown status \"%s\" "
-		    "(investigating, identified, monitoring, resolved, postmortem)\n", o->status);
-		return CLI_EXIT_USAGE;
-	}
-	ret = load(r, sub, id);
-	if (ret != 0)
-		return ret;
-	if (incident_status_parse(r->inc.status, &cur) != 0)
-		cur = INCIDENT_IDENTIFIED;
-	if (incident_status_closed(cur) && !(cur == INCIDENT_RESOLVED && !resolve &&
-	    o->status != NULL && strcmp(o->status, "postmortem") == 0)) {
-		fprintf(stderr, "clickstatus incident %s: incident %" PRId64 " is already %s\n", sub,
-		    id, r->inc.status);
-		return CLI_EXIT_USAGE;
-	}
-	if (resolve) {
-		s = INCIDENT_RESOLVED;
-	} else if (o->status == NULL) {
-		s = cur;
-	}
-	rc = store_incident_components(r->st, id, collect_comp, &c, r->err, sizeof(r->err));
-	if (rc != CS_OK) {
-		comps_free(&c);
-		cli_log(r->g, "error", "store", "%s", r->err);
-		return CLI_EXIT_FAIL;
-	}
-	if (incident_status_closed(s) && strcmp(r->inc.kind, "aws") == 0 && !r->inc.not_affected) {
-		/* AWS still reports its causes: the next poll would re-open it. */
-		int open = 0;
-
-		rc = store_incident_causes(r->st, id, count_open_cause, &open, r->err,
-		    sizeof(r->err));
-		if (rc == CS_OK && open > 0) {
-			fprintf(stderr, "clickstatus incident %s: AWS still reports %d cause%s of "
-			    "incident %" PRId64 " as open; it resolves by itself when AWS does (or "
-			    "mark it not-affected)\n", sub, open, open == 1 ? "" : "s", id);
-			comps_free(&c);
-			return CLI_EXIT_USAGE;
-		}
-	}
-	if (comps_merge(&c, o) != 0) {
-		comps_free(&c);
-		return CLI_EXIT_FAIL;
-	}
-	if (incident_status_closed(s)) {
-		/* A resolution puts every component of the incident back to operational. */
-		for (size_t i = 0; i < c.n; i++)
-			if (!o->ncomp)
-				c.st[i] = STATUS_OPERATIONAL;
-	}
-	rc = store_begin(r->st, r->err, sizeof(r->err));
-	if (rc == CS_OK)
-		rc = post(r, resolve || incident_status_closed(s) ? "resolve" : "update", s,
-		    o->message ? o->message : "This incident has been resolved.", &c, o->author,
-		    NULL);
-	comps_free(&c);
-	return finish(r, rc);
+	memset(&q, 0, sizeof(q));
+	q.kind = resolve ? ENGINEER_RESOLVE : ENGINEER_UPDATE;
+	q.message = o->message;
+	q.status = resolve ? NULL : o->status;
+	return run_request(r, resolve ? "resolve" : "update", id, &q, o);
 }
 
 static int
 do_priority(struct run *r, struct iopts *o, int64_t id, const char *value)
 {
-	priority p = PRIORITY_NONE;
-	int ret;
-	cs_err rc;
+	struct engineer_request q;
 
-	if (value == NULL || (strcmp(value, "auto") != 0 && priority_parse(value, &p) != 0)) {
-		fprintf(stderr, "clickstatus incident priority: want P1, P2, P3, P4 or auto, not "
-		    "\"%s\"\n", value ? value : "");
-		return CLI_EXIT_USAGE;
-	}
-	ret = load(r, "priority", id);
-	if (ret != 0)
-		return ret;
-	r->inc.prio_override = (int)p;
-	rc = store_begin(r->st, r->err, sizeof(r->err));
-	if (rc == CS_OK)
-		rc = store_incident_put(r->st, &r->inc, r->err, sizeof(r->err));
-	if (rc == CS_OK)
-		rc = store_incident_action(r->st, id, 0, r->g->now, o->author, "priority",
-		    p == PRIORITY_NONE ? "auto" : priority_name(p), o->reason, r->err, sizeof(r->err));
-	if (rc == CS_OK)
-		printf("incident %" PRId64 ": priority %s (suggested %s)\n", id,
-		    p == PRIORITY_NONE ? "auto" : priority_name(p),
-		    priority_name((priority)r->inc.prio_suggested));
-	return finish(r, rc);
+	memset(&q, 0, sizeof(q));
+	q.kind = ENGINEER_PRIORITY;
+	q.priority = value;
+	q.reason = o->reason;
+	return run_request(r, "priority", id, &q, o);
 }
 
 static int
 do_not_affected(struct run *r, struct iopts *o, int64_t id)
 {
-	int ret;
-	cs_err rc;
-	char key[96];
+	struct engineer_request q;
 
-	if (o->reason == NULL || o->reason[0] == '\0') {
-		fprintf(stderr, "clickstatus incident not-affected: --reason is required (it is kept)\n");
-		return CLI_EXIT_USAGE;
-	}
-	ret = load(r, "not-affected", id);
-	if (ret != 0)
-		return ret;
-	if (strcmp(r->inc.kind, "aws") != 0) {
-		fprintf(stderr, "clickstatus incident not-affected: incident %" PRId64 " was opened "
-		    "by hand, not from AWS; resolve it instead\n", id);
-		return CLI_EXIT_USAGE;
-	}
-	if (r->inc.not_affected) {
-		fprintf(stderr, "clickstatus incident not-affected: incident %" PRId64 " is already "
-		    "marked not affected\n", id);
-		return CLI_EXIT_USAGE;
-	}
-	r->inc.not_affected = 1;
-	free(r->inc.not_affected_reason);
-	r->inc.not_affected_reason = strdup(o->reason);
-	if (r->inc.not_affected_reason == NULL)
-		return CLI_EXIT_FAIL;
-	snprintf(key, sizeof(key), "incident:%" PRId64 ":not-affected:site", id);
-	rc = store_begin(r->st, r->err, sizeof(r->err));
-	if (rc == CS_OK)
-		rc = store_incident_put(r->st, &r->inc, r->err, sizeof(r->err));
-	if (rc == CS_OK)
-		rc = store_incident_action(r->st, id, 0, r->g->now, o->author, "not-affected", NULL,
-		    o->reason, r->err, sizeof(r->err));
-	/* The page changes: it no longer shows the incident. */
-	if (rc == CS_OK)
-		rc = store_outbox_add(r->st, "site", key, "{\"reason\":\"incident withdrawn\"}",
-		    r->g->now, NULL, r->err, sizeof(r->err));
-	if (rc == CS_OK)
-		printf("incident %" PRId64 ": CLICK not affected; withdrawn from the page and "
-		    "notifications\n", id);
-	return finish(r, rc);
+	memset(&q, 0, sizeof(q));
+	q.kind = ENGINEER_NOT_AFFECTED;
+	q.reason = o->reason;
+	return run_request(r, "not-affected", id, &q, o);
 }
 
+/* The reference is checked here, at the edge: a file must exist (kept by its absolute path). */
 static int
 do_rca(struct run *r, struct iopts *o, int64_t id, const char *which, const char *ref)
 {
+	struct engineer_request q;
 	struct stat sb;
 	char *abs = NULL;
-	int draft, ret;
-	cs_err rc;
+	int ret;
 
 	if (which == NULL || ref == NULL || (strcmp(which, "draft") != 0 &&
 	    strcmp(which, "final") != 0)) {
 		fprintf(stderr, "clickstatus incident rca: want ID draft|final FILE|URL\n");
 		return CLI_EXIT_USAGE;
 	}
-	draft = strcmp(which, "draft") == 0;
 	errno = 0;
 	if (strncmp(ref, "https://", 8) != 0 && strncmp(ref, "http://", 7) != 0) {
 		if (stat(ref, &sb) != 0 || !S_ISREG(sb.st_mode)) {
@@ -593,28 +354,11 @@ do_rca(struct run *r, struct iopts *o, int64_t id, const char *which, const char
 			return CLI_EXIT_USAGE;
 		}
 	}
-	ret = load(r, "rca", id);
-	if (ret != 0)
-		goto out;
-	if (draft) {
-		free(r->inc.rca_draft);
-		r->inc.rca_draft = strdup(abs ? abs : ref);
-		r->inc.rca_draft_at = r->g->now;
-	} else {
-		free(r->inc.rca_final);
-		r->inc.rca_final = strdup(abs ? abs : ref);
-		r->inc.rca_final_at = r->g->now;
-	}
-	rc = store_begin(r->st, r->err, sizeof(r->err));
-	if (rc == CS_OK)
-		rc = store_incident_put(r->st, &r->inc, r->err, sizeof(r->err));
-	if (rc == CS_OK)
-		rc = store_incident_action(r->st, id, 0, r->g->now, o->author,
-		    draft ? "rca-draft" : "rca-final", abs ? abs : ref, NULL, r->err, sizeof(r->err));
-	if (rc == CS_OK)
-		printf("incident %" PRId64 ": RCA %s attached: %s\n", id, which, abs ? abs : ref);
-	ret = finish(r, rc);
-out:
+	memset(&q, 0, sizeof(q));
+	q.kind = ENGINEER_RCA;
+	q.rca_final = strcmp(which, "final") == 0;
+	q.rca_ref = abs ? abs : ref;
+	ret = run_request(r, "rca", id, &q, o);
 	free(abs);
 	return ret;
 }

@@ -11,6 +11,7 @@
 #include "base/cstime.h"
 #include "aws/currentevents.h"
 #include "aws/feed_parse.h"
+#include "cycle/cycle_priv.h"
 #include "cycle/decide.h"
 
 /* Items kept in memory per feed until its document is known to be whole. */
@@ -306,14 +307,10 @@ say_changes(const struct cycle_decision *d, const struct cycle_written *w, cycle
 	}
 }
 
-/*
- * Load, decide, commit, in one transaction: the snapshot is read inside
- * it, so nothing committed meanwhile (an engineer's command) is lost.
- */
-static cs_err
-run_cycle(const struct config *cfg, struct store *st, int64_t now, const struct cycle_doc *docs,
-    size_t ndocs, struct cycle_report *rep, cycle_log_fn log, void *logctx,
-    char *err, size_t errlen)
+cs_err
+cycle_run_in_tx(const struct config *cfg, struct store *st, int64_t now,
+    const struct cycle_doc *docs, size_t ndocs, struct cycle_report *rep, cycle_log_fn log,
+    void *logctx, char *err, size_t errlen)
 {
 	struct cycle_snapshot *snap = NULL;
 	struct cycle_decision *d = NULL;
@@ -321,29 +318,23 @@ run_cycle(const struct config *cfg, struct store *st, int64_t now, const struct 
 	cs_err rc;
 
 	memset(&w, 0, sizeof(w));
-	rc = store_begin(st, err, errlen);
-	if (rc != CS_OK)
-		return rc;
 	rc = cycle_load(cfg, st, now, &snap, err, errlen);
 	if (rc == CS_OK)
 		rc = cycle_decide(cfg, snap, docs, ndocs, now, &d, err, errlen);
-	if (rc == CS_OK) {
-		say_failures(d, now, log, logctx);
-		for (size_t i = 0; i < ndocs; i++) {
-			for (size_t k = 0; docs[i].ok && k < docs[i].nitems; k++) {
-				if (docs[i].items[k].guid[0] == '\0')
-					say(log, logctx, "warning", "parse", "%s: item without guid "
-					    "skipped: \"%s\"", docs[i].url, docs[i].items[k].title);
-			}
-		}
-		rc = cycle_commit(cfg, st, snap, docs, ndocs, d, &w, err, errlen);
-	}
-	if (rc == CS_OK)
-		rc = store_commit(st, err, errlen);
-	if (rc != CS_OK) {
-		store_rollback(st);
+	if (rc != CS_OK)
 		goto out;
+	say_failures(d, now, log, logctx);
+	for (size_t i = 0; i < ndocs; i++) {
+		for (size_t k = 0; docs[i].ok && k < docs[i].nitems; k++) {
+			if (docs[i].items[k].guid[0] == '\0')
+				say(log, logctx, "warning", "parse", "%s: item without guid "
+				    "skipped: \"%s\"", docs[i].url, docs[i].items[k].title);
+		}
 	}
+	rc = cycle_commit(cfg, st, snap, docs, ndocs, d, &w, err, errlen);
+	if (rc != CS_OK)
+		goto out;
+	/* Said before the transaction ends: a commit that fails afterwards is logged by the caller. */
 	say_changes(d, &w, log, logctx);
 	rep->fetched += d->fetched;
 	rep->not_modified += d->not_modified;
@@ -355,6 +346,27 @@ run_cycle(const struct config *cfg, struct store *st, int64_t now, const struct 
 out:
 	cycle_decision_free(d);
 	cycle_snapshot_free(snap);
+	return rc;
+}
+
+/*
+ * Load, decide, commit, in one transaction: the snapshot is read inside
+ * it, so nothing committed meanwhile (an engineer's command) is lost.
+ */
+static cs_err
+run_cycle(const struct config *cfg, struct store *st, int64_t now, const struct cycle_doc *docs,
+    size_t ndocs, struct cycle_report *rep, cycle_log_fn log, void *logctx,
+    char *err, size_t errlen)
+{
+	cs_err rc = store_begin(st, err, errlen);
+
+	if (rc != CS_OK)
+		return rc;
+	rc = cycle_run_in_tx(cfg, st, now, docs, ndocs, rep, log, logctx, err, errlen);
+	if (rc == CS_OK)
+		rc = store_commit(st, err, errlen);
+	if (rc != CS_OK)
+		store_rollback(st);
 	return rc;
 }
 

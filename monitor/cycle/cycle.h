@@ -8,6 +8,7 @@
 #include "model/config.h"
 #include "base/cs_error.h"
 #include "model/judgement.h"
+#include "support/engineer.h"
 #include "aws/poll.h"
 #include "store/store.h"
 
@@ -61,6 +62,27 @@ cs_err cycle_poll(const struct config *cfg, struct store *st, struct poll *p, in
  */
 cs_err cycle_refresh(const struct config *cfg, struct store *st, int64_t now,
     struct cycle_report *report, cycle_log_fn log, void *logctx, char *err, size_t errlen);
+
+/* What an engineer's command did, for its output. */
+struct cycle_engineer_result {
+	int64_t         id;        /* the incident (the new one for ENGINEER_OPEN) */
+	int             update;    /* number of the update posted, 0 none */
+	incident_status status;    /* the incident's status after */
+	priority        suggested, override;
+};
+
+/*
+ * An engineer's command on incident id (ignored for ENGINEER_OPEN) at now,
+ * as load, decide (engineer_decide), commit in ONE transaction: the
+ * incident is read inside it, so a resolution committed meanwhile by a poll
+ * is not overwritten. A ruling ("not affected") decides the cycle again in
+ * the same transaction, so every view drops the event at once. Returns
+ * CS_OK and fills *res; CS_ERR_USAGE (err says why) or CS_ERR_NOTFOUND for
+ * bad input, with nothing written; or the store's error.
+ */
+cs_err cycle_engineer(const struct config *cfg, struct store *st, int64_t id,
+    const struct engineer_request *req, int64_t now, struct cycle_engineer_result *res,
+    cycle_log_fn log, void *logctx, char *err, size_t errlen);
 
 /*
  * The committed judgement (judgement.h), aged to now: what the site,

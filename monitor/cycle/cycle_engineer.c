@@ -1,0 +1,288 @@
+/* cycle_engineer.c: an engineer's incident command as load, decide, commit in one transaction. */
+#include "cycle/cycle.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cycle/cycle_priv.h"
+#include "cycle/incident_records.h"
+#include "store/outbox.h"
+#include "support/engineer.h"
+
+/* Most components one incident lists. */
+#define MAX_INCIDENT_COMPONENTS 1024
+
+/* The incident a command changes, read inside the transaction. */
+struct loaded {
+	struct store_incident inc;
+	struct incident_component *comps;  /* owned ids */
+	size_t ncomps;
+	size_t open_causes;
+	int nomem;
+};
+
+static int
+keep_component(const char *id, const char *status, void *ctx)
+{
+	struct loaded *l = ctx;
+	struct incident_component *n;
+
+	if (l->ncomps == MAX_INCIDENT_COMPONENTS)
+		return l->nomem = 1;
+	n = realloc(l->comps, (l->ncomps + 1) * sizeof(*n));
+	if (n == NULL)
+		return l->nomem = 1;
+	l->comps = n;
+	n[l->ncomps].id = strdup(id);
+	if (n[l->ncomps].id == NULL)
+		return l->nomem = 1;
+	if (status_component_parse(status, &n[l->ncomps].status) != 0)
+		n[l->ncomps].status = STATUS_UNKNOWN;
+	l->ncomps++;
+	return 0;
+}
+
+static int
+count_open(const struct store_incident_cause *c, void *ctx)
+{
+	if (c->open)
+		((struct loaded *)ctx)->open_causes++;
+	return 0;
+}
+
+static void
+loaded_clear(struct loaded *l)
+{
+	store_incident_clear(&l->inc);
+	for (size_t i = 0; i < l->ncomps; i++)
+		free((char *)(uintptr_t)l->comps[i].id);
+	free(l->comps);
+	memset(l, 0, sizeof(*l));
+}
+
+static cs_err
+load(struct store *st, int64_t id, struct loaded *l, struct engineer_incident *ei,
+    char *err, size_t errlen)
+{
+	cs_err rc = store_incident_get(st, id, &l->inc, err, errlen);
+
+	if (rc == CS_ERR_NOTFOUND)
+		return cs_seterr(err, errlen, CS_ERR_NOTFOUND, "unknown incident %" PRId64, id);
+	if (rc == CS_OK)
+		rc = store_incident_components(st, id, keep_component, l, err, errlen);
+	if (rc == CS_OK)
+		rc = store_incident_causes(st, id, count_open, l, err, errlen);
+	if (l->nomem)
+		return cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
+	if (rc != CS_OK)
+		return rc;
+	memset(ei, 0, sizeof(*ei));
+	ei->id = id;
+	ei->aws = strcmp(l->inc.kind, "aws") == 0;
+	if (incident_status_parse(l->inc.status, &ei->status) != 0)
+		ei->status = INCIDENT_IDENTIFIED;
+	ei->not_affected = l->inc.not_affected;
+	ei->resolved_at = l->inc.resolved_at;
+	ei->responded_at = l->inc.responded_at;
+	ei->updated_at = l->inc.updated_at;
+	ei->suggested = (priority)l->inc.prio_suggested;
+	ei->override = (priority)l->inc.prio_override;
+	ei->open_causes = l->open_causes;
+	ei->components = l->comps;
+	ei->ncomponents = l->ncomps;
+	return CS_OK;
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? strdup(s) : NULL;
+}
+
+/* The update decided: its components, the row, and what it owes. Sets *n. */
+static cs_err
+commit_update(const struct config *cfg, struct store *st, struct store_incident *inc,
+    const struct engineer_request *req, const struct engineer_decision *d, int64_t now, int *n,
+    char *err, size_t errlen)
+{
+	struct store_incident_update u;
+	const char **ids;
+	status_component *sts;
+	char *json = NULL;
+	cs_err rc = CS_OK;
+
+	ids = calloc(d->ncomponents + 1, sizeof(*ids));
+	sts = calloc(d->ncomponents + 1, sizeof(*sts));
+	if (ids == NULL || sts == NULL)
+		goto nomem;
+	for (size_t i = 0; i < d->ncomponents; i++) {
+		ids[i] = d->components[i].id;
+		sts[i] = d->components[i].status;
+	}
+	json = incident_records_components_json(cfg, ids, sts, d->ncomponents);
+	if (json == NULL)
+		goto nomem;
+	for (size_t i = 0; rc == CS_OK && i < d->ncomponents; i++)
+		rc = store_incident_component_set(st, inc->id, ids[i], status_component_name(sts[i]),
+		    err, errlen);
+	memset(&u, 0, sizeof(u));
+	u.incident_id = inc->id;
+	u.at = now;
+	u.status = incident_status_name(d->update_status);
+	u.body = d->body;
+	u.author = req->author;
+	u.public = d->public;
+	u.components_json = json;
+	if (rc == CS_OK)
+		rc = store_incident_add_update(st, &u, n, err, errlen);
+	if (rc == CS_OK && d->public)
+		rc = incident_records_notify(st, inc, *n, u.status, d->body, json, now, NULL, err,
+		    errlen);
+	goto out;
+nomem:
+	rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
+out:
+	free(ids);
+	free(sts);
+	free(json);
+	return rc;
+}
+
+/* The incident's row after the decision. */
+static cs_err
+commit_incident(struct store *st, struct store_incident *inc, const struct engineer_decision *d,
+    int64_t now, char *err, size_t errlen)
+{
+	char *s = strdup(incident_status_name(d->status));
+
+	if (s == NULL)
+		return cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
+	free(inc->status);
+	inc->status = s;
+	inc->resolved_at = d->resolved_at;
+	inc->responded_at = d->responded_at;
+	inc->updated_at = d->updated_at;
+	inc->prio_suggested = (int)d->suggested;
+	inc->prio_override = (int)d->override;
+	if (d->not_affected && !inc->not_affected) {
+		inc->not_affected = 1;
+		free(inc->not_affected_reason);
+		inc->not_affected_reason = dup_or_null(d->not_affected_reason);
+		if (inc->not_affected_reason == NULL)
+			return cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
+	}
+	if (d->set_rca) {
+		char **ref = d->rca_final ? &inc->rca_final : &inc->rca_draft;
+
+		free(*ref);
+		*ref = strdup(d->rca_ref);
+		if (*ref == NULL)
+			return cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
+		if (d->rca_final)
+			inc->rca_final_at = now;
+		else
+			inc->rca_draft_at = now;
+	}
+	return store_incident_put(st, inc, err, errlen);
+}
+
+/* The audit log; the entry of the update names its number. */
+static cs_err
+commit_audit(struct store *st, const struct store_incident *inc,
+    const struct engineer_request *req, const struct engineer_decision *d, int n, int opening,
+    int64_t now, char *err, size_t errlen)
+{
+	char detail[64];
+	cs_err rc = CS_OK;
+
+	for (size_t i = 0; rc == CS_OK && i < d->naudit; i++) {
+		const struct engineer_audit *a = &d->audit[i];
+
+		/* At opening the entries before the update's are written first, as they happen. */
+		if (opening >= 0 && (opening == 1) == (a->of_update != 0))
+			continue;
+		if (a->of_update)
+			snprintf(detail, sizeof(detail), "update %d: %s", n,
+			    incident_status_name(d->update_status));
+		rc = store_incident_action(st, inc->id, 0, now, req->author, a->action,
+		    a->of_update ? detail : a->detail, a->reason, err, errlen);
+	}
+	return rc;
+}
+
+cs_err
+cycle_engineer(const struct config *cfg, struct store *st, int64_t id,
+    const struct engineer_request *req, int64_t now, struct cycle_engineer_result *res,
+    cycle_log_fn log, void *logctx, char *err, size_t errlen)
+{
+	struct loaded l;
+	struct engineer_incident ei;
+	struct engineer_decision d;
+	struct cycle_report rep;
+	int n = 0;
+	cs_err rc;
+
+	memset(&l, 0, sizeof(l));
+	memset(&d, 0, sizeof(d));
+	memset(res, 0, sizeof(*res));
+	rc = engineer_check(cfg, req, err, errlen);
+	if (rc != CS_OK)
+		return rc;
+	rc = store_begin(st, err, errlen);
+	if (rc != CS_OK)
+		return rc;
+	if (req->kind != ENGINEER_OPEN)
+		rc = load(st, id, &l, &ei, err, errlen);
+	if (rc == CS_OK)
+		rc = engineer_decide(cfg, req->kind == ENGINEER_OPEN ? NULL : &ei, req, now, &d, err,
+		    errlen);
+	if (rc == CS_OK && req->kind == ENGINEER_OPEN) {
+		struct store_incident ni;
+
+		memset(&ni, 0, sizeof(ni));
+		ni.kind = (char *)"manual";
+		ni.title = (char *)req->title;
+		ni.status = (char *)incident_status_name(d.status);
+		ni.opened_at = now;
+		ni.prio_override = (int)d.override;
+		rc = store_incident_create(st, &ni, &id, err, errlen);
+		if (rc == CS_OK)
+			rc = store_incident_get(st, id, &l.inc, err, errlen);
+		if (rc == CS_OK)
+			rc = commit_audit(st, &l.inc, req, &d, 0, 1, now, err, errlen);
+	}
+	if (rc == CS_OK && d.post)
+		rc = commit_update(cfg, st, &l.inc, req, &d, now, &n, err, errlen);
+	if (rc == CS_OK)
+		rc = commit_incident(st, &l.inc, &d, now, err, errlen);
+	if (rc == CS_OK)
+		rc = commit_audit(st, &l.inc, req, &d, n, req->kind == ENGINEER_OPEN ? 0 : -1, now,
+		    err, errlen);
+	/* A ruling changes what the product's users are shown: the page, and the judgement. */
+	if (rc == CS_OK && d.rejudge) {
+		char subject[64];
+
+		snprintf(subject, sizeof(subject), "incident:%" PRId64, id);
+		rc = outbox_fanout(st, OUTBOX_SITE, subject, "not-affected",
+		    "{\"reason\":\"incident withdrawn\"}", now, NULL, err, errlen);
+		memset(&rep, 0, sizeof(rep));
+		if (rc == CS_OK)
+			rc = cycle_run_in_tx(cfg, st, now, NULL, 0, &rep, log, logctx, err, errlen);
+	}
+	if (rc == CS_OK)
+		rc = store_commit(st, err, errlen);
+	if (rc != CS_OK) {
+		store_rollback(st);
+	} else {
+		res->id = id;
+		res->update = n;
+		res->status = d.status;
+		res->suggested = d.suggested;
+		res->override = d.override;
+	}
+	engineer_decision_clear(&d);
+	loaded_clear(&l);
+	return rc;
+}
