@@ -5,10 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "cli.h"
 #include "base/cstime.h"
+#include "cycle/cycle.h"
 #include "model/maintenance.h"
 #include "store/store.h"
 
@@ -64,19 +63,17 @@ do_schedule(struct cli_globals *g, int argc, char **argv)
 	struct catalogue *cat = NULL;
 	struct config *cfg = NULL;
 	struct store *st = NULL;
-	struct store_maintenance m;
+	struct cycle_maintenance_request mr;
 	const char *title = NULL, *message = "", *author = NULL;
 	const char *comps[MAX_COMPONENTS];
 	size_t ncomps = 0;
 	int64_t start = 0, end = 0, verify = MAINTENANCE_VERIFY_DEFAULT, id = 0;
-	int have_start = 0, have_end = 0, ch, added, ret = CLI_EXIT_USAGE;
-	json_t *arr = NULL, *msg = NULL;
-	char *cjson = NULL, *payload = NULL;
-	char err[CS_ERRLEN], key[128], when[32];
+	int have_start = 0, have_end = 0, ch, ret = CLI_EXIT_USAGE;
+	char err[CS_ERRLEN];
 	cs_err rc;
 
 	err[0] = '\0';
-	memset(&m, 0, sizeof(m));
+	memset(&mr, 0, sizeof(mr));
 	if (cli_load(g, &cat, &cfg) != CS_OK)
 		goto out;
 	optind = 1;
@@ -141,68 +138,34 @@ do_schedule(struct cli_globals *g, int argc, char **argv)
 	    !cli_text_ok("maintenance schedule", "--message", message) ||
 	    !cli_text_ok("maintenance schedule", "--author", author))
 		goto out;
-	if (maintenance_check(start, end, verify, g->now, err, sizeof(err)) != CS_OK) {
-		fprintf(stderr, "clickstatus maintenance schedule: %s\n", err);
-		goto out;
-	}
 	if (author == NULL)
 		author = cli_login_name();
+	mr.title = title;
+	mr.body = message;
+	mr.author = author;
+	mr.starts_at = start;
+	mr.ends_at = end;
+	mr.verify = verify;
+	mr.components = comps;
+	mr.ncomponents = ncomps;
 	ret = CLI_EXIT_FAIL;
-	arr = json_array();
-	for (size_t i = 0; arr != NULL && i < ncomps; i++)
-		json_array_append_new(arr, json_string(comps[i]));
-	cjson = arr ? json_dumps(arr, JSON_COMPACT) : NULL;
-	if (cjson == NULL)
-		goto out;
-	m.title = (char *)title;
-	m.body = (char *)message;
-	m.starts_at = start;
-	m.ends_at = end;
-	m.verify_until = end + verify;
-	m.status = (char *)maintenance_status_name(MAINTENANCE_SCHEDULED);
-	m.components_json = cjson;
-	m.created_at = g->now;
-	m.author = (char *)author;
 	if (store_open(g->state_dir, &st, err, sizeof(err)) != CS_OK) {
 		cli_log(g, "error", "store", "%s", err);
 		goto out;
 	}
-	rc = store_begin(st, err, sizeof(err));
-	if (rc == CS_OK)
-		rc = store_maintenance_create(st, &m, &id, err, sizeof(err));
-	if (rc == CS_OK)
-		rc = store_incident_action(st, 0, id, g->now, author, "schedule", title, NULL, err,
-		    sizeof(err));
-	if (rc == CS_OK) {
-		msg = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:O}", "type", "maintenance",
-		    "maintenance", (json_int_t)id, "status", "scheduled", "title", title, "body",
-		    message, "starts_at", cstime_format_iso8601(start, when, sizeof(when)),
-		    "ends_at", cstime_format_iso8601(end, key, sizeof(key)), "components", arr);
-		payload = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
-		if (payload == NULL)
-			rc = cs_seterr(err, sizeof(err), CS_ERR_NOMEM, "out of memory");
+	rc = cycle_schedule(cfg, st, &mr, g->now, &id, err, sizeof(err));
+	if (rc == CS_ERR_USAGE) {
+		fprintf(stderr, "clickstatus maintenance schedule: %s\n", err);
+		ret = CLI_EXIT_USAGE;
+		goto out;
 	}
-	for (int c = 0; rc == CS_OK && c < 3; c++) {
-		static const char *const ch3[] = { "email", "mqtt", "site" };
-
-		snprintf(key, sizeof(key), "maintenance:%" PRId64 ":scheduled%s%s", id, c ? ":" : "",
-		    c ? ch3[c] : "");
-		rc = store_outbox_add(st, ch3[c], key, payload, g->now, &added, err, sizeof(err));
-	}
-	if (rc == CS_OK)
-		rc = store_commit(st, err, sizeof(err));
 	if (rc != CS_OK) {
-		store_rollback(st);
 		cli_log(g, "error", "store", "%s", err);
 		goto out;
 	}
 	printf("maintenance %" PRId64 " scheduled: %s\n", id, title);
 	ret = CLI_EXIT_OK;
 out:
-	json_decref(arr);
-	json_decref(msg);
-	free(cjson);
-	free(payload);
 	store_close(st);
 	config_free(cfg);
 	catalogue_free(cat);

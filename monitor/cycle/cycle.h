@@ -84,6 +84,24 @@ cs_err cycle_engineer(const struct config *cfg, struct store *st, int64_t id,
     const struct engineer_request *req, int64_t now, struct cycle_engineer_result *res,
     cycle_log_fn log, void *logctx, char *err, size_t errlen);
 
+/* A maintenance to schedule, as an engineer asked. Borrowed strings. */
+struct cycle_maintenance_request {
+	const char *title, *body, *author;
+	int64_t     starts_at, ends_at, verify; /* epochs; verification seconds after the end */
+	const char *const *components;          /* component ids of cfg */
+	size_t      ncomponents;
+};
+
+/*
+ * Schedules maintenance mr at now in one transaction: the window checked
+ * (maintenance_check), the row, the audit log and the rows it owes
+ * ("maintenance:<id>:scheduled:<channel>", outbox.h). Sets *id. Returns
+ * CS_OK, CS_ERR_USAGE (err says why: nothing written), or the store's error.
+ */
+cs_err cycle_schedule(const struct config *cfg, struct store *st,
+    const struct cycle_maintenance_request *mr, int64_t now, int64_t *id, char *err,
+    size_t errlen);
+
 /*
  * The committed judgement (judgement.h), aged to now: what the site,
  * `status`, `explain` show. Reads only; a store with no judgement yet gives

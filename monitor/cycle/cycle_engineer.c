@@ -6,9 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
+#include "base/cstime.h"
 #include "cycle/cycle_priv.h"
 #include "cycle/incident_records.h"
 #include "store/outbox.h"
+#include "model/maintenance.h"
 #include "support/engineer.h"
 
 /* Most components one incident lists. */
@@ -284,5 +288,76 @@ cycle_engineer(const struct config *cfg, struct store *st, int64_t id,
 	}
 	engineer_decision_clear(&d);
 	loaded_clear(&l);
+	return rc;
+}
+
+cs_err
+cycle_schedule(const struct config *cfg, struct store *st,
+    const struct cycle_maintenance_request *mr, int64_t now, int64_t *id, char *err,
+    size_t errlen)
+{
+	struct store_maintenance m;
+	json_t *arr = NULL, *msg = NULL;
+	char *cjson = NULL, *payload = NULL;
+	char subject[64], start[32], end[32];
+	cs_err rc;
+
+	*id = 0;
+	rc = maintenance_check(mr->starts_at, mr->ends_at, mr->verify, now, err, errlen);
+	for (size_t i = 0; rc == CS_OK && i < mr->ncomponents; i++) {
+		if (config_find_component(cfg, mr->components[i]) == NULL)
+			rc = cs_seterr(err, errlen, CS_ERR_USAGE, "unknown component \"%s\"",
+			    mr->components[i]);
+	}
+	if (rc != CS_OK)
+		return rc;
+	arr = json_array();
+	for (size_t i = 0; arr != NULL && i < mr->ncomponents; i++)
+		json_array_append_new(arr, json_string(mr->components[i]));
+	cjson = arr ? json_dumps(arr, JSON_COMPACT) : NULL;
+	if (cjson == NULL) {
+		rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	memset(&m, 0, sizeof(m));
+	m.title = (char *)mr->title;
+	m.body = (char *)mr->body;
+	m.starts_at = mr->starts_at;
+	m.ends_at = mr->ends_at;
+	m.verify_until = mr->ends_at + mr->verify;
+	m.status = (char *)maintenance_status_name(MAINTENANCE_SCHEDULED);
+	m.components_json = cjson;
+	m.created_at = now;
+	m.author = (char *)mr->author;
+	rc = store_begin(st, err, errlen);
+	if (rc != CS_OK)
+		goto out;
+	rc = store_maintenance_create(st, &m, id, err, errlen);
+	if (rc == CS_OK)
+		rc = store_incident_action(st, 0, *id, now, mr->author, "schedule", mr->title, NULL,
+		    err, errlen);
+	if (rc == CS_OK) {
+		msg = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:O}", "type", "maintenance",
+		    "maintenance", (json_int_t)*id, "status", "scheduled", "title", mr->title,
+		    "body", mr->body, "starts_at", cstime_format_iso8601(mr->starts_at, start,
+		    sizeof(start)), "ends_at", cstime_format_iso8601(mr->ends_at, end, sizeof(end)),
+		    "components", arr);
+		payload = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+		if (payload == NULL)
+			rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
+	}
+	snprintf(subject, sizeof(subject), "maintenance:%" PRId64, *id);
+	if (rc == CS_OK)
+		rc = outbox_fanout(st, OUTBOX_ALL, subject, "scheduled", payload, now, NULL, err,
+		    errlen);
+	if (rc == CS_OK)
+		rc = store_commit(st, err, errlen);
+	if (rc != CS_OK)
+		store_rollback(st);
+out:
+	json_decref(arr);
+	json_decref(msg);
+	free(cjson);
+	free(payload);
 	return rc;
 }
