@@ -49,8 +49,16 @@ on_signal(int sig)
 	stop_requested = 1;
 }
 
-int
-cmd_poll(struct cli_globals *g, int argc, char **argv)
+/* What the command line asks of `poll`. */
+struct poll_args {
+	struct cycle_options co;
+	const char *site_dir, *site_src;
+	int once, no_render;
+};
+
+/* Parses and checks the options; returns 0 or an exit code. */
+static int
+parse_args(const struct cli_globals *g, int argc, char **argv, struct poll_args *a)
 {
 	static const struct option opts[] = {
 		{ "once", no_argument, NULL, 'o' },
@@ -63,45 +71,20 @@ cmd_poll(struct cli_globals *g, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	char err[CS_ERRLEN];
-	struct catalogue *cat = NULL;
-	struct config *cfg = NULL;
-	struct store *st = NULL;
-	struct poll *p = NULL;
-	struct poll_options po;
-	struct cycle_options co;
-	struct cycle_report rep;
-	struct sitepub *sp = NULL;
-	const char *site_dir = NULL, *site_src = NULL;
-	char dir[4096];
-	int once = 0, no_render = 0, ch, ret = CLI_EXIT_FAIL, render_failed = 0;
-	cs_err rc;
+	int ch;
 
-	memset(&co, 0, sizeof(co));
+	memset(a, 0, sizeof(*a));
 	optind = 1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'o':
-			once = 1;
-			break;
-		case 'b':
-			co.feed_base_url = optarg;
-			break;
-		case 'c':
-			co.currentevents_url = optarg;
-			break;
-		case 'f':
-			co.force = 1;
-			break;
-		case 'd':
-			site_dir = optarg;
-			break;
-		case 's':
-			site_src = optarg;
-			break;
-		case 'n':
-			no_render = 1;
-			break;
+		case 'o': a->once = 1; break;
+		case 'b': a->co.feed_base_url = optarg; break;
+		case 'c': a->co.currentevents_url = optarg; break;
+		case 'f': a->co.force = 1; break;
+		case 'd': a->site_dir = optarg; break;
+		case 's': a->site_src = optarg; break;
+		case 'n': a->no_render = 1; break;
 		default:
 			fprintf(stderr, "clickstatus poll: unknown option or missing value: \"%s\"\n",
 			    argv[optind - 1]);
@@ -112,82 +95,132 @@ cmd_poll(struct cli_globals *g, int argc, char **argv)
 		fprintf(stderr, "clickstatus poll: unexpected argument \"%s\"\n", argv[optind]);
 		return CLI_EXIT_USAGE;
 	}
-	if (!once && g->now_set) {
+	if (!a->once && g->now_set) {
 		fprintf(stderr, "clickstatus poll: --now replays one cycle; use it with --once\n");
 		return CLI_EXIT_USAGE;
 	}
 	err[0] = '\0';
-	if (co.feed_base_url != NULL && poll_url_allowed(co.feed_base_url, err, sizeof(err)) != CS_OK) {
+	if (a->co.feed_base_url != NULL &&
+	    poll_url_allowed(a->co.feed_base_url, err, sizeof(err)) != CS_OK) {
 		fprintf(stderr, "clickstatus poll: --feed-base-url: %s\n", err);
 		return CLI_EXIT_USAGE;
 	}
 	/* Refused later it would only be a failed fetch every cycle, exit 1: say so now. */
-	if (co.currentevents_url != NULL &&
-	    poll_url_allowed(co.currentevents_url, err, sizeof(err)) != CS_OK) {
+	if (a->co.currentevents_url != NULL &&
+	    poll_url_allowed(a->co.currentevents_url, err, sizeof(err)) != CS_OK) {
 		fprintf(stderr, "clickstatus poll: --currentevents-url: %s\n", err);
 		return CLI_EXIT_USAGE;
 	}
-	if (cli_load(g, &cat, &cfg) != CS_OK)
-		return CLI_EXIT_USAGE;
-	rc = store_open(g->state_dir, &st, err, sizeof(err));
-	if (rc != CS_OK) {
-		cli_log(g, "error", "store", "%s", err);
-		goto out;
-	}
-	if (!no_render) {
-		if (cli_site_dir(g, cfg, site_dir, dir, sizeof(dir)) != 0) {
-			cli_log(g, "error", "render", "site directory path too long");
-			goto out;
-		}
-		rc = sitepub_new(site_src, dir, &sp, err, sizeof(err));
-		if (rc != CS_OK) {
-			cli_log(g, "error", "render", "%s", err);
-			goto out;
-		}
-	}
+	return 0;
+}
+
+/* The poller as the configuration sets it; NULL when libcurl cannot start. */
+static struct poll *
+make_poller(const struct config *cfg)
+{
+	struct poll_options po;
+
 	poll_options_default(&po);
 	po.max_parallel = (unsigned)cfg->max_parallel;
 	po.connect_timeout_ms = (long)cfg->timeout_connect * 1000;
 	po.timeout_ms = (long)cfg->timeout_total * 1000;
 	po.max_body = cfg->max_feed_bytes;
-	p = poll_new(&po);
+	return poll_new(&po);
+}
+
+/*
+ * One cycle and the renders it owes, logged. Returns the cycle's result;
+ * *render_failed says whether the site could not be published.
+ */
+static cs_err
+one_cycle(struct cli_globals *g, const struct config *cfg, struct store *st, struct poll *p,
+    struct sitepub *sp, const struct poll_args *a, const char *dir, struct cycle_report *rep,
+    int *render_failed)
+{
+	int64_t now = g->now_set ? g->now : (int64_t)time(NULL);
+	char err[CS_ERRLEN];
+	cs_err rc;
+
+	rc = cycle_poll(cfg, st, p, now, &a->co, rep, log_line, g, err, sizeof(err));
+	if (rc != CS_OK) {
+		/* The store or the poller failed: the cycle committed nothing. */
+		cli_log(g, "error", "poll", "cycle failed: %s", err);
+		if (a->once)
+			return rc;
+	} else {
+		cli_log(g, a->once ? "info" : "debug", "poll",
+		    "%zu documents: %zu fetched, %zu unchanged, %zu failed, %zu backing off; "
+		    "%zu new items, %zu edited; %zu components changed",
+		    rep->feeds, rep->fetched, rep->not_modified, rep->failed, rep->skipped,
+		    rep->items_new, rep->items_revised, rep->components_changed);
+	}
+	*render_failed = 0;
+	if (sp != NULL) {
+		int rendered = 0;
+
+		/* A failed render stays in the outbox and is retried next cycle. */
+		*render_failed = sitepub_drain(sp, cfg, st, now, &rendered, err, sizeof(err)) != CS_OK;
+		if (*render_failed)
+			cli_log(g, "error", "render", "%s", err);
+		else if (rendered)
+			cli_log(g, a->once ? "info" : "debug", "render", "site published in %s", dir);
+	}
+	return rc;
+}
+
+int
+cmd_poll(struct cli_globals *g, int argc, char **argv)
+{
+	char err[CS_ERRLEN];
+	struct catalogue *cat = NULL;
+	struct config *cfg = NULL;
+	struct store *st = NULL;
+	struct poll *p = NULL;
+	struct poll_args a;
+	struct cycle_report rep;
+	struct sitepub *sp = NULL;
+	char dir[4096];
+	int ret, render_failed = 0;
+	cs_err rc;
+
+	ret = parse_args(g, argc, argv, &a);
+	if (ret != 0)
+		return ret;
+	if (cli_load(g, &cat, &cfg) != CS_OK)
+		return CLI_EXIT_USAGE;
+	ret = CLI_EXIT_FAIL;
+	memset(&rep, 0, sizeof(rep));
+	dir[0] = '\0';
+	rc = store_open(g->state_dir, &st, err, sizeof(err));
+	if (rc != CS_OK) {
+		cli_log(g, "error", "store", "%s", err);
+		goto out;
+	}
+	if (!a.no_render) {
+		if (cli_site_dir(g, cfg, a.site_dir, dir, sizeof(dir)) != 0) {
+			cli_log(g, "error", "render", "site directory path too long");
+			goto out;
+		}
+		rc = sitepub_new(a.site_src, dir, &sp, err, sizeof(err));
+		if (rc != CS_OK) {
+			cli_log(g, "error", "render", "%s", err);
+			goto out;
+		}
+	}
+	p = make_poller(cfg);
 	if (p == NULL) {
 		cli_log(g, "error", "poll", "cannot initialise libcurl");
 		goto out;
 	}
-	if (!once) {
+	if (!a.once) {
 		signal(SIGINT, on_signal);
 		signal(SIGTERM, on_signal);
 		cli_log(g, "info", "poll", "polling %zu feeds every %lld s, store %s",
 		    cfg->nfeed_slugs, (long long)cfg->poll_interval, store_path(st));
 	}
 	for (;;) {
-		int64_t now = g->now_set ? g->now : (int64_t)time(NULL);
-
-		rc = cycle_poll(cfg, st, p, now, &co, &rep, log_line, g, err, sizeof(err));
-		if (rc != CS_OK) {
-			/* The store or the poller failed: the cycle committed nothing. */
-			cli_log(g, "error", "poll", "cycle failed: %s", err);
-			if (once)
-				goto out;
-		} else {
-			cli_log(g, once ? "info" : "debug", "poll",
-			    "%zu documents: %zu fetched, %zu unchanged, %zu failed, %zu backing off; "
-			    "%zu new items, %zu edited; %zu components changed",
-			    rep.feeds, rep.fetched, rep.not_modified, rep.failed, rep.skipped,
-			    rep.items_new, rep.items_revised, rep.components_changed);
-		}
-		if (sp != NULL) {
-			int rendered = 0;
-
-			/* A failed render stays in the outbox and is retried next cycle. */
-			render_failed = sitepub_drain(sp, cfg, st, now, &rendered, err, sizeof(err)) != CS_OK;
-			if (render_failed)
-				cli_log(g, "error", "render", "%s", err);
-			else if (rendered)
-				cli_log(g, once ? "info" : "debug", "render", "site published in %s", dir);
-		}
-		if (once)
+		rc = one_cycle(g, cfg, st, p, sp, &a, dir, &rep, &render_failed);
+		if (a.once)
 			break;
 		for (int64_t s = 0; s < cfg->poll_interval && !stop_requested; s++)
 			sleep(1);

@@ -30,10 +30,13 @@
  * 3. A feed is readable while its last good read is fresh
  *    (judgement_fresh): one bad poll keeps the verdict, only a feed unread
  *    for JUDGEMENT_STALE_INTERVALS polls hides its dependents as unknown.
- * 4. The mapper maps the verdicts onto the components twice: as AWS says
- *    (incidents follow that), and without the AWS feeds engineers ruled
- *    out ("not affected") while their incident is open (users see that).
- *    Then maintenances in progress put their components under maintenance.
+ * 4. The mapper maps the verdicts onto the components: as users are shown
+ *    them, without the AWS feeds engineers ruled out ("not affected") while
+ *    their incident is open, then with the components of maintenances in
+ *    progress under maintenance. Incidents follow that map, except while a
+ *    ruling applies: then they follow a second map, as AWS says, before the
+ *    overlay. (Kept as it was before the cycle had this shape; the issue on
+ *    truth under real events makes incidents always follow AWS's map.)
  * 5. Component statuses that differ from the committed ones are changes;
  *    incident_decide() says what the AWS judgement means for the AWS
  *    incidents; maintenances move by the clock.
