@@ -1,0 +1,890 @@
+/* test_decide.c: cycle_decide on hand-built snapshots and documents: every decision, no store. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "cycle/decide.h"
+#include "model/config.h"
+#include "support/incident.h"
+#include "support/priority.h"
+#include "testutil.h"
+
+/*
+ * voice 20% (connect us-east-1), reporting 10% (connect us-east-1 and
+ * s3 us-west-2), dns 3% (route53). A Connect disruption hits voice and
+ * reporting: the users impacted are the largest share, 20% ("> 15% to
+ * 25%"), and the worst status major_outage, so P2; a sum of the shares
+ * (30%) would have said P1.
+ */
+static const char test_json[] =
+    "{\"product\":\"T\",\"company\":\"C\",\"site_url\":\"https://s.example\","
+    "\"poll_interval\":60,\"quiet_limit\":86400,\"flap_window\":1800,\"components\":["
+    "{\"id\":\"voice\",\"name\":\"Voice\",\"user_share\":0.2,\"depends_on\":["
+    "  {\"service\":\"connect\",\"region\":\"us-east-1\"}]},"
+    "{\"id\":\"reporting\",\"name\":\"Reporting\",\"user_share\":0.1,\"depends_on\":["
+    "  {\"service\":\"connect\",\"region\":\"us-east-1\"},{\"service\":\"s3\",\"region\":\"us-west-2\"}]},"
+    "{\"id\":\"dns\",\"name\":\"DNS\",\"user_share\":0.03,\"depends_on\":[{\"service\":\"route53\"}]}"
+    "]}";
+
+#define NOW 1786800000
+#define PI 60 /* poll_interval of test_json */
+
+/* The documents of every cycle of test_json, in cycle_doc_key() order (checked in setup). */
+enum { D_CONNECT, D_MULTI_E1, D_MULTI_W2, D_ROUTE53, D_S3, D_ALL, D_CE, NDOCS };
+static const char *const keys[NDOCS] = {
+	"connect-us-east-1", "multipleservices-us-east-1", "multipleservices-us-west-2",
+	"route53", "s3-us-west-2", CYCLE_KEY_ALL, CYCLE_KEY_CURRENTEVENTS,
+};
+enum { C_VOICE, C_REPORTING, C_DNS, NCOMPS };
+static const char *const comp_ids[NCOMPS] = { "voice", "reporting", "dns" };
+
+/* The Connect event: the first item, a later update, the closing item. */
+#define T0 (NOW - 2 * 86400)
+#define G0 "https://status.aws.amazon.com/#connect-us-east-1_1786627200"
+#define T1 (NOW - 3600)
+#define G1 "https://status.aws.amazon.com/#connect-us-east-1_1786796400"
+#define TITLE1 "Service disruption: Increased call failures"
+#define T2 (NOW - 300)
+#define G2 "https://status.aws.amazon.com/#connect-us-east-1_1786799700"
+#define TITLE2 "Service disruption: Increased call failures (update)"
+#define T3 (NOW - 120)
+#define G3 "https://status.aws.amazon.com/#connect-us-east-1_1786799880"
+#define TITLE3 "Service is operating normally: [RESOLVED] Increased call failures"
+
+/* The snapshot's fields are char *; these literals are never written nor freed. */
+#define S(x) ((char *)(uintptr_t)(x))
+
+static struct config *cfg;
+
+/*
+ * One cycle's input, everything on this struct (no cycle_snapshot_free):
+ * the snapshot as cycle_load() would have read it and the documents.
+ */
+struct fx {
+	struct cycle_snapshot snap;
+	struct store_feed fetch[NDOCS];
+	char urls[NDOCS][128];
+	struct store_component comps[NCOMPS];
+	struct feed_item items[4];        /* stored items */
+	char *open_events[2];
+	struct cycle_incident inc[2];
+	struct incident_cause causes[2];
+	struct incident_component icomps[NCOMPS];
+	struct cycle_maintenance maint[1];
+	char *mids[2];
+	struct cycle_doc docs[NDOCS];
+	struct feed_item ditems[4];       /* the connect document's items */
+};
+
+static struct fx fx;
+
+static int
+setup(void **state)
+{
+	char err[CS_ERRLEN] = "";
+	size_t n;
+
+	(void)state;
+	if (config_parse("test", test_json, strlen(test_json), NULL, &cfg, err, sizeof(err)) != CS_OK)
+		fail_msg("%s", err);
+	for (size_t i = 0; i < NDOCS; i++)
+		assert_string_equal(cycle_doc_key(cfg, i, &n), keys[i]);
+	assert_int_equal(n, NDOCS);
+	assert_int_equal(cfg->poll_interval, PI);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	config_free(cfg);
+	return 0;
+}
+
+static struct feed_item
+item(const char *guid, const char *title, int64_t epoch)
+{
+	struct feed_item it;
+
+	it.title = title;
+	it.link = "https://status.aws.amazon.com/";
+	it.guid = guid;
+	it.description = "Connect calls in US-EAST-1.";
+	it.slug = "connect-us-east-1";
+	it.epoch = epoch;
+	it.pubdate = epoch;
+	return it;
+}
+
+/*
+ * The quiet baseline: every document was read one poll ago (etag "e1"),
+ * every component operational, no item, incident or maintenance; this
+ * cycle answers 200 with no items (etag "e2") and an empty currentevents.
+ */
+static void
+fx_init(void)
+{
+	memset(&fx, 0, sizeof(fx));
+	fx.snap.now = NOW;
+	fx.snap.fetch = fx.fetch;
+	fx.snap.nfetch = NDOCS;
+	fx.snap.last_poll = NOW - PI;
+	fx.snap.last_poll_ok = NOW - PI;
+	for (size_t i = 0; i < NDOCS; i++) {
+		struct store_feed *f = &fx.fetch[i];
+		struct cycle_doc *d = &fx.docs[i];
+
+		snprintf(fx.urls[i], sizeof(fx.urls[i]), "https://status.aws.amazon.com/rss/%s.rss",
+		    keys[i]);
+		f->slug = S(keys[i]);
+		f->url = fx.urls[i];
+		f->etag = S("e1");
+		f->last_modified = S("Mon, 01 Jan 2026 00:00:00 GMT");
+		f->last_attempt = NOW - PI;
+		f->last_success = NOW - PI;
+		f->last_status = 200;
+		f->next_attempt_at = NOW;
+		f->readable = 1;
+		f->items_seen = 0;
+		d->key = keys[i];
+		d->url = fx.urls[i];
+		d->ok = 1;
+		d->http_status = 200;
+		d->etag = "e2";
+		d->last_modified = "Tue, 02 Jan 2026 00:00:00 GMT";
+		if (i == D_CE) {
+			d->body = "[]";
+			d->blen = 2;
+		}
+	}
+	fx.snap.comps = fx.comps;
+	fx.snap.ncomps = NCOMPS;
+	for (size_t i = 0; i < NCOMPS; i++) {
+		fx.comps[i].id = S(comp_ids[i]);
+		fx.comps[i].status = STATUS_OPERATIONAL;
+		fx.comps[i].since = NOW - 86400;
+		fx.comps[i].cause_json = S("[]");
+	}
+	fx.snap.items = fx.items;
+}
+
+/* The snapshot as of an open Connect disruption (item G1 stored, voice and reporting down). */
+static void
+fx_stored_disruption(void)
+{
+	fx.items[0] = item(G1, TITLE1, T1);
+	fx.snap.nitems = 1;
+	fx.comps[C_VOICE].status = STATUS_MAJOR_OUTAGE;
+	fx.comps[C_REPORTING].status = STATUS_MAJOR_OUTAGE;
+}
+
+/* An open AWS incident (id 7) mirroring G1 on voice and reporting. */
+static void
+fx_open_incident(int not_affected)
+{
+	struct cycle_incident *l = &fx.inc[0];
+
+	l->inc.id = 7;
+	l->inc.kind = S("aws");
+	l->inc.title = S("Voice and 1 more: " TITLE1);
+	l->inc.status = S("investigating");
+	l->inc.opened_at = T1 + 30;
+	l->inc.prio_suggested = PRIORITY_P2;
+	l->inc.not_affected = not_affected;
+	l->inc.not_affected_reason = not_affected ? S("CLICK does not route calls there") : NULL;
+	fx.causes[0].slug = "connect-us-east-1";
+	fx.causes[0].state = STATUS_AWS_DISRUPTION;
+	fx.causes[0].guid = G1;
+	fx.causes[0].title = TITLE1;
+	fx.causes[0].time = T1;
+	fx.causes[0].open = 1;
+	l->causes = fx.causes;
+	l->ncauses = 1;
+	fx.icomps[0].id = "voice";
+	fx.icomps[0].status = STATUS_MAJOR_OUTAGE;
+	fx.icomps[1].id = "reporting";
+	fx.icomps[1].status = STATUS_MAJOR_OUTAGE;
+	l->comps = fx.icomps;
+	l->ncomps = 2;
+	fx.snap.incidents = fx.inc;
+	fx.snap.nincidents = 1;
+}
+
+static struct cycle_decision *
+decide(size_t ndocs)
+{
+	struct cycle_decision *d = NULL;
+	char err[CS_ERRLEN] = "";
+
+	if (cycle_decide(cfg, &fx.snap, ndocs ? fx.docs : NULL, ndocs, NOW, &d, err,
+	    sizeof(err)) != CS_OK)
+		fail_msg("cycle_decide: %s", err);
+	assert_non_null(d);
+	assert_int_equal(d->now, NOW);
+	return d;
+}
+
+/* The users' map: each component's status, and the indicator. */
+static void
+expect_map(const struct cycle_decision *d, status_component voice, status_component reporting,
+    status_component dns, status_indicator ind, const char *description)
+{
+	const struct mapper_result *m = d->judgement->map;
+
+	assert_int_equal(m->ncomponents, NCOMPS);
+	assert_string_equal(m->components[C_VOICE].cfg->id, "voice");
+	assert_int_equal(m->components[C_VOICE].status, voice);
+	assert_string_equal(m->components[C_REPORTING].cfg->id, "reporting");
+	assert_int_equal(m->components[C_REPORTING].status, reporting);
+	assert_string_equal(m->components[C_DNS].cfg->id, "dns");
+	assert_int_equal(m->components[C_DNS].status, dns);
+	assert_int_equal(judgement_component(d->judgement, "voice")->status, voice);
+	assert_int_equal(judgement_component(d->judgement, "reporting")->status, reporting);
+	assert_int_equal(judgement_component(d->judgement, "dns")->status, dns);
+	assert_int_equal(m->indicator, ind);
+	assert_string_equal(m->description, description);
+	assert_int_equal(d->ncauses, NCOMPS);
+}
+
+static void
+expect_change(const struct cycle_change *c, const char *id, int had, status_component from,
+    status_component to)
+{
+	assert_string_equal(c->cfg->id, id);
+	assert_int_equal(c->had, had);
+	assert_int_equal(c->from, from);
+	assert_int_equal(c->to, to);
+	assert_non_null(c->cause_json);
+}
+
+/* A cause JSON array of one entry: the slug and AWS state behind a component. */
+static void
+expect_cause_json(const char *text, const char *slug, const char *aws_state, const char *guid)
+{
+	json_t *a = json_loads(text, 0, NULL);
+	json_t *o = json_array_get(a, 0);
+
+	assert_non_null(a);
+	assert_int_equal(json_array_size(a), 1);
+	assert_string_equal(json_string_value(json_object_get(o, "slug")), slug);
+	assert_string_equal(json_string_value(json_object_get(o, "aws_state")), aws_state);
+	assert_string_equal(json_string_value(json_object_get(o, "guid")), guid);
+	json_decref(a);
+}
+
+/* Document i was read with a 200 (items items) at NOW. */
+static void
+expect_fetch_ok(const struct cycle_decision *d, size_t i, int64_t items)
+{
+	const struct store_feed *f = &d->fetch[i];
+
+	assert_string_equal(f->slug, keys[i]);
+	assert_string_equal(f->url, fx.urls[i]);
+	assert_int_equal(f->last_attempt, NOW);
+	assert_int_equal(f->last_success, NOW);
+	assert_int_equal(f->next_attempt_at, NOW + PI);
+	assert_int_equal(f->failures, 0);
+	assert_int_equal(f->readable, 1);
+	assert_null(f->last_error);
+	assert_int_equal(f->last_status, 200);
+	assert_string_equal(f->etag, "e2");
+	assert_string_equal(f->last_modified, "Tue, 02 Jan 2026 00:00:00 GMT");
+	assert_int_equal(f->items_seen, items);
+}
+
+/* 1. A new AWS item opens one public incident on the components it hits. */
+static void
+test_new_item_opens(void **state)
+{
+	struct cycle_decision *d;
+	const struct classify_service *s;
+	const struct judgement_feed *jf;
+	const struct incident_action *a;
+	static const char ce[] = "[{\"service\":\"connect-us-east-1\",\"status\":\"3\","
+	    "\"date\":\"1786799700\",\"summary\":\"Increased call failures\"}]";
+
+	(void)state;
+	fx_init();
+	fx.ditems[0] = item(G2, TITLE2, T2);
+	fx.docs[D_CONNECT].items = fx.ditems;
+	fx.docs[D_CONNECT].nitems = 1;
+	fx.docs[D_CE].body = ce;
+	fx.docs[D_CE].blen = sizeof(ce) - 1;
+	d = decide(NDOCS);
+
+	/* Fetch state: every document read now, due again in one poll interval. */
+	assert_int_equal(d->nfetch, NDOCS);
+	for (size_t i = 0; i < NDOCS; i++)
+		expect_fetch_ok(d, i, i == D_CONNECT ? 1 : 0);
+	assert_int_equal(d->fetched, NDOCS);
+	assert_int_equal(d->not_modified, 0);
+	assert_int_equal(d->failed, 0);
+	assert_int_equal(d->skipped, 0);
+	assert_true(d->poll);
+	assert_true(d->poll_ok);
+	assert_null(d->parse_error);
+	assert_string_equal(d->open_events_json, "[\"connect-us-east-1\"]");
+
+	/* The verdict. */
+	s = classify_find(d->cls, "connect-us-east-1");
+	assert_non_null(s);
+	assert_int_equal(s->state, STATUS_AWS_DISRUPTION);
+	assert_string_equal(s->guid, G2);
+	assert_int_equal(s->updated, T2);
+	assert_int_equal(s->event_start, T2);
+	assert_null(classify_find(d->cls, "route53"));
+	assert_null(classify_find(d->cls, "s3-us-west-2"));
+
+	/* The judgement. */
+	expect_map(d, STATUS_MAJOR_OUTAGE, STATUS_MAJOR_OUTAGE, STATUS_OPERATIONAL,
+	    STATUS_IND_CRITICAL, "Major System Outage");
+	assert_int_equal(d->judgement->judged_at, NOW);
+	assert_int_equal(d->judgement->last_poll, NOW);
+	assert_int_equal(d->judgement->last_poll_ok, NOW);
+	assert_false(d->judgement->stale);
+	assert_int_equal(d->judgement->nfeeds, 5);
+	jf = judgement_feed_find(d->judgement, "connect-us-east-1");
+	assert_non_null(jf);
+	assert_true(jf->readable);
+	assert_true(jf->has_items);
+	assert_int_equal(jf->state, STATUS_AWS_DISRUPTION);
+	assert_int_equal(jf->last_success, NOW);
+	assert_string_equal(jf->guid, G2);
+	jf = judgement_feed_find(d->judgement, "route53");
+	assert_non_null(jf);
+	assert_false(jf->has_items);
+	assert_int_equal(jf->state, STATUS_AWS_NORMAL);
+
+	/* The changes: exactly voice and reporting, from operational. */
+	assert_int_equal(d->nchanges, 2);
+	expect_change(&d->changes[0], "voice", 1, STATUS_OPERATIONAL, STATUS_MAJOR_OUTAGE);
+	expect_change(&d->changes[1], "reporting", 1, STATUS_OPERATIONAL, STATUS_MAJOR_OUTAGE);
+	expect_cause_json(d->changes[0].cause_json, "connect-us-east-1", "disruption", G2);
+	expect_cause_json(d->causes[C_VOICE], "connect-us-east-1", "disruption", G2);
+	expect_cause_json(d->causes[C_REPORTING], "connect-us-east-1", "disruption", G2);
+	assert_string_equal(d->causes[C_DNS], "[]");
+
+	/* The plan: one public OPEN, investigating, P2. */
+	assert_non_null(d->plan);
+	assert_int_equal(d->plan->nactions, 1);
+	a = &d->plan->actions[0];
+	assert_int_equal(a->kind, INCIDENT_ACT_OPEN);
+	assert_int_equal(a->incident_id, 0);
+	assert_int_equal(a->status, INCIDENT_INVESTIGATING);
+	assert_true(a->public);
+	assert_string_equal(a->title, "Voice and 1 more: " TITLE2);
+	assert_string_equal(a->body, TITLE2);
+	assert_string_equal(a->source_guid, G2);
+	assert_int_equal(a->source_time, T2);
+	assert_int_equal(a->ncomponents, 2);
+	assert_string_equal(a->components[0].id, "voice");
+	assert_int_equal(a->components[0].status, STATUS_MAJOR_OUTAGE);
+	assert_string_equal(a->components[1].id, "reporting");
+	assert_int_equal(a->components[1].status, STATUS_MAJOR_OUTAGE);
+	assert_int_equal(a->ncauses, 1);
+	assert_string_equal(a->causes[0].slug, "connect-us-east-1");
+	assert_int_equal(a->causes[0].state, STATUS_AWS_DISRUPTION);
+	assert_string_equal(a->causes[0].guid, G2);
+	assert_true(a->causes[0].open);
+	assert_int_equal(a->share_bp, 2000);
+	assert_int_equal(a->worst, STATUS_MAJOR_OUTAGE);
+	assert_int_equal(a->suggested, PRIORITY_P2);
+
+	assert_int_equal(d->nmsteps, 0);
+	cycle_decision_free(d);
+}
+
+/* 2. The closing item resolves the open incident and brings the components back. */
+static void
+test_resolving_item(void **state)
+{
+	struct cycle_decision *d;
+	const struct classify_service *s;
+	const struct incident_action *a;
+	char *oe = S("connect-us-east-1");
+
+	(void)state;
+	fx_init();
+	fx_stored_disruption();
+	fx_open_incident(0);
+	fx.open_events[0] = oe;
+	fx.snap.open_events = fx.open_events;
+	fx.snap.nopen_events = 1;
+	/* The feed carries the whole event: the first item again and the closing one. */
+	fx.ditems[0] = item(G3, TITLE3, T3);
+	fx.ditems[1] = item(G1, TITLE1, T1);
+	fx.docs[D_CONNECT].items = fx.ditems;
+	fx.docs[D_CONNECT].nitems = 2;
+	d = decide(NDOCS);
+
+	assert_int_equal(d->nfetch, NDOCS);
+	for (size_t i = 0; i < NDOCS; i++)
+		expect_fetch_ok(d, i, i == D_CONNECT ? 2 : 0);
+	assert_int_equal(d->fetched, NDOCS);
+	assert_int_equal(d->failed, 0);
+	assert_true(d->poll_ok);
+	assert_string_equal(d->open_events_json, "[]");
+
+	s = classify_find(d->cls, "connect-us-east-1");
+	assert_non_null(s);
+	assert_int_equal(s->state, STATUS_AWS_NORMAL);
+	assert_true(s->resolved);
+	assert_string_equal(s->guid, G3);
+	assert_int_equal(s->event_start, 0);
+
+	expect_map(d, STATUS_OPERATIONAL, STATUS_OPERATIONAL, STATUS_OPERATIONAL, STATUS_IND_NONE,
+	    "All Systems Operational");
+	assert_int_equal(d->nchanges, 2);
+	expect_change(&d->changes[0], "voice", 1, STATUS_MAJOR_OUTAGE, STATUS_OPERATIONAL);
+	expect_change(&d->changes[1], "reporting", 1, STATUS_MAJOR_OUTAGE, STATUS_OPERATIONAL);
+	assert_string_equal(d->changes[0].cause_json, "[]");
+
+	assert_int_equal(d->plan->nactions, 1);
+	a = &d->plan->actions[0];
+	assert_int_equal(a->kind, INCIDENT_ACT_RESOLVE);
+	assert_int_equal(a->incident_id, 7);
+	assert_int_equal(a->status, INCIDENT_RESOLVED);
+	assert_true(a->public);
+	assert_null(a->title);
+	assert_string_equal(a->body, TITLE3);
+	assert_string_equal(a->source_guid, G3);
+	assert_int_equal(a->source_time, T3);
+	assert_int_equal(a->ncauses, 1);
+	assert_string_equal(a->causes[0].slug, "connect-us-east-1");
+	assert_int_equal(a->causes[0].state, STATUS_AWS_NORMAL);
+	assert_false(a->causes[0].open);
+	/* Every component of the incident, operational now. */
+	assert_int_equal(a->ncomponents, 2);
+	assert_string_equal(a->components[0].id, "voice");
+	assert_int_equal(a->components[0].status, STATUS_OPERATIONAL);
+	assert_string_equal(a->components[1].id, "reporting");
+	assert_int_equal(a->components[1].status, STATUS_OPERATIONAL);
+	/* The suggestion only rises during an incident. */
+	assert_int_equal(a->suggested, PRIORITY_P2);
+
+	assert_int_equal(d->nmsteps, 0);
+	cycle_decision_free(d);
+}
+
+/* The connect document failed with a 500; the stored event and incident stay as they were. */
+static void
+fx_connect_fails(int64_t last_success, int failures)
+{
+	fx_init();
+	fx_stored_disruption();
+	fx_open_incident(0);
+	fx.fetch[D_CONNECT].last_success = last_success;
+	fx.fetch[D_CONNECT].failures = failures;
+	fx.fetch[D_CONNECT].readable = failures == 0;
+	fx.docs[D_CONNECT].ok = 0;
+	fx.docs[D_CONNECT].http_status = 500;
+	fx.docs[D_CONNECT].error = "http 500";
+	fx.docs[D_CONNECT].etag = NULL;
+	fx.docs[D_CONNECT].last_modified = NULL;
+}
+
+static void
+expect_fetch_failed(const struct cycle_decision *d, int64_t last_success, int failures)
+{
+	const struct store_feed *f = &d->fetch[D_CONNECT];
+
+	assert_int_equal(d->nfetch, NDOCS);
+	assert_string_equal(f->slug, "connect-us-east-1");
+	assert_int_equal(f->failures, failures);
+	assert_int_equal(f->readable, 0);
+	assert_string_equal(f->last_error, "http 500");
+	assert_int_equal(f->last_status, 500);
+	assert_int_equal(f->last_attempt, NOW);
+	assert_int_equal(f->last_success, last_success);
+	assert_true(f->next_attempt_at >= NOW + PI);
+	assert_true(f->next_attempt_at <= NOW + 3600);
+	/* The validators of the last good answer are kept. */
+	assert_string_equal(f->etag, "e1");
+	assert_string_equal(f->last_modified, "Mon, 01 Jan 2026 00:00:00 GMT");
+	for (size_t i = 0; i < NDOCS; i++) {
+		if (i != D_CONNECT)
+			expect_fetch_ok(d, i, 0);
+	}
+	assert_int_equal(d->fetched, NDOCS - 1);
+	assert_int_equal(d->failed, 1);
+	assert_int_equal(d->not_modified, 0);
+	assert_int_equal(d->skipped, 0);
+	assert_true(d->poll);
+	assert_false(d->poll_ok);
+	assert_int_equal(d->judgement->last_poll, NOW);
+	assert_int_equal(d->judgement->last_poll_ok, NOW - PI);
+	/* The stored event is still the verdict: the classifier saw the stored items. */
+	assert_non_null(classify_find(d->cls, "connect-us-east-1"));
+	assert_int_equal(classify_find(d->cls, "connect-us-east-1")->state, STATUS_AWS_DISRUPTION);
+	assert_int_equal(d->plan->nactions, 0);
+	assert_int_equal(d->nmsteps, 0);
+}
+
+/* 3a. One failed read of a fresh feed keeps its verdict: nothing changes. */
+static void
+test_failed_feed_fresh(void **state)
+{
+	struct cycle_decision *d;
+	const struct judgement_feed *jf;
+
+	(void)state;
+	fx_connect_fails(NOW - PI, 0);
+	d = decide(NDOCS);
+	expect_fetch_failed(d, NOW - PI, 1);
+	expect_map(d, STATUS_MAJOR_OUTAGE, STATUS_MAJOR_OUTAGE, STATUS_OPERATIONAL,
+	    STATUS_IND_CRITICAL, "Major System Outage");
+	jf = judgement_feed_find(d->judgement, "connect-us-east-1");
+	assert_true(jf->readable);
+	assert_int_equal(jf->last_success, NOW - PI);
+	assert_int_equal(d->nchanges, 0);
+	cycle_decision_free(d);
+
+	/* The last instant the read still counts: exactly three poll intervals ago. */
+	fx_connect_fails(NOW - 3 * PI, 2);
+	d = decide(NDOCS);
+	expect_fetch_failed(d, NOW - 3 * PI, 3);
+	expect_map(d, STATUS_MAJOR_OUTAGE, STATUS_MAJOR_OUTAGE, STATUS_OPERATIONAL,
+	    STATUS_IND_CRITICAL, "Major System Outage");
+	assert_int_equal(d->nchanges, 0);
+	cycle_decision_free(d);
+}
+
+/* 3b. A feed unread for over three poll intervals: dependents unknown, no incident action. */
+static void
+test_failed_feed_stale(void **state)
+{
+	struct cycle_decision *d;
+	const struct judgement_feed *jf;
+	const struct mapper_component *mc;
+
+	(void)state;
+	fx_connect_fails(NOW - 3 * PI - 1, 3);
+	d = decide(NDOCS);
+	expect_fetch_failed(d, NOW - 3 * PI - 1, 4);
+	/* reporting: unknown (connect) outranks operational (s3). */
+	expect_map(d, STATUS_UNKNOWN, STATUS_UNKNOWN, STATUS_OPERATIONAL, STATUS_IND_MINOR,
+	    "Minor Service Outage");
+	jf = judgement_feed_find(d->judgement, "connect-us-east-1");
+	assert_false(jf->readable);
+	assert_int_equal(jf->last_success, NOW - 3 * PI - 1);
+	mc = judgement_component(d->judgement, "voice");
+	assert_int_equal(mc->ncauses, 1);
+	assert_string_equal(mc->causes[0].slug, "connect-us-east-1");
+	assert_int_equal(mc->causes[0].aws_state, STATUS_AWS_UNKNOWN);
+	assert_int_equal(d->nchanges, 2);
+	expect_change(&d->changes[0], "voice", 1, STATUS_MAJOR_OUTAGE, STATUS_UNKNOWN);
+	expect_change(&d->changes[1], "reporting", 1, STATUS_MAJOR_OUTAGE, STATUS_UNKNOWN);
+	/* expect_fetch_failed: no action; the incident is neither updated nor resolved. */
+	cycle_decision_free(d);
+
+	/* The same without an incident: unknown opens none. */
+	fx_connect_fails(NOW - 3 * PI - 1, 3);
+	fx.snap.nincidents = 0;
+	fx.comps[C_VOICE].status = STATUS_UNKNOWN;
+	fx.comps[C_REPORTING].status = STATUS_UNKNOWN;
+	d = decide(NDOCS);
+	expect_fetch_failed(d, NOW - 3 * PI - 1, 4);
+	expect_map(d, STATUS_UNKNOWN, STATUS_UNKNOWN, STATUS_OPERATIONAL, STATUS_IND_MINOR,
+	    "Minor Service Outage");
+	assert_int_equal(d->nchanges, 0);
+	cycle_decision_free(d);
+}
+
+/* 4. A maintenance whose window has begun moves to in_progress; the indicator stays. */
+static void
+test_maintenance_starts(void **state)
+{
+	struct cycle_decision *d;
+	struct cycle_maintenance *m = &fx.maint[0];
+
+	(void)state;
+	fx_init();
+	m->m.id = 3;
+	m->m.title = S("Reporting database upgrade");
+	m->m.body = S("Reports may be unavailable.");
+	m->m.starts_at = NOW - 30;
+	m->m.ends_at = NOW + 3600;
+	m->m.verify_until = NOW + 3600 + 900;
+	m->m.status = S("scheduled");
+	m->m.components_json = S("[\"reporting\"]");
+	m->m.created_at = NOW - 86400;
+	m->m.author = S("alice");
+	fx.mids[0] = S("reporting");
+	m->ids = fx.mids;
+	m->w.id = 3;
+	m->w.starts_at = m->m.starts_at;
+	m->w.ends_at = m->m.ends_at;
+	m->w.verify_until = m->m.verify_until;
+	m->w.components = (const char *const *)fx.mids;
+	m->w.ncomponents = 1;
+	fx.snap.maint = fx.maint;
+	fx.snap.nmaint = 1;
+	/* Nothing changed at AWS: every document answers 304. */
+	for (size_t i = 0; i < NDOCS; i++) {
+		fx.docs[i].not_modified = 1;
+		fx.docs[i].http_status = 304;
+		fx.docs[i].etag = NULL;
+		fx.docs[i].last_modified = NULL;
+		fx.docs[i].body = NULL;
+		fx.docs[i].blen = 0;
+	}
+	d = decide(NDOCS);
+
+	assert_int_equal(d->nfetch, NDOCS);
+	for (size_t i = 0; i < NDOCS; i++) {
+		const struct store_feed *f = &d->fetch[i];
+
+		assert_string_equal(f->slug, keys[i]);
+		assert_int_equal(f->last_success, NOW);
+		assert_int_equal(f->next_attempt_at, NOW + PI);
+		assert_int_equal(f->failures, 0);
+		assert_int_equal(f->readable, 1);
+		assert_int_equal(f->last_status, 304);
+		assert_string_equal(f->etag, "e1"); /* a 304 keeps the validators */
+	}
+	assert_int_equal(d->fetched, 0);
+	assert_int_equal(d->not_modified, NDOCS);
+	assert_int_equal(d->failed, 0);
+	assert_true(d->poll);
+	assert_true(d->poll_ok);
+	assert_null(d->open_events_json); /* no new currentevents: unchanged */
+
+	assert_int_equal(d->nmsteps, 1);
+	assert_ptr_equal(d->msteps[0].m, &fx.maint[0]);
+	assert_string_equal(d->msteps[0].to, "in_progress");
+
+	/* maintenance_overlay: the indicator is left as the mapper set it. */
+	expect_map(d, STATUS_OPERATIONAL, STATUS_UNDER_MAINTENANCE, STATUS_OPERATIONAL,
+	    STATUS_IND_NONE, "All Systems Operational");
+	assert_int_equal(d->nchanges, 1);
+	expect_change(&d->changes[0], "reporting", 1, STATUS_OPERATIONAL, STATUS_UNDER_MAINTENANCE);
+	assert_int_equal(d->plan->nactions, 0);
+	cycle_decision_free(d);
+}
+
+/* 5. An engineer's change with no fetch: no fetch state, no poll, the snapshot's poll times. */
+static void
+test_no_documents(void **state)
+{
+	struct cycle_decision *d;
+	const struct judgement_feed *jf;
+
+	(void)state;
+	fx_init();
+	fx_stored_disruption();
+	fx_open_incident(0);
+	fx.snap.last_poll = NOW - 30;
+	fx.snap.last_poll_ok = NOW - 90;
+	d = decide(0);
+
+	assert_int_equal(d->nfetch, 0);
+	assert_int_equal(d->fetched, 0);
+	assert_int_equal(d->not_modified, 0);
+	assert_int_equal(d->failed, 0);
+	assert_int_equal(d->skipped, 0);
+	assert_false(d->poll);
+	assert_false(d->poll_ok);
+	assert_null(d->open_events_json);
+	assert_null(d->parse_error);
+	assert_int_equal(d->judgement->judged_at, NOW);
+	assert_int_equal(d->judgement->last_poll, NOW - 30);
+	assert_int_equal(d->judgement->last_poll_ok, NOW - 90);
+	assert_false(d->judgement->stale);
+	jf = judgement_feed_find(d->judgement, "connect-us-east-1");
+	assert_true(jf->readable);
+	assert_int_equal(jf->last_success, NOW - PI);
+	assert_int_equal(jf->state, STATUS_AWS_DISRUPTION);
+	/* The stored items still judge: the outage goes on, the incident has nothing new. */
+	expect_map(d, STATUS_MAJOR_OUTAGE, STATUS_MAJOR_OUTAGE, STATUS_OPERATIONAL,
+	    STATUS_IND_CRITICAL, "Major System Outage");
+	assert_int_equal(d->nchanges, 0);
+	assert_int_equal(d->plan->nactions, 0);
+	assert_int_equal(d->nmsteps, 0);
+	cycle_decision_free(d);
+}
+
+/* 6. An event ruled out: users see operational; the incident still follows AWS, privately. */
+static void
+test_ruled_out(void **state)
+{
+	struct cycle_decision *d;
+	const struct incident_action *a;
+	const struct judgement_feed *jf;
+
+	(void)state;
+	fx_init();
+	fx_stored_disruption();
+	fx_open_incident(1);
+	/* Ruled out in an earlier cycle: the committed statuses are operational. */
+	fx.comps[C_VOICE].status = STATUS_OPERATIONAL;
+	fx.comps[C_REPORTING].status = STATUS_OPERATIONAL;
+	fx.ditems[0] = item(G2, TITLE2, T2);
+	fx.ditems[1] = item(G1, TITLE1, T1);
+	fx.docs[D_CONNECT].items = fx.ditems;
+	fx.docs[D_CONNECT].nitems = 2;
+	d = decide(NDOCS);
+
+	assert_int_equal(d->nfetch, NDOCS);
+	assert_int_equal(d->fetched, NDOCS);
+	assert_true(d->poll_ok);
+	assert_int_equal(classify_find(d->cls, "connect-us-east-1")->state, STATUS_AWS_DISRUPTION);
+	/* The feed shows what AWS says; the components what users are told. */
+	jf = judgement_feed_find(d->judgement, "connect-us-east-1");
+	assert_int_equal(jf->state, STATUS_AWS_DISRUPTION);
+	assert_string_equal(jf->guid, G2);
+	expect_map(d, STATUS_OPERATIONAL, STATUS_OPERATIONAL, STATUS_OPERATIONAL, STATUS_IND_NONE,
+	    "All Systems Operational");
+	assert_string_equal(d->causes[C_VOICE], "[]");
+	assert_int_equal(d->nchanges, 0);
+
+	/* The newer AWS item is mirrored into the ruled-out incident, not public; none opens. */
+	assert_int_equal(d->plan->nactions, 1);
+	a = &d->plan->actions[0];
+	assert_int_equal(a->kind, INCIDENT_ACT_UPDATE);
+	assert_int_equal(a->incident_id, 7);
+	assert_int_equal(a->status, INCIDENT_IDENTIFIED);
+	assert_false(a->public);
+	assert_string_equal(a->body, TITLE2);
+	assert_string_equal(a->source_guid, G2);
+	assert_int_equal(a->ncauses, 1);
+	assert_string_equal(a->causes[0].guid, G2);
+	assert_true(a->causes[0].open);
+	/* As AWS says: voice and reporting down. */
+	assert_int_equal(a->ncomponents, 2);
+	assert_string_equal(a->components[0].id, "voice");
+	assert_int_equal(a->components[0].status, STATUS_MAJOR_OUTAGE);
+	assert_string_equal(a->components[1].id, "reporting");
+	assert_int_equal(a->components[1].status, STATUS_MAJOR_OUTAGE);
+	assert_int_equal(a->suggested, PRIORITY_P2);
+	assert_int_equal(d->nmsteps, 0);
+	cycle_decision_free(d);
+}
+
+/* 6b. An unparsable currentevents is a failed fetch; the last one's open events still count. */
+static void
+test_currentevents_unreadable(void **state)
+{
+	struct cycle_decision *d;
+	const struct classify_service *s;
+	const struct store_feed *f;
+	char *oe = S("connect-us-east-1");
+
+	(void)state;
+	fx_init();
+	/* Quiet for two days, longer than the quiet limit, but listed open last time. */
+	fx_stored_disruption();
+	fx.items[0] = item(G0, TITLE1, T0);
+	fx_open_incident(0);
+	fx.causes[0].guid = G0;
+	fx.causes[0].time = T0;
+	fx.open_events[0] = oe;
+	fx.snap.open_events = fx.open_events;
+	fx.snap.nopen_events = 1;
+	fx.docs[D_CE].body = "<html>Service Unavailable</html>";
+	fx.docs[D_CE].blen = strlen(fx.docs[D_CE].body);
+	d = decide(NDOCS);
+
+	assert_int_equal(d->nfetch, NDOCS);
+	for (size_t i = 0; i < D_CE; i++)
+		expect_fetch_ok(d, i, 0);
+	f = &d->fetch[D_CE];
+	assert_string_equal(f->slug, CYCLE_KEY_CURRENTEVENTS);
+	assert_int_equal(f->failures, 1);
+	assert_int_equal(f->readable, 0);
+	assert_int_equal(f->last_success, NOW - PI);
+	assert_true(f->next_attempt_at >= NOW + PI);
+	assert_string_equal(f->etag, "e1");
+	assert_non_null(d->parse_error);
+	assert_ptr_equal(f->last_error, d->parse_error);
+	assert_non_null(strstr(d->parse_error, "expected"));
+	assert_int_equal(d->fetched, NDOCS - 1);
+	assert_int_equal(d->failed, 1);
+	assert_true(d->poll);
+	assert_false(d->poll_ok);
+	assert_null(d->open_events_json);
+
+	s = classify_find(d->cls, "connect-us-east-1");
+	assert_non_null(s);
+	assert_int_equal(s->state, STATUS_AWS_DISRUPTION);
+	assert_false(s->quiet_closed);
+	expect_map(d, STATUS_MAJOR_OUTAGE, STATUS_MAJOR_OUTAGE, STATUS_OPERATIONAL,
+	    STATUS_IND_CRITICAL, "Major System Outage");
+	assert_int_equal(d->nchanges, 0);
+	assert_int_equal(d->plan->nactions, 0);
+	assert_int_equal(d->nmsteps, 0);
+	cycle_decision_free(d);
+}
+
+static char *
+plan_text(const struct incident_plan *p)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+
+	assert_non_null(fp);
+	incident_plan_dump(p, fp);
+	assert_int_equal(fclose(fp), 0);
+	return buf;
+}
+
+/* 7. The same input decides the same: judgement record and plan, byte for byte. */
+static void
+test_deterministic(void **state)
+{
+	struct cycle_decision *d1, *d2;
+	char *j1, *j2, *p1, *p2;
+
+	(void)state;
+	/* A mix: the connect feed fails, all.rss brings its newer item. */
+	fx_connect_fails(NOW - PI, 0);
+	fx.ditems[0] = item(G2, TITLE2, T2);
+	fx.ditems[1] = item(G1, TITLE1, T1);
+	fx.docs[D_ALL].items = fx.ditems;
+	fx.docs[D_ALL].nitems = 2;
+	d1 = decide(NDOCS);
+	d2 = decide(NDOCS);
+	j1 = judgement_to_json(d1->judgement);
+	j2 = judgement_to_json(d2->judgement);
+	assert_non_null(j1);
+	assert_non_null(j2);
+	assert_string_equal(j1, j2);
+	p1 = plan_text(d1->plan);
+	p2 = plan_text(d2->plan);
+	assert_string_equal(p1, p2);
+	/* all.rss brought G2 to the open incident: one update. */
+	assert_int_equal(d1->plan->nactions, 1);
+	assert_int_equal(d1->fetch[D_CONNECT].next_attempt_at, d2->fetch[D_CONNECT].next_attempt_at);
+	free(j1);
+	free(j2);
+	free(p1);
+	free(p2);
+	cycle_decision_free(d1);
+	cycle_decision_free(d2);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_new_item_opens),
+		cmocka_unit_test(test_resolving_item),
+		cmocka_unit_test(test_failed_feed_fresh),
+		cmocka_unit_test(test_failed_feed_stale),
+		cmocka_unit_test(test_maintenance_starts),
+		cmocka_unit_test(test_no_documents),
+		cmocka_unit_test(test_ruled_out),
+		cmocka_unit_test(test_currentevents_unreadable),
+		cmocka_unit_test(test_deterministic),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
