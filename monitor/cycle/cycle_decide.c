@@ -337,8 +337,9 @@ ruled_out(const struct cycle_snapshot *snap, const char *slug)
  */
 static cs_err
 decide_map(const struct config *cfg, const struct cycle_snapshot *snap,
-    const struct cycle_decision *d, int64_t now, struct mapper_feed *feeds, int64_t *last_success,
-    struct mapper_result **aws, struct mapper_result **pub)
+    const struct cycle_doc *docs, size_t ndocs, const struct cycle_decision *d, int64_t now,
+    struct mapper_feed *feeds, int64_t *last_success, struct mapper_result **aws,
+    struct mapper_result **pub)
 {
 	struct mapper_feed *shown = NULL;
 	struct maintenance_window *w = NULL;
@@ -351,11 +352,8 @@ decide_map(const struct config *cfg, const struct cycle_snapshot *snap,
 	for (size_t i = 0; i < nf; i++) {
 		const struct store_feed *f = &snap->fetch[i];
 
-		last_success[i] = f->last_success;
-		for (size_t k = 0; k < d->nfetch; k++) {
-			if (strcmp(d->fetch[k].slug, slugs[i]) == 0)
-				last_success[i] = d->fetch[k].last_success;
-		}
+		/* The documents are in cycle_doc_key() order: the feeds first, by slug. */
+		last_success[i] = i < ndocs && !docs[i].skipped && docs[i].ok ? now : f->last_success;
 		feeds[i].slug = slugs[i];
 		feeds[i].readable = judgement_fresh(last_success[i], now, cfg->poll_interval);
 		feeds[i].svc = classify_find(d->cls, slugs[i]);
@@ -502,7 +500,7 @@ cycle_decide(const struct config *cfg, const struct cycle_snapshot *snap,
 	if (rc == CS_OK)
 		rc = decide_classify(cfg, snap, docs, ndocs, now, d);
 	if (rc == CS_OK)
-		rc = decide_map(cfg, snap, d, now, feeds, last_success, &aws, &pub);
+		rc = decide_map(cfg, snap, docs, ndocs, d, now, feeds, last_success, &aws, &pub);
 	if (rc == CS_OK)
 		rc = decide_components(cfg, snap, pub, d);
 	if (rc == CS_OK)

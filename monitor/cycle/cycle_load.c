@@ -196,6 +196,60 @@ keep_maintenance(const struct store_maintenance *m, void *ctx)
 	return 0;
 }
 
+/* The fetch state walk: one query for every document, placed by cycle_doc_key() order. */
+struct fetch_walk {
+	const struct config *cfg;
+	struct cycle_snapshot *s;
+	int nomem;
+};
+
+static int
+cmp_key(const void *key, const void *elem)
+{
+	return strcmp(key, *(const char *const *)elem);
+}
+
+/* The store lists absent strings as "": the snapshot keeps them NULL, as store_feed_get() does. */
+static char *
+dup_nonempty(const char *s, int *nomem)
+{
+	char *d;
+
+	if (s == NULL || s[0] == '\0')
+		return NULL;
+	d = strdup(s);
+	if (d == NULL)
+		*nomem = 1;
+	return d;
+}
+
+static int
+keep_fetch(const struct store_feed *f, void *ctx)
+{
+	struct fetch_walk *fw = ctx;
+	size_t nf, i;
+	const char *const *slugs = config_feed_slugs(fw->cfg, &nf);
+	const char *const *hit = nf ? bsearch(f->slug, slugs, nf, sizeof(*slugs), cmp_key) : NULL;
+	struct store_feed *d;
+
+	if (hit != NULL)
+		i = (size_t)(hit - slugs);
+	else if (strcmp(f->slug, CYCLE_KEY_ALL) == 0)
+		i = nf;
+	else if (strcmp(f->slug, CYCLE_KEY_CURRENTEVENTS) == 0)
+		i = nf + 1;
+	else
+		return 0; /* a feed the configuration no longer needs */
+	d = &fw->s->fetch[i];
+	*d = *f;
+	d->slug = dup_nonempty(f->slug, &fw->nomem);
+	d->url = dup_nonempty(f->url, &fw->nomem);
+	d->etag = dup_nonempty(f->etag, &fw->nomem);
+	d->last_modified = dup_nonempty(f->last_modified, &fw->nomem);
+	d->last_error = dup_nonempty(f->last_error, &fw->nomem);
+	return fw->nomem;
+}
+
 static cs_err
 load_meta(struct store *st, struct cycle_snapshot *s, char *err, size_t errlen)
 {
@@ -266,6 +320,7 @@ cycle_load(const struct config *cfg, struct store *st, int64_t now,
 {
 	struct cycle_snapshot *s;
 	struct walk w;
+	struct fetch_walk fw;
 	const char *const *slugs;
 	size_t nf, ndocs;
 	cs_err rc;
@@ -282,11 +337,13 @@ cycle_load(const struct config *cfg, struct store *st, int64_t now,
 		rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	rc = CS_OK;
-	for (size_t i = 0; rc == CS_OK && i < ndocs; i++) {
-		s->nfetch = i + 1;
-		rc = store_feed_get(st, cycle_doc_key(cfg, i, &ndocs), &s->fetch[i], err, errlen);
-	}
+	s->nfetch = ndocs;
+	fw.cfg = cfg;
+	fw.s = s;
+	fw.nomem = 0;
+	rc = store_feed_list(st, keep_fetch, &fw, err, errlen);
+	if (fw.nomem)
+		rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
 	for (size_t i = 0; rc == CS_OK && i < cfg->ncomponents; i++) {
 		s->ncomps = i + 1;
 		rc = store_component_get(st, cfg->components[i].id, &s->comps[i], err, errlen);

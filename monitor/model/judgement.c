@@ -361,14 +361,14 @@ judgement_component(const struct judgement *j, const char *id)
  */
 static cs_err
 age_component(const struct judgement *j, const struct config *cfg, struct mapper_component *mc,
-    const int *went_stale)
+    const int *went_stale, const size_t *stale, size_t nstale)
 {
 	struct mapper_cause *nc;
 	size_t n = 0, hits = 0;
 	status_component s = STATUS_OPERATIONAL;
 
-	for (size_t f = 0; f < j->nfeeds; f++)
-		hits += went_stale[f] && mapper_uses_feed(cfg, mc->cfg, j->feeds[f].slug);
+	for (size_t k = 0; k < nstale; k++)
+		hits += mapper_uses_feed(cfg, mc->cfg, j->feeds[stale[k]].slug);
 	if (hits == 0)
 		return CS_OK;
 	nc = calloc(mc->ncauses + hits, sizeof(*nc));
@@ -383,12 +383,12 @@ age_component(const struct judgement *j, const struct config *cfg, struct mapper
 		}
 		nc[n++] = mc->causes[k];
 	}
-	for (size_t f = 0; f < j->nfeeds; f++) {
+	for (size_t k = 0; k < nstale; k++) {
 		struct mapper_cause *c = &nc[n];
-		const char *slug = j->feeds[f].slug;
+		const char *slug = j->feeds[stale[k]].slug;
 		const char *dash;
 
-		if (!went_stale[f] || !mapper_uses_feed(cfg, mc->cfg, slug))
+		if (!mapper_uses_feed(cfg, mc->cfg, slug))
 			continue;
 		dash = strncmp(slug, "multipleservices-", 17) == 0 ? slug + 16 : NULL;
 		for (size_t d = 0; dash == NULL && d < mc->cfg->ndeps; d++) {
@@ -434,7 +434,7 @@ cs_err
 judgement_age(struct judgement *j, const struct config *cfg, int64_t now)
 {
 	int *went_stale;
-	size_t changed = 0;
+	size_t *stale, changed = 0;
 	cs_err rc = CS_OK;
 
 	if (now <= j->viewed_at)
@@ -442,21 +442,26 @@ judgement_age(struct judgement *j, const struct config *cfg, int64_t now)
 	j->viewed_at = now;
 	j->stale = !judgement_fresh(j->last_poll_ok, now, cfg->poll_interval);
 	went_stale = calloc(j->nfeeds + 1, sizeof(*went_stale));
-	if (went_stale == NULL)
+	stale = calloc(j->nfeeds + 1, sizeof(*stale));
+	if (went_stale == NULL || stale == NULL) {
+		free(went_stale);
+		free(stale);
 		return CS_ERR_NOMEM;
+	}
 	for (size_t f = 0; f < j->nfeeds; f++) {
 		if (j->feeds[f].readable &&
 		    !judgement_fresh(j->feeds[f].last_success, now, cfg->poll_interval)) {
 			j->feeds[f].readable = 0;
 			went_stale[f] = 1;
-			changed++;
+			stale[changed++] = f;
 		}
 	}
 	for (size_t i = 0; changed > 0 && rc == CS_OK && i < j->map->ncomponents; i++)
-		rc = age_component(j, cfg, &j->map->components[i], went_stale);
+		rc = age_component(j, cfg, &j->map->components[i], went_stale, stale, changed);
 	if (rc == CS_OK && changed > 0)
 		rc = mapper_indicate(j->map);
 	free(went_stale);
+	free(stale);
 	return rc;
 }
 
