@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/ascii.h"
 #include "base/embedded.h"
 
 /* Limits on the catalogue text: the real one is about 330 KB and 5,836 lines. */
@@ -289,12 +290,6 @@ catalogue_is_global(const struct catalogue *c, const char *service)
 	return i >= 0 && c->global[i];
 }
 
-static unsigned char
-lower(unsigned char ch)
-{
-	return (ch >= 'A' && ch <= 'Z') ? (unsigned char)(ch - 'A' + 'a') : ch;
-}
-
 /*
  * Levenshtein distance between a and b (ASCII case-insensitive), giving up
  * as soon as it must exceed bound: returns bound + 1 then. Two rows of the
@@ -318,7 +313,7 @@ edit_distance(const char *a, size_t la, const char *b, size_t lb, size_t bound)
 		cur[0] = i;
 		rowmin = cur[0];
 		for (j = 1; j <= lb; j++) {
-			size_t cost = lower((unsigned char)a[i - 1]) == lower((unsigned char)b[j - 1]) ? 0 : 1;
+			size_t cost = ascii_tolower(a[i - 1]) == ascii_tolower(b[j - 1]) ? 0 : 1;
 			size_t v = prev[j - 1] + cost;
 
 			if (prev[j] + 1 < v)
@@ -403,9 +398,9 @@ looks_like_region(const char *s)
 		i++;
 	if (s[i++] != '-')
 		return 0;
-	if (!(s[i] >= '0' && s[i] <= '9'))
+	if (!ascii_isdigit(s[i]))
 		return 0;
-	while (s[i] >= '0' && s[i] <= '9')
+	while (ascii_isdigit(s[i]))
 		i++;
 	return s[i] == '\0';
 }

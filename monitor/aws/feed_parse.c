@@ -11,6 +11,7 @@
 #include <libxml/parserInternals.h>
 #include <libxml/xmlerror.h>
 
+#include "base/ascii.h"
 #include "base/cstime.h"
 
 /*
@@ -159,12 +160,6 @@ field_append(struct feed_parser *p, const char *s, size_t n)
 	b->len += n;
 }
 
-static int
-is_ws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
 /* NUL-terminates a field, trimming ASCII white space unless keep is set. */
 static const char *
 field_text(struct fbuf *b, int keep)
@@ -175,9 +170,9 @@ field_text(struct fbuf *b, int keep)
 	if (b->data == NULL)
 		return empty;
 	if (!keep) {
-		while (s < e && is_ws(b->data[s]))
+		while (s < e && ascii_isspace(b->data[s]))
 			s++;
-		while (e > s && is_ws(b->data[e - 1]))
+		while (e > s && ascii_isspace(b->data[e - 1]))
 			e--;
 	}
 	b->data[e] = '\0';
@@ -203,7 +198,7 @@ guid_fragment(const char *guid, char *slug, size_t slen, int64_t *epoch)
 	if (us == NULL || us == hash + 1 || us[1] == '\0')
 		return -1;
 	for (q = us + 1; *q != '\0'; q++) {
-		if (*q < '0' || *q > '9' || q - us > 15)
+		if (!ascii_isdigit(*q) || q - us > 15)
 			return -1;
 		v = v * 10 + (*q - '0');
 	}
@@ -213,10 +208,9 @@ guid_fragment(const char *guid, char *slug, size_t slen, int64_t *epoch)
 	for (size_t i = 0; i < n; i++) {
 		char c = hash[1 + i];
 
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-		    (c >= 'A' && c <= 'Z') || c == '.'))
+		if (!(ascii_isalpha(c) || ascii_isdigit(c) || c == '-' || c == '.'))
 			return -1;
-		slug[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+		slug[i] = (char)ascii_tolower(c);
 	}
 	slug[n] = '\0';
 	*epoch = v;
@@ -612,7 +606,7 @@ precheck(struct feed_parser *p, const char *buf, size_t len)
 		}
 		if (p->offset == 0 && len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
 			s += 3;
-		while (s < end && is_ws(*s))
+		while (s < end && ascii_isspace(*s))
 			s++;
 		if (s < end) {
 			p->started = 1;
