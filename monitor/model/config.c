@@ -119,7 +119,8 @@ parse_into(struct config_errs *e, const char *json, size_t len, const struct cat
 		goto out;
 	}
 	if (!json_is_object(root)) {
-		config_errs_add(e, NULL, "expected a JSON object at the top level, got %s", config_type_name(root));
+		config_errs_add(e, NULL, "expected a JSON object at the top level, got %s",
+		    config_type_name(root));
 		rc = CS_ERR_CONFIG;
 		goto out;
 	}

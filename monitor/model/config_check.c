@@ -132,8 +132,8 @@ check_keys(struct config_errs *e, const json_t *obj, const char *prefix, const c
  * memory: e->nomem).
  */
 static int
-get_string(struct config_errs *e, const json_t *obj, const char *prefix, const char *key, int required,
-    const char *def, char **dst)
+get_string(struct config_errs *e, const json_t *obj, const char *prefix, const char *key,
+    int required, const char *def, char **dst)
 {
 	json_t *v = json_object_get(obj, key);
 	char path[MAX_PATH];
@@ -361,8 +361,8 @@ parse_dep(struct config_errs *e, const struct catalogue *cat, const json_t *d, c
 }
 
 static void
-parse_component(struct config_errs *e, const struct catalogue *cat, const json_t *c, const char *prefix,
-    struct config_component *comp)
+parse_component(struct config_errs *e, const struct catalogue *cat, const json_t *c,
+    const char *prefix, struct config_component *comp)
 {
 	static const char *const keys[] = {
 		"id", "name", "group", "description", "user_share", "depends_on"
@@ -479,7 +479,8 @@ parse_business(struct config_errs *e, const json_t *root, struct bizclock *bc)
 	if (days == NULL)
 		return;
 	if (!json_is_array(days)) {
-		config_errs_add(e, "holidays", "expected an array of \"YYYY-MM-DD\" dates, got %s", config_type_name(days));
+		config_errs_add(e, "holidays", "expected an array of \"YYYY-MM-DD\" dates, got %s",
+		    config_type_name(days));
 		return;
 	}
 	for (i = 0; i < json_array_size(days); i++) {
@@ -495,7 +496,8 @@ parse_business(struct config_errs *e, const json_t *root, struct bizclock *bc)
 }
 
 void
-config_check_root(struct config_errs *e, const struct catalogue *cat, const json_t *root, struct config *cfg)
+config_check_root(struct config_errs *e, const struct catalogue *cat, const json_t *root,
+    struct config *cfg)
 {
 	static const char *const keys[] = {
 		"product", "company", "site_url", "site_dir", "feed_base_url", "currentevents_url",
@@ -512,7 +514,8 @@ config_check_root(struct config_errs *e, const struct catalogue *cat, const json
 	get_string(e, root, "", "company", 1, "", &cfg->company);
 	if (get_string(e, root, "", "site_url", 1, "", &cfg->site_url) == 0 && !is_http_url(cfg->site_url))
 		config_errs_add(e, "site_url", "\"%s\" must start with https:// or http://", cfg->site_url);
-	if (get_string(e, root, "", "site_dir", 0, "site", &cfg->site_dir) == 0 && cfg->site_dir[0] == '\0')
+	if (get_string(e, root, "", "site_dir", 0, "site", &cfg->site_dir) == 0 &&
+	    cfg->site_dir[0] == '\0')
 		config_errs_add(e, "site_dir", "must not be empty");
 	if (get_string(e, root, "", "feed_base_url", 0, "https://status.aws.amazon.com/rss/",
 	    &cfg->feed_base_url) == 0) {
