@@ -1,4 +1,4 @@
-/* feed_parse_sax.c: the feed parser's SAX2 callbacks and error handler: fields, items, hardening. */
+/* feed_parse_sax.c: the feed parser's SAX2 callbacks and error handler: fields, items, safety. */
 #include "aws/feed_parse.h"
 #include "aws/feed_parse_priv.h"
 
