@@ -122,12 +122,22 @@ make_time(int64_t y, int64_t mo, int64_t d, int64_t h, int64_t mi, int64_t s,
 	return 0;
 }
 
-static size_t
-bounded_len(const char *s)
+/*
+ * Sets *end to the end of the date text s, reading at most CSTIME_MAXLEN + 1
+ * bytes of it. Returns 0, or -1 when s is NULL or longer (not a date).
+ */
+static int
+text_end(const char *s, const char **end)
 {
-	const char *nul = memchr(s, '\0', CSTIME_MAXLEN + 1);
+	const char *nul;
 
-	return nul == NULL ? CSTIME_MAXLEN + 1 : (size_t)(nul - s);
+	if (s == NULL)
+		return -1;
+	nul = memchr(s, '\0', CSTIME_MAXLEN + 1);
+	if (nul == NULL)
+		return -1;
+	*end = nul;
+	return 0;
 }
 
 /* Named zones of RFC 822 and their offset from UTC in minutes. */
@@ -207,18 +217,13 @@ numeric_zone(const char **sp, const char *end, int colon, int64_t *minutes)
 int
 cstime_parse_rfc822(const char *s, int64_t *out)
 {
-	size_t len;
 	const char *end;
 	int64_t day, year, h, mi, sec = 0, zone = 0, t;
 	int64_t mon = 0;
 	int found;
 
-	if (s == NULL)
+	if (text_end(s, &end) != 0)
 		return -1;
-	len = bounded_len(s);
-	if (len > CSTIME_MAXLEN)
-		return -1;
-	end = s + len;
 	skip_spaces(&s, end);
 	/* Optional weekday: three letters and a comma, not checked against the date. */
 	if (end - s >= 4 && !ascii_isdigit(*s)) {
@@ -351,17 +356,12 @@ http_date_asctime(const char **sp, const char *end, int64_t *day, int64_t *mon,
 int
 cstime_parse_http_date(const char *s, int64_t *out)
 {
-	size_t len;
 	const char *end;
 	int64_t day, mon, year, h, mi, sec;
 	int rc;
 
-	if (s == NULL)
+	if (text_end(s, &end) != 0)
 		return -1;
-	len = bounded_len(s);
-	if (len > CSTIME_MAXLEN)
-		return -1;
-	end = s + len;
 	skip_spaces(&s, end);
 	/* The weekday, short or long, is skipped and not checked against the date. */
 	while (s < end && ascii_isalpha(*s))
@@ -393,16 +393,11 @@ cstime_parse_http_date(const char *s, int64_t *out)
 int
 cstime_parse_iso8601(const char *s, int64_t *out)
 {
-	size_t len;
 	const char *end;
 	int64_t y, mo, d, h = 0, mi = 0, sec = 0, zone = 0, t;
 
-	if (s == NULL)
+	if (text_end(s, &end) != 0)
 		return -1;
-	len = bounded_len(s);
-	if (len > CSTIME_MAXLEN)
-		return -1;
-	end = s + len;
 	if (s < end && *s == '@') {
 		int neg = 0;
 
