@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/ascii.h"
 #include "cli.h"
 
 cs_err
@@ -76,7 +77,7 @@ cli_parse_seconds(const char *s, int64_t *out)
 	if (s == NULL || *s == '\0')
 		return -1;
 	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9' || v > (INT64_MAX - 9) / 10)
+		if (!ascii_isdigit(*s) || v > (INT64_MAX - 9) / 10)
 			return -1;
 		v = v * 10 + (*s - '0');
 	}

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/ascii.h"
 #include "base/embedded.h"
 
 /* Limits on the catalogue text: the real one is about 330 KB and 5,836 lines. */
@@ -106,44 +107,27 @@ cmp_pair(const void *a, const void *b)
 	return (int)y->global - (int)x->global;
 }
 
-cs_err
-catalogue_load(const char *text, size_t len, struct catalogue **out, char *err, size_t errlen)
+/*
+ * Splits c->text (len bytes, NUL-terminated, no NUL inside) into c->entries
+ * in place, one per data line, sorted by slug. Returns CS_OK, or
+ * CS_ERR_PARSE / CS_ERR_TOOBIG / CS_ERR_NOMEM with a message in err.
+ */
+static cs_err
+read_entries(struct catalogue *c, size_t len, char *err, size_t errlen)
 {
-	struct catalogue *c = NULL;
-	struct svc_pair *pairs = NULL;
-	cs_err rc = CS_OK;
 	size_t lines = 0, i, lineno = 0;
 	char *p, *end;
 
-	*out = NULL;
-	if (len > CAT_MAX_BYTES) {
-		rc = cs_seterr(err, errlen, CS_ERR_TOOBIG, "catalogue: %zu bytes exceeds the maximum of %u",
-		    len, CAT_MAX_BYTES);
-		goto out;
-	}
-	c = calloc(1, sizeof(*c));
-	if (c == NULL)
-		goto nomem;
-	c->text = malloc(len + 1);
-	if (c->text == NULL)
-		goto nomem;
-	memcpy(c->text, text, len);
-	c->text[len] = '\0';
-	if (memchr(c->text, '\0', len) != NULL) {
-		rc = cs_seterr(err, errlen, CS_ERR_PARSE, "catalogue: NUL byte in text");
-		goto out;
-	}
 	for (i = 0; i < len; i++)
 		if (c->text[i] == '\n')
 			lines++;
 	lines++;
-	if (lines > CAT_MAX_ENTRIES) {
-		rc = cs_seterr(err, errlen, CS_ERR_TOOBIG, "catalogue: more than %u lines", CAT_MAX_ENTRIES);
-		goto out;
-	}
+	if (lines > CAT_MAX_ENTRIES)
+		return cs_seterr(err, errlen, CS_ERR_TOOBIG, "catalogue: more than %u lines",
+		    CAT_MAX_ENTRIES);
 	c->entries = calloc(lines, sizeof(*c->entries));
 	if (c->entries == NULL)
-		goto nomem;
+		return cs_seterr(err, errlen, CS_ERR_NOMEM, "catalogue: out of memory");
 
 	p = c->text;
 	end = c->text + len;
@@ -162,16 +146,12 @@ catalogue_load(const char *text, size_t len, struct catalogue **out, char *err, 
 			p = nl + 1;
 			continue;
 		}
-		if (split_fields(p, field) != 0) {
-			rc = cs_seterr(err, errlen, CS_ERR_PARSE,
+		if (split_fields(p, field) != 0)
+			return cs_seterr(err, errlen, CS_ERR_PARSE,
 			    "catalogue:%zu: expected 5 tab-separated fields", lineno);
-			goto out;
-		}
-		if (field[0][0] == '\0' || field[1][0] == '\0' || field[2][0] == '\0') {
-			rc = cs_seterr(err, errlen, CS_ERR_PARSE, "catalogue:%zu: empty slug, service or region",
-			    lineno);
-			goto out;
-		}
+		if (field[0][0] == '\0' || field[1][0] == '\0' || field[2][0] == '\0')
+			return cs_seterr(err, errlen, CS_ERR_PARSE,
+			    "catalogue:%zu: empty slug, service or region", lineno);
 		e = &c->entries[c->n++];
 		e->slug = field[0];
 		e->service = field[1];
@@ -182,20 +162,32 @@ catalogue_load(const char *text, size_t len, struct catalogue **out, char *err, 
 	}
 	qsort(c->entries, c->n, sizeof(*c->entries), cmp_entry);
 	for (i = 1; i < c->n; i++) {
-		if (strcmp(c->entries[i - 1].slug, c->entries[i].slug) == 0) {
-			rc = cs_seterr(err, errlen, CS_ERR_PARSE, "catalogue: duplicate slug \"%s\"",
+		if (strcmp(c->entries[i - 1].slug, c->entries[i].slug) == 0)
+			return cs_seterr(err, errlen, CS_ERR_PARSE, "catalogue: duplicate slug \"%s\"",
 			    c->entries[i].slug);
-			goto out;
-		}
 	}
+	return CS_OK;
+}
 
-	/* Distinct services (with their global flag) and regions. */
+/*
+ * Fills the distinct services (with their global flag) and regions of
+ * c->entries, sorted. Returns CS_OK, or CS_ERR_NOMEM with a message in err.
+ */
+static cs_err
+index_names(struct catalogue *c, char *err, size_t errlen)
+{
+	struct svc_pair *pairs = NULL;
+	cs_err rc = CS_OK;
+	size_t i;
+
 	pairs = calloc(c->n + 1, sizeof(*pairs));
 	c->services = calloc(c->n + 1, sizeof(*c->services));
 	c->global = calloc(c->n + 1, 1);
 	c->regions = calloc(c->n + 1, sizeof(*c->regions));
-	if (pairs == NULL || c->services == NULL || c->global == NULL || c->regions == NULL)
-		goto nomem;
+	if (pairs == NULL || c->services == NULL || c->global == NULL || c->regions == NULL) {
+		rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "catalogue: out of memory");
+		goto out;
+	}
 	for (i = 0; i < c->n; i++) {
 		pairs[i].name = c->entries[i].service;
 		pairs[i].global = c->entries[i].region == NULL;
@@ -210,14 +202,45 @@ catalogue_load(const char *text, size_t len, struct catalogue **out, char *err, 
 	c->nservices = uniq_sorted(c->services, c->global, c->n);
 	qsort(c->regions, c->nregions, sizeof(*c->regions), cmp_str);
 	c->nregions = uniq_sorted(c->regions, NULL, c->nregions);
-
-	*out = c;
-	c = NULL;
-	goto out;
-nomem:
-	rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "catalogue: out of memory");
 out:
 	free(pairs);
+	return rc;
+}
+
+cs_err
+catalogue_load(const char *text, size_t len, struct catalogue **out, char *err, size_t errlen)
+{
+	struct catalogue *c = NULL;
+	cs_err rc = CS_OK;
+
+	*out = NULL;
+	if (len > CAT_MAX_BYTES) {
+		rc = cs_seterr(err, errlen, CS_ERR_TOOBIG, "catalogue: %zu bytes exceeds the maximum of %u",
+		    len, CAT_MAX_BYTES);
+		goto out;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c != NULL)
+		c->text = malloc(len + 1);
+	if (c == NULL || c->text == NULL) {
+		rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "catalogue: out of memory");
+		goto out;
+	}
+	memcpy(c->text, text, len);
+	c->text[len] = '\0';
+	if (memchr(c->text, '\0', len) != NULL) {
+		rc = cs_seterr(err, errlen, CS_ERR_PARSE, "catalogue: NUL byte in text");
+		goto out;
+	}
+	rc = read_entries(c, len, err, errlen);
+	if (rc != CS_OK)
+		goto out;
+	rc = index_names(c, err, errlen);
+	if (rc != CS_OK)
+		goto out;
+	*out = c;
+	c = NULL;
+out:
 	catalogue_free(c);
 	return rc;
 }
@@ -289,12 +312,6 @@ catalogue_is_global(const struct catalogue *c, const char *service)
 	return i >= 0 && c->global[i];
 }
 
-static unsigned char
-lower(unsigned char ch)
-{
-	return (ch >= 'A' && ch <= 'Z') ? (unsigned char)(ch - 'A' + 'a') : ch;
-}
-
 /*
  * Levenshtein distance between a and b (ASCII case-insensitive), giving up
  * as soon as it must exceed bound: returns bound + 1 then. Two rows of the
@@ -318,7 +335,7 @@ edit_distance(const char *a, size_t la, const char *b, size_t lb, size_t bound)
 		cur[0] = i;
 		rowmin = cur[0];
 		for (j = 1; j <= lb; j++) {
-			size_t cost = lower((unsigned char)a[i - 1]) == lower((unsigned char)b[j - 1]) ? 0 : 1;
+			size_t cost = ascii_tolower(a[i - 1]) == ascii_tolower(b[j - 1]) ? 0 : 1;
 			size_t v = prev[j - 1] + cost;
 
 			if (prev[j] + 1 < v)
@@ -403,9 +420,9 @@ looks_like_region(const char *s)
 		i++;
 	if (s[i++] != '-')
 		return 0;
-	if (!(s[i] >= '0' && s[i] <= '9'))
+	if (!ascii_isdigit(s[i]))
 		return 0;
-	while (s[i] >= '0' && s[i] <= '9')
+	while (ascii_isdigit(s[i]))
 		i++;
 	return s[i] == '\0';
 }

@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/ascii.h"
 #include "base/cstime.h"
+#include "base/hash.h"
 
 /*
  * The rules. One item is one update of one event; the guid fragment names
@@ -86,18 +88,6 @@ struct classify {
 	int                   dirty;
 };
 
-static char
-lower(char c)
-{
-	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-}
-
-static int
-blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
 static const struct {
 	const char *text; /* lowercase, single spaces */
 	status_aws  state;
@@ -116,19 +106,19 @@ match_prefix(const char *s, const char *pat)
 {
 	while (*pat != '\0') {
 		if (*pat == ' ') {
-			if (!blank(*s))
+			if (!ascii_isspace(*s))
 				return NULL;
-			while (blank(*s))
+			while (ascii_isspace(*s))
 				s++;
 			pat++;
 			continue;
 		}
-		if (lower(*s) != *pat)
+		if (ascii_tolower(*s) != *pat)
 			return NULL;
 		s++;
 		pat++;
 	}
-	while (blank(*s))
+	while (ascii_isspace(*s))
 		s++;
 	if (*s == '\0')
 		return s;
@@ -149,13 +139,13 @@ has_resolved_marker(const char *s)
 		const char *q = s + 1;
 		int ok = 1;
 
-		while (blank(*q))
+		while (ascii_isspace(*q))
 			q++;
 		if (strncmp(q, ja, sizeof(ja) - 1) == 0) {
 			q += sizeof(ja) - 1;
 		} else {
 			for (const char *w = "resolved"; *w != '\0'; w++, q++) {
-				if (lower(*q) != *w) {
+				if (ascii_tolower(*q) != *w) {
 					ok = 0;
 					break;
 				}
@@ -163,7 +153,7 @@ has_resolved_marker(const char *s)
 		}
 		if (!ok)
 			continue;
-		while (blank(*q))
+		while (ascii_isspace(*q))
 			q++;
 		if (*q == ']')
 			return 1;
@@ -177,7 +167,7 @@ classify_title(const char *title, status_aws *state, int *resolved)
 	const char *s = title != NULL ? title : "";
 	const char *rest = NULL;
 
-	while (blank(*s))
+	while (ascii_isspace(*s))
 		s++;
 	*state = STATUS_AWS_INFORMATIONAL;
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
@@ -193,10 +183,10 @@ classify_title(const char *title, status_aws *state, int *resolved)
 
 /* Nonzero when s starts with the n lowercase bytes of w, ASCII case-insensitive. */
 static int
-ascii_prefix_ci(const char *s, const char *w, size_t n)
+prefix_ci(const char *s, const char *w, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '\0' || lower(s[i]) != w[i])
+		if (s[i] == '\0' || ascii_tolower(s[i]) != w[i])
 			return 0;
 	}
 	return 1;
@@ -216,7 +206,7 @@ description_resolved(const char *d)
 		if (t == NULL)
 			return 0;
 		p = t;
-		if (ascii_prefix_ci(p, want, n))
+		if (prefix_ci(p, want, n))
 			return 1;
 	}
 	return 0;
@@ -241,16 +231,11 @@ classify_new(int64_t now, int64_t quiet_limit)
 	return c;
 }
 
+/* Slot hash of a slug; the legacy seed keeps the table's layout as it was. */
 static uint64_t
 hash(const char *s)
 {
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
+	return hash_fnv1a64_str(HASH_SEED_LEGACY, s);
 }
 
 static cs_err

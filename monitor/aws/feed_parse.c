@@ -1,5 +1,6 @@
-/* feed_parse.c: a hardened libxml2 SAX2 push parser that turns AWS RSS bytes into items. */
+/* feed_parse.c: a hardened libxml2 push parser from AWS RSS bytes to items: API, slices, checks. */
 #include "aws/feed_parse.h"
+#include "aws/feed_parse_priv.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,100 +9,24 @@
 #include <string.h>
 
 #include <libxml/parser.h>
-#include <libxml/parserInternals.h>
 #include <libxml/xmlerror.h>
 
-#include "base/cstime.h"
+#include "base/ascii.h"
 
 /*
- * How the parse works, and why.
- *
  * Bytes are pushed into a libxml2 SAX2 push parser as they arrive; no tree
- * is ever built. Only the five fields we want inside <item> (title, link,
- * guid, pubDate, description) are accumulated, each in one reusable buffer
- * bounded by max_field, so memory stays flat whatever the feed's size.
- *
- * Hardening: XML_PARSE_NONET, no XML_PARSE_NOENT / DTDLOAD, and a document
- * that declares a DOCTYPE is rejected in the internalSubset callback, which
- * libxml2 calls before it reads a single declaration: no entity can ever be
- * defined, so none can expand (billion laughs, external entities). Nesting
- * deeper than FEED_MAX_DEPTH is an error, and so is a run of text without
- * markup longer than the text limit (libxml2 would otherwise buffer it all).
- *
- * Old feeds (before 2019) contain bare '&' ("VA1 & VA2") and are not
- * well-formed, yet their items are wanted. The parser runs with
- * XML_PARSE_RECOVER, but our structured error handler accepts exactly three
- * errors, all about an entity reference that is not one: "&" followed by no
- * name, a name without ';', and an undeclared entity (there can be no
- * declared ones). For those the raw bytes ("&", "&T", "&nbsp;") are put back
- * into the field being read, so the text says what AWS wrote. Every other
- * error stops the parse at once and fails: recovery never turns a broken
- * document into a success.
- *
- * libxml2 errors are routed to that handler both through the context's
- * SAX serror and, while our code runs, through the thread's structured and
- * generic handlers (saved and restored around every call), so nothing is
- * ever printed to stderr.
+ * is ever built. Before libxml2 sees them, each slice of at most FEED_SLICE
+ * bytes is checked here (precheck(): not JSON or text, no NUL, no endless
+ * run of text); the SAX callbacks, the entity hardening and the recovery
+ * of bare '&' are in feed_parse_sax.c.
  */
 
-#define FEED_MAX_DEPTH     64
 #define FEED_DEFAULT_FIELD (1024 * 1024)
 #define FEED_SLICE         (64 * 1024)
 #define FEED_MAX_TEXT_RUN  (8 * 1024 * 1024) /* below libxml2's 10 MB lookup limit */
 
-enum field {
-	F_TITLE,
-	F_LINK,
-	F_GUID,
-	F_PUBDATE,
-	F_DESCRIPTION,
-	F_COUNT,
-	F_NONE = F_COUNT
-};
-
-static const char *const field_names[F_COUNT] = {
-	"title", "link", "guid", "pubDate", "description"
-};
-
-/* A growable byte buffer whose capacity never exceeds max + 1. */
-struct fbuf {
-	char  *data;
-	size_t len;
-	size_t cap;
-};
-
-struct feed_parser {
-	char            *name;       /* feed name for messages, owned */
-	feed_item_cb     cb;
-	void            *ctx;
-	size_t           max_field;  /* bytes per field */
-	size_t           text_limit; /* bytes of text between two '<' */
-	xmlParserCtxtPtr xml;        /* NULL until the first byte */
-	struct fbuf      f[F_COUNT];
-	size_t           items;      /* delivered */
-	unsigned         depth;      /* open elements */
-	unsigned         item_depth; /* depth of the open <item>, 0 if none */
-	enum field       cur;        /* field being read, F_NONE if none */
-	unsigned         cur_depth;  /* depth of that field's element */
-	int              started;    /* a non-blank byte was seen */
-	int              root_seen;
-	int              root_done;  /* </rss> was read */
-	int              finished;
-	int              finishing;  /* inside feed_parse_finish() */
-	int              recovered;  /* a bare '&' was recovered */
-	uint64_t         offset;     /* bytes pushed so far */
-	size_t           run;        /* bytes since the last '<' */
-	cs_err           rc;         /* sticky first error */
-	char             msg[CS_ERRLEN];
-};
-
-/* Records the first error and halts libxml2; later errors are dropped. */
-static void
-fail(struct feed_parser *p, cs_err code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-fail(struct feed_parser *p, cs_err code, const char *fmt, ...)
+void
+feed_parse_fail(struct feed_parser *p, cs_err code, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -125,444 +50,6 @@ fbuf_free(struct fbuf *b)
 	free(b->data);
 	b->data = NULL;
 	b->len = b->cap = 0;
-}
-
-/* Appends n bytes to the field being read; TOOBIG past max_field. */
-static void
-field_append(struct feed_parser *p, const char *s, size_t n)
-{
-	struct fbuf *b = &p->f[p->cur];
-
-	if (n > p->max_field - b->len) {
-		fail(p, CS_ERR_TOOBIG, "item %zu: <%s> longer than %zu bytes",
-		    p->items + 1, field_names[p->cur], p->max_field);
-		return;
-	}
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap == 0 ? 256 : b->cap;
-		char *d;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		if (cap > p->max_field + 1)
-			cap = p->max_field + 1;
-		d = realloc(b->data, cap);
-		if (d == NULL) {
-			fail(p, CS_ERR_NOMEM, "out of memory reading <%s>",
-			    field_names[p->cur]);
-			return;
-		}
-		b->data = d;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, s, n);
-	b->len += n;
-}
-
-static int
-is_ws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-/* NUL-terminates a field, trimming ASCII white space unless keep is set. */
-static const char *
-field_text(struct fbuf *b, int keep)
-{
-	static const char empty[] = "";
-	size_t s = 0, e = b->len;
-
-	if (b->data == NULL)
-		return empty;
-	if (!keep) {
-		while (s < e && is_ws(b->data[s]))
-			s++;
-		while (e > s && is_ws(b->data[e - 1]))
-			e--;
-	}
-	b->data[e] = '\0';
-	return b->data + s;
-}
-
-/*
- * Splits the guid fragment "#<slug>_<epoch>" into slug (written into
- * slug, at most slen - 1 bytes of [a-z0-9-]) and epoch. Returns 0, or -1
- * when the guid has no such fragment.
- */
-static int
-guid_fragment(const char *guid, char *slug, size_t slen, int64_t *epoch)
-{
-	const char *hash = strrchr(guid, '#');
-	const char *us, *q;
-	int64_t v = 0;
-	size_t n;
-
-	if (hash == NULL)
-		return -1;
-	us = strrchr(hash, '_');
-	if (us == NULL || us == hash + 1 || us[1] == '\0')
-		return -1;
-	for (q = us + 1; *q != '\0'; q++) {
-		if (*q < '0' || *q > '9' || q - us > 15)
-			return -1;
-		v = v * 10 + (*q - '0');
-	}
-	n = (size_t)(us - hash - 1);
-	if (n >= slen)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		char c = hash[1 + i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-		    (c >= 'A' && c <= 'Z') || c == '.'))
-			return -1;
-		slug[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-	}
-	slug[n] = '\0';
-	*epoch = v;
-	return 0;
-}
-
-static void
-deliver_item(struct feed_parser *p)
-{
-	struct feed_item it;
-	char slug[256];
-	int64_t epoch = 0;
-
-	it.title = field_text(&p->f[F_TITLE], 0);
-	it.link = field_text(&p->f[F_LINK], 0);
-	it.guid = field_text(&p->f[F_GUID], 0);
-	it.description = field_text(&p->f[F_DESCRIPTION], 1);
-	if (cstime_parse_rfc822(field_text(&p->f[F_PUBDATE], 0), &it.pubdate) != 0)
-		it.pubdate = 0;
-	if (guid_fragment(it.guid, slug, sizeof(slug), &epoch) == 0) {
-		it.slug = slug;
-		it.epoch = epoch;
-	} else {
-		it.slug = "";
-		it.epoch = it.pubdate;
-	}
-	p->items++;
-	if (p->cb != NULL && p->cb(&it, p->ctx) != 0)
-		fail(p, CS_ERR_STATE, "item %zu: the item callback stopped the parse",
-		    p->items);
-}
-
-/* Undoes libxml2's not-well-formed mark after a recovered bare '&'. */
-static void
-unspoil(struct feed_parser *p)
-{
-	if (p->recovered && p->xml != NULL)
-		p->xml->wellFormed = 1;
-}
-
-/*
- * The five field names differ in their first byte, so one switch picks the
- * only candidate and one strcmp confirms it: this runs for every child of
- * every <item>, and trying all five names in turn cost more than the rest
- * of the start-tag handler.
- */
-static enum field
-field_of(const xmlChar *name)
-{
-	enum field f;
-
-	switch (name[0]) {
-	case 't': f = F_TITLE; break;
-	case 'l': f = F_LINK; break;
-	case 'g': f = F_GUID; break;
-	case 'p': f = F_PUBDATE; break;
-	case 'd': f = F_DESCRIPTION; break;
-	default: return F_NONE;
-	}
-	return strcmp((const char *)name, field_names[f]) == 0 ? f : F_NONE;
-}
-
-static void
-sax_start(void *ud, const xmlChar *localname, const xmlChar *prefix,
-    const xmlChar *uri, int nb_namespaces, const xmlChar **namespaces,
-    int nb_attributes, int nb_defaulted, const xmlChar **attributes)
-{
-	struct feed_parser *p = ud;
-
-	(void)prefix;
-	(void)nb_namespaces;
-	(void)namespaces;
-	(void)nb_attributes;
-	(void)nb_defaulted;
-	(void)attributes;
-	if (p->rc != CS_OK)
-		return;
-	unspoil(p);
-	p->depth++;
-	if (p->depth > FEED_MAX_DEPTH) {
-		fail(p, CS_ERR_PARSE, "elements nested deeper than %d levels (line %d)",
-		    FEED_MAX_DEPTH, xmlSAX2GetLineNumber(p->xml));
-		return;
-	}
-	if (!p->root_seen) {
-		p->root_seen = 1;
-		if (uri != NULL)
-			fail(p, CS_ERR_PARSE, "not an RSS document (root element <%s> in "
-			    "namespace %s)", (const char *)localname, (const char *)uri);
-		else if (strcmp((const char *)localname, "rss") != 0)
-			fail(p, CS_ERR_PARSE, "not an RSS document (root element <%s>)",
-			    (const char *)localname);
-		return;
-	}
-	if (uri != NULL)
-		return;
-	if (p->item_depth == 0) {
-		if (localname[0] == 'i' && strcmp((const char *)localname, "item") == 0) {
-			p->item_depth = p->depth;
-			for (int i = 0; i < F_COUNT; i++)
-				p->f[i].len = 0;
-		}
-		return;
-	}
-	if (p->cur == F_NONE && p->depth == p->item_depth + 1) {
-		p->cur = field_of(localname);
-		p->cur_depth = p->depth;
-		/* A repeated field keeps the last one, as readers do. */
-		if (p->cur != F_NONE)
-			p->f[p->cur].len = 0;
-	}
-}
-
-static void
-sax_end(void *ud, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri)
-{
-	struct feed_parser *p = ud;
-
-	(void)localname;
-	(void)prefix;
-	(void)uri;
-	if (p->rc != CS_OK)
-		return;
-	unspoil(p);
-	if (p->cur != F_NONE && p->depth == p->cur_depth)
-		p->cur = F_NONE;
-	if (p->item_depth != 0 && p->depth == p->item_depth) {
-		p->item_depth = 0;
-		deliver_item(p);
-	}
-	if (p->depth == 1)
-		p->root_done = 1;
-	if (p->depth > 0)
-		p->depth--;
-}
-
-static void
-sax_text(void *ud, const xmlChar *ch, int len)
-{
-	struct feed_parser *p = ud;
-
-	unspoil(p);
-	if (p->cur == F_NONE || p->rc != CS_OK || len <= 0)
-		return;
-	field_append(p, (const char *)ch, (size_t)len);
-}
-
-static void
-sax_subset(void *ud, const xmlChar *name, const xmlChar *external_id,
-    const xmlChar *system_id)
-{
-	struct feed_parser *p = ud;
-
-	(void)external_id;
-	(void)system_id;
-	if (name != NULL && xmlStrcasecmp(name, BAD_CAST "html") == 0) {
-		fail(p, CS_ERR_PARSE, "not an RSS document (an HTML page, <!DOCTYPE %s>)",
-		    (const char *)name);
-		return;
-	}
-	fail(p, CS_ERR_PARSE, "a DTD is not allowed in a feed (<!DOCTYPE %s> at line %d)",
-	    name != NULL ? (const char *)name : "", xmlSAX2GetLineNumber(p->xml));
-}
-
-/* No entity is ever declared; returning NULL keeps every reference unexpanded. */
-static xmlEntityPtr
-sax_entity(void *ud, const xmlChar *name)
-{
-	(void)ud;
-	(void)name;
-	return NULL;
-}
-
-/*
- * Puts back the raw bytes of a reference that libxml2 dropped while
- * recovering: from the '&' before the parser's position up to it.
- *
- * libxml2 2.9 then marks the document not well-formed, and from then on
- * silently drops predefined references (&amp;) in xmlParseReference. Our
- * SAX callbacks set wellFormed back at the next event (see unspoil()); the
- * predefined references that follow at once, before any event, are decoded
- * here, ahead of libxml2 dropping them.
- */
-static void
-restore_ampersand(struct feed_parser *p)
-{
-	static const struct {
-		const char *ref;
-		char        c;
-	} predef[] = {
-		{ "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' }, { "&quot;", '"' },
-		{ "&apos;", '\'' },
-	};
-	xmlParserInputPtr in = p->xml != NULL ? p->xml->input : NULL;
-	const xmlChar *q;
-	int more = 1;
-
-	p->recovered = 1;
-	if (in == NULL || in->cur == NULL || in->base == NULL || p->cur == F_NONE)
-		return;
-	q = in->cur;
-	while (q > in->base && in->cur - q < 64 && q[-1] != '&')
-		q--;
-	if (q > in->base && q[-1] == '&')
-		field_append(p, (const char *)q - 1, (size_t)(in->cur - q + 1));
-	q = in->cur;
-	while (more && p->rc == CS_OK) {
-		more = 0;
-		for (size_t i = 0; i < sizeof(predef) / sizeof(predef[0]); i++) {
-			size_t n = strlen(predef[i].ref);
-
-			if (in->end - q >= (ptrdiff_t)n && memcmp(q, predef[i].ref, n) == 0) {
-				field_append(p, &predef[i].c, 1);
-				q += n;
-				more = 1;
-				break;
-			}
-		}
-	}
-}
-
-static size_t
-trim_len(const char *s)
-{
-	size_t n = strlen(s);
-
-	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' '))
-		n--;
-	return n;
-}
-
-/* The innermost element we know of, for messages. */
-static const char *
-open_element(const struct feed_parser *p)
-{
-	if (p->cur != F_NONE)
-		return field_names[p->cur];
-	if (p->item_depth != 0)
-		return "item";
-	return p->depth > 1 ? "channel" : "rss";
-}
-
-static void
-on_xml_error(void *ud, xmlErrorPtr e)
-{
-	struct feed_parser *p = ud;
-	const char *m;
-
-	if (p == NULL || e == NULL || e->level < XML_ERR_FATAL || p->rc != CS_OK)
-		return;
-	m = e->message != NULL ? e->message : "";
-	switch (e->code) {
-	case XML_ERR_NAME_REQUIRED:
-		if (strncmp(m, "xmlParseEntityRef", 17) != 0)
-			break;
-		/* FALLTHROUGH */
-	case XML_ERR_ENTITYREF_SEMICOL_MISSING:
-	case XML_ERR_UNDECLARED_ENTITY:
-		/* A bare '&' of an old feed: keep what AWS wrote, go on. */
-		restore_ampersand(p);
-		return;
-	default:
-		break;
-	}
-	if ((e->code == XML_ERR_INVALID_CHAR || e->code == XML_ERR_INVALID_ENCODING) &&
-	    strstr(m, "UTF-8") != NULL) {
-		fail(p, CS_ERR_PARSE, "invalid UTF-8 at line %d", e->line);
-		return;
-	}
-	if (p->finishing && p->root_seen && !p->root_done) {
-		/* At the end libxml2 says only "Extra content"; say where it stopped. */
-		if (e->code == XML_ERR_DOCUMENT_END)
-			fail(p, CS_ERR_PARSE, "truncated document (ends inside <%s> at line %d, "
-			    "after %zu items)", open_element(p), e->line, p->items);
-		else
-			fail(p, CS_ERR_PARSE, "truncated document (line %d: %.*s)", e->line,
-			    (int)trim_len(m), m);
-		return;
-	}
-	if (e->code == XML_ERR_DOCUMENT_EMPTY && !p->root_seen) {
-		fail(p, CS_ERR_PARSE, "not an RSS document (no XML root element)");
-		return;
-	}
-	fail(p, CS_ERR_PARSE, "line %d: %.*s", e->line, (int)trim_len(m), m);
-}
-
-static void
-on_generic_error(void *ud, const char *msg, ...)
-{
-	(void)ud;
-	(void)msg;
-}
-
-/* Routes the thread's libxml2 error handlers to us while libxml2 runs. */
-struct saved_handlers {
-	xmlStructuredErrorFunc serr;
-	void                  *sctx;
-	xmlGenericErrorFunc    gerr;
-	void                  *gctx;
-};
-
-static void
-handlers_install(struct feed_parser *p, struct saved_handlers *s)
-{
-	s->serr = xmlStructuredError;
-	s->sctx = xmlStructuredErrorContext;
-	s->gerr = xmlGenericError;
-	s->gctx = xmlGenericErrorContext;
-	xmlSetStructuredErrorFunc(p, on_xml_error);
-	xmlSetGenericErrorFunc(p, on_generic_error);
-}
-
-static void
-handlers_restore(const struct saved_handlers *s)
-{
-	xmlSetStructuredErrorFunc(s->sctx, s->serr);
-	xmlSetGenericErrorFunc(s->gctx, s->gerr);
-}
-
-static cs_err
-create_xml(struct feed_parser *p)
-{
-	xmlSAXHandler sax;
-
-	memset(&sax, 0, sizeof(sax));
-	sax.initialized = XML_SAX2_MAGIC;
-	sax.startElementNs = sax_start;
-	sax.endElementNs = sax_end;
-	sax.characters = sax_text;
-	sax.cdataBlock = sax_text;
-	sax.ignorableWhitespace = sax_text;
-	sax.internalSubset = sax_subset;
-	sax.externalSubset = sax_subset;
-	sax.getEntity = sax_entity;
-	sax.getParameterEntity = sax_entity;
-	sax.serror = on_xml_error;
-	p->xml = xmlCreatePushParserCtxt(&sax, p, NULL, 0, p->name);
-	if (p->xml == NULL) {
-		fail(p, CS_ERR_NOMEM, "cannot create the XML parser");
-		return p->rc;
-	}
-	xmlCtxtUseOptions(p->xml, XML_PARSE_NONET | XML_PARSE_RECOVER |
-	    XML_PARSE_NOWARNING);
-	p->xml->replaceEntities = 0;
-	p->xml->loadsubset = 0;
-	return CS_OK;
 }
 
 struct feed_parser *
@@ -607,21 +94,21 @@ precheck(struct feed_parser *p, const char *buf, size_t len)
 		if (p->offset == 0 && len >= 2 &&
 		    (((unsigned char)buf[0] == 0xFE && (unsigned char)buf[1] == 0xFF) ||
 		    ((unsigned char)buf[0] == 0xFF && (unsigned char)buf[1] == 0xFE))) {
-			fail(p, CS_ERR_PARSE, "not an RSS document (UTF-16 text)");
+			feed_parse_fail(p, CS_ERR_PARSE, "not an RSS document (UTF-16 text)");
 			return;
 		}
 		if (p->offset == 0 && len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
 			s += 3;
-		while (s < end && is_ws(*s))
+		while (s < end && ascii_isspace(*s))
 			s++;
 		if (s < end) {
 			p->started = 1;
 			if (*s == '{' || *s == '[') {
-				fail(p, CS_ERR_PARSE, "not an RSS document (JSON text)");
+				feed_parse_fail(p, CS_ERR_PARSE, "not an RSS document (JSON text)");
 				return;
 			}
 			if (*s != '<') {
-				fail(p, CS_ERR_PARSE,
+				feed_parse_fail(p, CS_ERR_PARSE,
 				    "not an RSS document (text, not XML, at offset %llu)",
 				    (unsigned long long)(p->offset + (uint64_t)(s - buf)));
 				return;
@@ -630,7 +117,7 @@ precheck(struct feed_parser *p, const char *buf, size_t len)
 	}
 	nul = memchr(buf, '\0', len);
 	if (nul != NULL) {
-		fail(p, CS_ERR_PARSE, "NUL byte at offset %llu",
+		feed_parse_fail(p, CS_ERR_PARSE, "NUL byte at offset %llu",
 		    (unsigned long long)(p->offset + (uint64_t)(nul - buf)));
 		return;
 	}
@@ -643,10 +130,10 @@ precheck(struct feed_parser *p, const char *buf, size_t len)
 	n = lt == NULL ? len : (size_t)(lt - buf);
 	if (n > p->text_limit - p->run) {
 		if (p->cur != F_NONE)
-			fail(p, CS_ERR_TOOBIG, "item %zu: <%s> longer than %zu bytes",
-			    p->items + 1, field_names[p->cur], p->max_field);
+			feed_parse_fail(p, CS_ERR_TOOBIG, "item %zu: <%s> longer than %zu bytes",
+			    p->items + 1, feed_parse_field_names[p->cur], p->max_field);
 		else
-			fail(p, CS_ERR_TOOBIG, "more than %zu bytes without markup at offset %llu",
+			feed_parse_fail(p, CS_ERR_TOOBIG, "more than %zu bytes without markup at offset %llu",
 			    p->text_limit, (unsigned long long)p->offset);
 		return;
 	}
@@ -670,14 +157,14 @@ cs_err
 feed_parse_push(struct feed_parser *p, const char *buf, size_t len,
     char *err, size_t errlen)
 {
-	struct saved_handlers saved;
+	struct feed_parse_handlers saved;
 	int installed = 0;
 	int fresh = 0; /* the XML parser was created for this slice */
 
 	if (p->rc != CS_OK || len == 0)
 		goto out;
 	if (p->finished) {
-		fail(p, CS_ERR_STATE, "bytes pushed after the end of the document");
+		feed_parse_fail(p, CS_ERR_STATE, "bytes pushed after the end of the document");
 		goto out;
 	}
 	/*
@@ -693,12 +180,12 @@ feed_parse_push(struct feed_parser *p, const char *buf, size_t len,
 		if (p->rc != CS_OK)
 			break;
 		if (p->xml == NULL) {
-			if (create_xml(p) != CS_OK)
+			if (feed_parse_create_xml(p) != CS_OK)
 				break;
 			fresh = 1;
 		}
 		if (!installed) {
-			handlers_install(p, &saved);
+			feed_parse_handlers_install(p, &saved);
 			installed = 1;
 		}
 		/*
@@ -722,7 +209,7 @@ feed_parse_push(struct feed_parser *p, const char *buf, size_t len,
 		len -= n;
 	}
 	if (installed)
-		handlers_restore(&saved);
+		feed_parse_handlers_restore(&saved);
 out:
 	return result(p, err, errlen);
 }
@@ -730,27 +217,27 @@ out:
 cs_err
 feed_parse_finish(struct feed_parser *p, char *err, size_t errlen)
 {
-	struct saved_handlers saved;
+	struct feed_parse_handlers saved;
 
 	if (p->rc != CS_OK || p->finished)
 		goto out;
 	p->finished = 1;
 	if (!p->started) {
-		fail(p, CS_ERR_PARSE, "empty document");
+		feed_parse_fail(p, CS_ERR_PARSE, "empty document");
 		goto out;
 	}
-	handlers_install(p, &saved);
+	feed_parse_handlers_install(p, &saved);
 	p->finishing = 1;
 	xmlParseChunk(p->xml, NULL, 0, 1);
 	p->finishing = 0;
-	handlers_restore(&saved);
+	feed_parse_handlers_restore(&saved);
 	if (p->rc != CS_OK)
 		goto out;
 	if (!p->root_seen)
-		fail(p, CS_ERR_PARSE, "not an RSS document (no XML root element)");
+		feed_parse_fail(p, CS_ERR_PARSE, "not an RSS document (no XML root element)");
 	else if (!p->root_done)
-		fail(p, CS_ERR_PARSE, "truncated document (ends inside <%s>, after %zu items)",
-		    open_element(p), p->items);
+		feed_parse_fail(p, CS_ERR_PARSE, "truncated document (ends inside <%s>, after %zu items)",
+		    feed_parse_open_element(p), p->items);
 out:
 	return result(p, err, errlen);
 }
@@ -767,11 +254,11 @@ feed_parse_free(struct feed_parser *p)
 	if (p == NULL)
 		return;
 	if (p->xml != NULL) {
-		struct saved_handlers saved;
+		struct feed_parse_handlers saved;
 
-		handlers_install(p, &saved);
+		feed_parse_handlers_install(p, &saved);
 		xmlFreeParserCtxt(p->xml);
-		handlers_restore(&saved);
+		feed_parse_handlers_restore(&saved);
 	}
 	for (int i = 0; i < F_COUNT; i++)
 		fbuf_free(&p->f[i]);

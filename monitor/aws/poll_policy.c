@@ -10,27 +10,10 @@
 
 #include <curl/curl.h>
 
+#include "base/ascii.h"
 #include "base/cstime.h"
 
 /* ---- URL policy ---------------------------------------------------------- */
-
-static int
-ascii_lower(int c)
-{
-	return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
-}
-
-static int
-ascii_caseeq(const char *a, const char *b)
-{
-	while (*a != '\0' && *b != '\0') {
-		if (ascii_lower((unsigned char)*a) != ascii_lower((unsigned char)*b))
-			return 0;
-		a++;
-		b++;
-	}
-	return *a == *b;
-}
 
 /* host as the URL API returns it: "localhost", "127.0.0.1", "[::1]". */
 static int
@@ -113,141 +96,6 @@ poll_url_allowed(const char *url, char *err, size_t errlen)
 
 /* ---- Retry-After and backoff --------------------------------------------- */
 
-static int
-is_digit(int c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int
-is_alpha(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-/* Reads 1..maxd digits at *s into *v; returns number read (0 if none). */
-static int
-read_num(const char **s, int maxd, int *v)
-{
-	int nd = 0;
-
-	*v = 0;
-	while (nd < maxd && is_digit((unsigned char)**s)) {
-		*v = *v * 10 + (**s - '0');
-		(*s)++;
-		nd++;
-	}
-	return nd;
-}
-
-static int
-read_month(const char **s)
-{
-	static const char months[] = "janfebmaraprmayjunjulaugsepoctnovdec";
-	char m[3];
-
-	for (int i = 0; i < 3; i++) {
-		if (!is_alpha((unsigned char)(*s)[i]))
-			return -1;
-		m[i] = (char)ascii_lower((unsigned char)(*s)[i]);
-	}
-	for (int i = 0; i < 12; i++) {
-		if (memcmp(months + 3 * i, m, 3) == 0) {
-			*s += 3;
-			return i + 1;
-		}
-	}
-	return -1;
-}
-
-static void
-skip_spaces(const char **s)
-{
-	while (**s == ' ' || **s == '\t')
-		(*s)++;
-}
-
-/* "hh:mm:ss" */
-static int
-read_clock(const char **s, int *h, int *mi, int *se)
-{
-	if (read_num(s, 2, h) != 2 || **s != ':')
-		return -1;
-	(*s)++;
-	if (read_num(s, 2, mi) != 2 || **s != ':')
-		return -1;
-	(*s)++;
-	if (read_num(s, 2, se) != 2)
-		return -1;
-	return 0;
-}
-
-/*
- * The three HTTP-date forms of RFC 9110 section 5.6.7:
- *   IMF-fixdate  "Sun, 06 Nov 1994 08:49:37 GMT"
- *   RFC 850      "Sunday, 06-Nov-94 08:49:37 GMT"
- *   asctime      "Sun Nov  6 08:49:37 1994"
- * The weekday is skipped, not checked. Returns 0 and sets *out, or -1.
- */
-static int
-parse_http_date(const char *s, int64_t *out)
-{
-	int day = 0, mon, year = 0, h, mi, se, nd;
-
-	while (is_alpha((unsigned char)*s))
-		s++;
-	if (*s == ',')
-		s++;
-	skip_spaces(&s);
-	if (is_digit((unsigned char)*s)) {
-		char sep;
-
-		if (read_num(&s, 2, &day) == 0)
-			return -1;
-		sep = *s;
-		if (sep != ' ' && sep != '-')
-			return -1;
-		s++;
-		mon = read_month(&s);
-		if (mon < 0 || *s != sep)
-			return -1;
-		s++;
-		nd = read_num(&s, 4, &year);
-		if (nd == 2)
-			year += year < 70 ? 2000 : 1900;
-		else if (nd != 4)
-			return -1;
-		if (*s != ' ')
-			return -1;
-		skip_spaces(&s);
-		if (read_clock(&s, &h, &mi, &se) != 0)
-			return -1;
-		skip_spaces(&s);
-		if (!ascii_caseeq(s, "GMT") && !ascii_caseeq(s, "UTC"))
-			return -1;
-	} else {
-		mon = read_month(&s);
-		if (mon < 0)
-			return -1;
-		skip_spaces(&s);
-		if (read_num(&s, 2, &day) == 0 || *s != ' ')
-			return -1;
-		skip_spaces(&s);
-		if (read_clock(&s, &h, &mi, &se) != 0 || *s != ' ')
-			return -1;
-		skip_spaces(&s);
-		if (read_num(&s, 4, &year) != 4)
-			return -1;
-		skip_spaces(&s);
-		if (*s != '\0')
-			return -1;
-	}
-	if (day < 1 || day > 31 || h > 23 || mi > 59 || se > 60)
-		return -1;
-	*out = cstime_days_from_civil(year, (unsigned)mon, (unsigned)day) * 86400 + h * 3600 + mi * 60 + se;
-	return 0;
-}
-
 cs_err
 poll_parse_retry_after(const char *value, int64_t now, int64_t *seconds)
 {
@@ -258,14 +106,16 @@ poll_parse_retry_after(const char *value, int64_t now, int64_t *seconds)
 	*seconds = 0;
 	if (s == NULL)
 		goto out;
-	skip_spaces(&s);
-	if (is_digit((unsigned char)*s)) {
-		while (is_digit((unsigned char)*s)) {
+	while (ascii_isblank(*s))
+		s++;
+	if (ascii_isdigit(*s)) {
+		while (ascii_isdigit(*s)) {
 			if (v <= POLL_RETRY_AFTER_MAX)
 				v = v * 10 + (*s - '0');
 			s++;
 		}
-		skip_spaces(&s);
+		while (ascii_isblank(*s))
+			s++;
 		if (*s != '\0')
 			goto out;
 	} else {
@@ -273,13 +123,13 @@ poll_parse_retry_after(const char *value, int64_t now, int64_t *seconds)
 		size_t len = strlen(s);
 
 		/* trailing whitespace off, bounded copy */
-		while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		while (len > 0 && ascii_isblank(s[len - 1]))
 			len--;
 		if (len == 0 || len >= sizeof(buf))
 			goto out;
 		memcpy(buf, s, len);
 		buf[len] = '\0';
-		if (parse_http_date(buf, &when) != 0)
+		if (cstime_parse_http_date(buf, &when) != 0)
 			goto out;
 		v = when > now ? when - now : 0;
 	}

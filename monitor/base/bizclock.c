@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "base/ascii.h"
 #include "base/cstime.h"
 
 #define DAY 86400
@@ -121,7 +122,7 @@ digits(const char *s, int n)
 	int64_t v = 0;
 
 	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
+		if (!ascii_isdigit(s[i]))
 			return -1;
 		v = v * 10 + (s[i] - '0');
 	}

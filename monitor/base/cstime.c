@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "base/ascii.h"
+
 /*
  * Everything here reads bytes, not characters: only ASCII digits, letters,
  * spaces and the few punctuation marks of the two formats are accepted.
@@ -44,24 +46,6 @@ cstime_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d)
 }
 
 static int
-is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int
-is_space(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-static char
-to_lower(char c)
-{
-	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-}
-
-static int
 is_leap(int64_t y)
 {
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -86,7 +70,7 @@ digits(const char **sp, const char *end, int min, int max, int64_t *out)
 	int64_t v = 0;
 	int n = 0;
 
-	while (s < end && n < max && is_digit(*s)) {
+	while (s < end && n < max && ascii_isdigit(*s)) {
 		v = v * 10 + (*s - '0');
 		s++;
 		n++;
@@ -101,7 +85,7 @@ digits(const char **sp, const char *end, int min, int max, int64_t *out)
 static void
 skip_spaces(const char **sp, const char *end)
 {
-	while (*sp < end && is_space(**sp))
+	while (*sp < end && ascii_isblank(**sp))
 		(*sp)++;
 }
 
@@ -114,7 +98,7 @@ word(const char **sp, const char *end, const char *w, size_t n)
 	if ((size_t)(end - s) < n)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		if (to_lower(s[i]) != w[i])
+		if (ascii_tolower(s[i]) != w[i])
 			return -1;
 	}
 	*sp = s + n;
@@ -138,12 +122,22 @@ make_time(int64_t y, int64_t mo, int64_t d, int64_t h, int64_t mi, int64_t s,
 	return 0;
 }
 
-static size_t
-bounded_len(const char *s)
+/*
+ * Sets *end to the end of the date text s, reading at most CSTIME_MAXLEN + 1
+ * bytes of it. Returns 0, or -1 when s is NULL or longer (not a date).
+ */
+static int
+text_end(const char *s, const char **end)
 {
-	const char *nul = memchr(s, '\0', CSTIME_MAXLEN + 1);
+	const char *nul;
 
-	return nul == NULL ? CSTIME_MAXLEN + 1 : (size_t)(nul - s);
+	if (s == NULL)
+		return -1;
+	nul = memchr(s, '\0', CSTIME_MAXLEN + 1);
+	if (nul == NULL)
+		return -1;
+	*end = nul;
+	return 0;
 }
 
 /* Named zones of RFC 822 and their offset from UTC in minutes. */
@@ -162,6 +156,35 @@ static const char *const months[12] = {
 	"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"
 };
 
+/* Reads a three-letter English month name at *sp, any case, into *mon (1..12). */
+static int
+month(const char **sp, const char *end, int64_t *mon)
+{
+	for (int i = 0; i < 12; i++) {
+		if (word(sp, end, months[i], 3) == 0) {
+			*mon = i + 1;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Reads "hh:mm:ss", two digits each. */
+static int
+clock_hms(const char **sp, const char *end, int64_t *h, int64_t *mi, int64_t *sec)
+{
+	const char *s = *sp;
+
+	if (digits(&s, end, 2, 2, h) != 0 || s >= end || *s++ != ':')
+		return -1;
+	if (digits(&s, end, 2, 2, mi) != 0 || s >= end || *s++ != ':')
+		return -1;
+	if (digits(&s, end, 2, 2, sec) != 0)
+		return -1;
+	*sp = s;
+	return 0;
+}
+
 /* Reads "+hhmm", "-hhmm" or, when colon is set, also "+hh:mm" / "+hh". */
 static int
 numeric_zone(const char **sp, const char *end, int colon, int64_t *minutes)
@@ -178,7 +201,7 @@ numeric_zone(const char **sp, const char *end, int colon, int64_t *minutes)
 		return -1;
 	if (colon && s < end && *s == ':')
 		s++;
-	if (s < end && is_digit(*s)) {
+	if (s < end && ascii_isdigit(*s)) {
 		if (digits(&s, end, 2, 2, &mm) != 0)
 			return -1;
 	} else if (!colon) {
@@ -194,25 +217,18 @@ numeric_zone(const char **sp, const char *end, int colon, int64_t *minutes)
 int
 cstime_parse_rfc822(const char *s, int64_t *out)
 {
-	size_t len;
 	const char *end;
 	int64_t day, year, h, mi, sec = 0, zone = 0, t;
 	int64_t mon = 0;
-	int found = 0;
+	int found;
 
-	if (s == NULL)
+	if (text_end(s, &end) != 0)
 		return -1;
-	len = bounded_len(s);
-	if (len > CSTIME_MAXLEN)
-		return -1;
-	end = s + len;
 	skip_spaces(&s, end);
 	/* Optional weekday: three letters and a comma, not checked against the date. */
-	if (end - s >= 4 && !is_digit(*s)) {
+	if (end - s >= 4 && !ascii_isdigit(*s)) {
 		for (int i = 0; i < 3; i++) {
-			char c = to_lower(s[i]);
-
-			if (c < 'a' || c > 'z')
+			if (!ascii_isalpha(s[i]))
 				return -1;
 		}
 		s += 3;
@@ -221,20 +237,13 @@ cstime_parse_rfc822(const char *s, int64_t *out)
 		s++;
 		skip_spaces(&s, end);
 	}
-	if (digits(&s, end, 1, 2, &day) != 0 || s >= end || !is_space(*s))
+	if (digits(&s, end, 1, 2, &day) != 0 || s >= end || !ascii_isblank(*s))
 		return -1;
 	skip_spaces(&s, end);
-	for (int i = 0; i < 12; i++) {
-		if (word(&s, end, months[i], 3) == 0) {
-			mon = i + 1;
-			found = 1;
-			break;
-		}
-	}
-	if (!found || s >= end || !is_space(*s))
+	if (month(&s, end, &mon) != 0 || s >= end || !ascii_isblank(*s))
 		return -1;
 	skip_spaces(&s, end);
-	if (digits(&s, end, 2, 4, &year) != 0 || s >= end || !is_space(*s))
+	if (digits(&s, end, 2, 4, &year) != 0 || s >= end || !ascii_isblank(*s))
 		return -1;
 	/* RFC 2822 obsolete two-digit years. */
 	if (year < 50)
@@ -264,7 +273,7 @@ cstime_parse_rfc822(const char *s, int64_t *out)
 			const char *z = s;
 
 			if (word(&z, end, zones[i].name, strlen(zones[i].name)) == 0 &&
-			    (z == end || is_space(*z))) {
+			    (z == end || ascii_isblank(*z))) {
 				zone = zones[i].minutes;
 				s = z;
 				found = 1;
@@ -283,19 +292,112 @@ cstime_parse_rfc822(const char *s, int64_t *out)
 	return 0;
 }
 
+/*
+ * The day-first HTTP-date forms after the weekday: IMF-fixdate
+ * "06 Nov 1994 08:49:37 GMT" and RFC 850 "06-Nov-94 08:49:37 GMT". The
+ * separator after the day (space or '-') must come again after the month.
+ */
+static int
+http_date_dmy(const char **sp, const char *end, int64_t *day, int64_t *mon, int64_t *year,
+    int64_t *h, int64_t *mi, int64_t *sec)
+{
+	const char *s = *sp, *y0;
+	char sep;
+
+	if (digits(&s, end, 1, 2, day) != 0 || s >= end)
+		return -1;
+	sep = *s++;
+	if (sep != ' ' && sep != '-')
+		return -1;
+	if (month(&s, end, mon) != 0 || s >= end || *s++ != sep)
+		return -1;
+	y0 = s;
+	if (digits(&s, end, 1, 4, year) != 0)
+		return -1;
+	/* RFC 9110: a two-digit year of RFC 850 from 70 on is 19xx, below is 20xx. */
+	if (s - y0 == 2)
+		*year += *year < 70 ? 2000 : 1900;
+	else if (s - y0 != 4)
+		return -1;
+	if (s >= end || *s != ' ')
+		return -1;
+	skip_spaces(&s, end);
+	if (clock_hms(&s, end, h, mi, sec) != 0)
+		return -1;
+	skip_spaces(&s, end);
+	if (word(&s, end, "gmt", 3) != 0 && word(&s, end, "utc", 3) != 0)
+		return -1;
+	*sp = s;
+	return 0;
+}
+
+/* The asctime() form after the weekday: "Nov  6 08:49:37 1994". */
+static int
+http_date_asctime(const char **sp, const char *end, int64_t *day, int64_t *mon,
+    int64_t *year, int64_t *h, int64_t *mi, int64_t *sec)
+{
+	const char *s = *sp;
+
+	if (month(&s, end, mon) != 0)
+		return -1;
+	skip_spaces(&s, end);
+	if (digits(&s, end, 1, 2, day) != 0 || s >= end || *s != ' ')
+		return -1;
+	skip_spaces(&s, end);
+	if (clock_hms(&s, end, h, mi, sec) != 0 || s >= end || *s != ' ')
+		return -1;
+	skip_spaces(&s, end);
+	if (digits(&s, end, 4, 4, year) != 0)
+		return -1;
+	*sp = s;
+	return 0;
+}
+
+int
+cstime_parse_http_date(const char *s, int64_t *out)
+{
+	const char *end;
+	int64_t day, mon, year, h, mi, sec;
+	int rc;
+
+	if (text_end(s, &end) != 0)
+		return -1;
+	skip_spaces(&s, end);
+	/* The weekday, short or long, is skipped and not checked against the date. */
+	while (s < end && ascii_isalpha(*s))
+		s++;
+	if (s < end && *s == ',')
+		s++;
+	skip_spaces(&s, end);
+	if (s < end && ascii_isdigit(*s))
+		rc = http_date_dmy(&s, end, &day, &mon, &year, &h, &mi, &sec);
+	else
+		rc = http_date_asctime(&s, end, &day, &mon, &year, &h, &mi, &sec);
+	if (rc != 0)
+		return -1;
+	skip_spaces(&s, end);
+	if (s != end)
+		return -1;
+	/*
+	 * Looser than make_time(), as the poller has always been: the day is
+	 * checked against 1..31 only (a day past the month's end rolls over
+	 * into the next month) and a leap second 60 counts as one more second.
+	 */
+	if (day < 1 || day > 31 || h > 23 || mi > 59 || sec > 60)
+		return -1;
+	*out = cstime_days_from_civil(year, (unsigned)mon, (unsigned)day) * 86400 + h * 3600 +
+	    mi * 60 + sec;
+	return 0;
+}
+
 int
 cstime_parse_iso8601(const char *s, int64_t *out)
 {
-	size_t len;
 	const char *end;
 	int64_t y, mo, d, h = 0, mi = 0, sec = 0, zone = 0, t;
 
-	if (s == NULL)
+	if (text_end(s, &end) != 0)
 		return -1;
-	len = bounded_len(s);
-	if (len > CSTIME_MAXLEN)
-		return -1;
-	end = s + len;
 	if (s < end && *s == '@') {
 		int neg = 0;
 
@@ -329,9 +431,9 @@ cstime_parse_iso8601(const char *s, int64_t *out)
 			/* Fractions of a second are read and dropped. */
 			if (s < end && (*s == '.' || *s == ',')) {
 				s++;
-				if (s >= end || !is_digit(*s))
+				if (s >= end || !ascii_isdigit(*s))
 					return -1;
-				while (s < end && is_digit(*s))
+				while (s < end && ascii_isdigit(*s))
 					s++;
 			}
 		}

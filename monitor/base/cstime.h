@@ -17,6 +17,18 @@
 int cstime_parse_rfc822(const char *s, int64_t *out);
 
 /*
+ * Parses an HTTP-date (RFC 9110 section 5.6.7), as in Retry-After, in any of
+ * its three forms: IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT", RFC 850
+ * "Sunday, 06-Nov-94 08:49:37 GMT" (a two-digit year below 70 is 20xx) and
+ * asctime "Sun Nov  6 08:49:37 1994". The zone must be GMT (or UTC); the
+ * weekday is skipped, not checked; names are matched in any case; blanks
+ * around the date are allowed. The day is checked against 1..31 only, a
+ * leap second 60 is kept. ASCII only, bounded, no locale. Returns 0 and sets
+ * *out, or -1 if s is not such a date.
+ */
+int cstime_parse_http_date(const char *s, int64_t *out);
+
+/*
  * Parses ISO 8601 / RFC 3339 as users type it on the command line:
  * "2026-08-18T04:00:00Z", "2026-08-18T04:00Z", "2026-08-18 04:00:00+02:00",
  * "2026-08-18" (midnight UTC), or "@1787025679" (epoch seconds). A time

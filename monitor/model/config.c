@@ -1,8 +1,8 @@
-/* config.c: reads the product configuration (JSON, jansson) and reports every problem in it. */
+/* config.c: reads the product configuration (JSON, jansson): the public API, files, accessors. */
 #include "model/config.h"
+#include "model/config_priv.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,443 +12,6 @@
 #include "base/embedded.h"
 
 #define EMBEDDED_NAME   "feeds/click.json (embedded)"
-#define MAX_COMPONENTS  200
-#define MAX_DEPS        100
-#define MAX_ID_LEN      64
-#define MAX_PATH        256
-/* The report stops growing here; further errors are only counted. */
-#define MAX_REPORT      (256 * 1024)
-
-/*
- * Every problem found goes through errs_add(), so one run reports them all.
- * Lines are "NAME: PATH: message\n" (or "NAME: message\n" without a path).
- */
-struct errs {
-	const char *name;
-	char   *buf;
-	size_t  len, cap;
-	size_t  count;      /* problems found */
-	size_t  dropped;    /* of those, not written (report full) */
-	int     nomem;
-};
-
-static void errs_add(struct errs *e, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-errs_add(struct errs *e, const char *path, const char *fmt, ...)
-{
-	char msg[768];
-	char line[MAX_PATH + sizeof(msg) + 300];
-	va_list ap;
-	int n;
-
-	e->count++;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (path != NULL && path[0] != '\0')
-		n = snprintf(line, sizeof(line), "%s: %s: %s\n", e->name, path, msg);
-	else
-		n = snprintf(line, sizeof(line), "%s: %s\n", e->name, msg);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof(line))
-		n = (int)sizeof(line) - 1;
-	if (e->len + (size_t)n + 1 > MAX_REPORT) {
-		e->dropped++;
-		return;
-	}
-	if (e->len + (size_t)n + 1 > e->cap) {
-		size_t ncap = e->cap == 0 ? 1024 : e->cap;
-		char *nb;
-
-		while (ncap < e->len + (size_t)n + 1)
-			ncap *= 2;
-		nb = realloc(e->buf, ncap);
-		if (nb == NULL) {
-			e->nomem = 1;
-			e->dropped++;
-			return;
-		}
-		e->buf = nb;
-		e->cap = ncap;
-	}
-	memcpy(e->buf + e->len, line, (size_t)n);
-	e->len += (size_t)n;
-	e->buf[e->len] = '\0';
-}
-
-/* Builds "prefix.key" (or "key" at the top) into buf. */
-static const char *
-join_key(char *buf, size_t len, const char *prefix, const char *key)
-{
-	int n;
-
-	if (prefix[0] == '\0')
-		n = snprintf(buf, len, "%s", key);
-	else
-		n = snprintf(buf, len, "%s.%s", prefix, key);
-	/* A path longer than the buffer is cut; it only ever labels a message. */
-	if (n < 0 && len > 0)
-		buf[0] = '\0';
-	return buf;
-}
-
-static const char *
-type_name(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER: return "an integer";
-	case JSON_REAL: return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE: return "a boolean";
-	case JSON_NULL: return "null";
-	}
-	return "something else";
-}
-
-/*
- * Reports keys of obj that are not in allowed[] (keys starting with '_' are
- * comments and always allowed), suggesting the closest allowed key.
- */
-static void
-check_keys(struct errs *e, const json_t *obj, const char *prefix, const char *const *allowed,
-    size_t nallowed)
-{
-	const char *key;
-	json_t *v;
-	char path[MAX_PATH];
-
-	json_object_foreach((json_t *)obj, key, v) {
-		size_t i;
-		const char *hint;
-
-		if (key[0] == '_')
-			continue;
-		for (i = 0; i < nallowed; i++)
-			if (strcmp(key, allowed[i]) == 0)
-				break;
-		if (i < nallowed)
-			continue;
-		hint = catalogue_closest(allowed, nallowed, key);
-		join_key(path, sizeof(path), prefix, key);
-		if (hint != NULL)
-			errs_add(e, path, "unknown key (did you mean \"%s\"?)", hint);
-		else
-			errs_add(e, path, "unknown key");
-	}
-}
-
-/*
- * Copies the string member key into *dst. Missing: an error when required,
- * else a copy of def. Returns 0, or -1 when a problem was reported (or no
- * memory: e->nomem).
- */
-static int
-get_string(struct errs *e, const json_t *obj, const char *prefix, const char *key, int required,
-    const char *def, char **dst)
-{
-	json_t *v = json_object_get(obj, key);
-	char path[MAX_PATH];
-	const char *s;
-
-	join_key(path, sizeof(path), prefix, key);
-	if (v == NULL) {
-		if (required) {
-			errs_add(e, prefix, "missing required key \"%s\"", key);
-			return -1;
-		}
-		s = def;
-	} else if (!json_is_string(v)) {
-		errs_add(e, path, "expected a string, got %s", type_name(v));
-		return -1;
-	} else {
-		s = json_string_value(v);
-		if (required && s[0] == '\0') {
-			errs_add(e, path, "must not be empty");
-			return -1;
-		}
-	}
-	*dst = strdup(s);
-	if (*dst == NULL) {
-		e->nomem = 1;
-		return -1;
-	}
-	return 0;
-}
-
-/* An integer member within [min, max], or def when absent. */
-static int
-get_int(struct errs *e, const json_t *obj, const char *key, int64_t def, int64_t min,
-    int64_t max, int64_t *dst)
-{
-	json_t *v = json_object_get(obj, key);
-	json_int_t i;
-
-	*dst = def;
-	if (v == NULL)
-		return 0;
-	if (!json_is_integer(v)) {
-		errs_add(e, key, "expected an integer, got %s", type_name(v));
-		return -1;
-	}
-	i = json_integer_value(v);
-	if (i < min || i > max) {
-		errs_add(e, key, "%lld is out of range %lld..%lld", (long long)i, (long long)min,
-		    (long long)max);
-		return -1;
-	}
-	*dst = (int64_t)i;
-	return 0;
-}
-
-static int
-is_http_url(const char *s)
-{
-	return strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0;
-}
-
-static int
-valid_id(const char *s)
-{
-	size_t n = 0;
-
-	for (; s[n] != '\0'; n++) {
-		char ch = s[n];
-
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-'))
-			return 0;
-	}
-	return n > 0 && n <= MAX_ID_LEN;
-}
-
-/* The AWS states a dependency's "map" may override, and the values allowed. */
-static const char *const map_keys[] = { "informational", "degraded", "disruption" };
-static const char *const map_values[] = {
-	"operational", "degraded_performance", "partial_outage", "major_outage"
-};
-
-/*
- * The default rule: how much of a component an AWS state takes down when
- * nothing else is known. AWS "informational" (and since 2025 "Service
- * impact") means some customers see errors: degraded performance.
- * "degraded" is a partial outage, "disruption" a major outage.
- */
-static void
-default_map(status_component map[4])
-{
-	map[STATUS_AWS_NORMAL] = STATUS_OPERATIONAL;
-	map[STATUS_AWS_INFORMATIONAL] = STATUS_DEGRADED_PERFORMANCE;
-	map[STATUS_AWS_DEGRADED] = STATUS_PARTIAL_OUTAGE;
-	map[STATUS_AWS_DISRUPTION] = STATUS_MAJOR_OUTAGE;
-}
-
-static void
-parse_map(struct errs *e, const json_t *m, const char *prefix, status_component map[4])
-{
-	char path[MAX_PATH];
-	size_t i;
-
-	if (!json_is_object(m)) {
-		errs_add(e, prefix, "expected an object, got %s", type_name(m));
-		return;
-	}
-	check_keys(e, m, prefix, map_keys, sizeof(map_keys) / sizeof(map_keys[0]));
-	for (i = 0; i < sizeof(map_keys) / sizeof(map_keys[0]); i++) {
-		json_t *v = json_object_get(m, map_keys[i]);
-		status_component sc;
-		const char *s, *hint;
-		size_t k;
-
-		if (v == NULL)
-			continue;
-		join_key(path, sizeof(path), prefix, map_keys[i]);
-		if (!json_is_string(v)) {
-			errs_add(e, path, "expected a string, got %s", type_name(v));
-			continue;
-		}
-		s = json_string_value(v);
-		for (k = 0; k < sizeof(map_values) / sizeof(map_values[0]); k++)
-			if (strcmp(s, map_values[k]) == 0)
-				break;
-		if (k == sizeof(map_values) / sizeof(map_values[0]) || status_component_parse(s, &sc) != 0) {
-			hint = catalogue_closest(map_values, sizeof(map_values) / sizeof(map_values[0]), s);
-			if (hint != NULL)
-				errs_add(e, path, "\"%s\" is not a component status (did you mean \"%s\"?)", s,
-				    hint);
-			else
-				errs_add(e, path, "\"%s\" is not a component status (operational, "
-				    "degraded_performance, partial_outage, major_outage)", s);
-			continue;
-		}
-		map[STATUS_AWS_INFORMATIONAL + i] = sc;
-	}
-}
-
-/*
- * One entry of depends_on: {"service": S, "region": R, "map": {...}}.
- * Checks S and R against the catalogue: unknown names get a suggestion; a
- * pair with no feed, a region on a global-only service and a missing region
- * on a regional service are each reported.
- */
-static void
-parse_dep(struct errs *e, const struct catalogue *cat, const json_t *d, const char *prefix,
-    struct config_dep *dep)
-{
-	static const char *const keys[] = { "service", "region", "map" };
-	char path[MAX_PATH];
-	json_t *m;
-	const char *hint;
-	int svc_ok, reg_ok = 1;
-	size_t n;
-
-	default_map(dep->map);
-	if (!json_is_object(d)) {
-		errs_add(e, prefix, "expected an object, got %s", type_name(d));
-		return;
-	}
-	check_keys(e, d, prefix, keys, sizeof(keys) / sizeof(keys[0]));
-	if (get_string(e, d, prefix, "service", 1, "", &dep->service) != 0)
-		svc_ok = 0;
-	else
-		svc_ok = 1;
-	if (json_object_get(d, "region") != NULL &&
-	    get_string(e, d, prefix, "region", 1, "", &dep->region) != 0)
-		reg_ok = 0;
-	m = json_object_get(d, "map");
-	if (m != NULL) {
-		join_key(path, sizeof(path), prefix, "map");
-		parse_map(e, m, path, dep->map);
-	}
-	if (e->nomem || !svc_ok)
-		return;
-
-	if (!catalogue_has_service(cat, dep->service)) {
-		join_key(path, sizeof(path), prefix, "service");
-		hint = catalogue_suggest_service(cat, dep->service);
-		if (hint != NULL)
-			errs_add(e, path, "unknown service \"%s\" (did you mean \"%s\"?)", dep->service, hint);
-		else
-			errs_add(e, path, "unknown service \"%s\"", dep->service);
-		svc_ok = 0;
-	}
-	if (dep->region != NULL && reg_ok && !catalogue_has_region(cat, dep->region)) {
-		join_key(path, sizeof(path), prefix, "region");
-		hint = catalogue_suggest_region(cat, dep->region);
-		if (hint != NULL)
-			errs_add(e, path, "unknown region \"%s\" (did you mean \"%s\"?)", dep->region, hint);
-		else
-			errs_add(e, path, "unknown region \"%s\"", dep->region);
-		reg_ok = 0;
-	}
-	if (!svc_ok || !reg_ok)
-		return;
-
-	if (dep->region == NULL) {
-		if (!catalogue_is_global(cat, dep->service)) {
-			errs_add(e, prefix, "missing required key \"region\" (%s is a regional service)",
-			    dep->service);
-			return;
-		}
-		dep->slug = strdup(dep->service);
-	} else {
-		n = strlen(dep->service) + 1 + strlen(dep->region) + 1;
-		dep->slug = malloc(n);
-		if (dep->slug != NULL)
-			snprintf(dep->slug, n, "%s-%s", dep->service, dep->region);
-	}
-	if (dep->slug == NULL) {
-		e->nomem = 1;
-		return;
-	}
-	if (catalogue_find(cat, dep->slug) == NULL) {
-		join_key(path, sizeof(path), prefix, "region");
-		if (catalogue_is_global(cat, dep->service))
-			errs_add(e, path, "%s is a global service with no feed in region \"%s\": remove "
-			    "\"region\"", dep->service, dep->region);
-		else
-			errs_add(e, path, "%s has no feed in region \"%s\"", dep->service, dep->region);
-		free(dep->slug);
-		dep->slug = NULL;
-	}
-}
-
-static void
-parse_component(struct errs *e, const struct catalogue *cat, const json_t *c, const char *prefix,
-    struct config_component *comp)
-{
-	static const char *const keys[] = {
-		"id", "name", "group", "description", "user_share", "depends_on"
-	};
-	char path[MAX_PATH], dpath[MAX_PATH + 32];
-	json_t *v, *deps;
-	size_t i, j;
-
-	comp->user_share = 1.0;
-	if (!json_is_object(c)) {
-		errs_add(e, prefix, "expected an object, got %s", type_name(c));
-		return;
-	}
-	check_keys(e, c, prefix, keys, sizeof(keys) / sizeof(keys[0]));
-	if (get_string(e, c, prefix, "id", 1, "", &comp->id) == 0 && !valid_id(comp->id))
-		errs_add(e, join_key(path, sizeof(path), prefix, "id"),
-		    "\"%s\" must be 1 to %d characters of a-z, 0-9 and '-'", comp->id, MAX_ID_LEN);
-	get_string(e, c, prefix, "name", 1, "", &comp->name);
-	get_string(e, c, prefix, "group", 0, "", &comp->group);
-	get_string(e, c, prefix, "description", 0, "", &comp->description);
-	v = json_object_get(c, "user_share");
-	if (v != NULL) {
-		join_key(path, sizeof(path), prefix, "user_share");
-		if (!json_is_number(v)) {
-			errs_add(e, path, "expected a number, got %s", type_name(v));
-		} else {
-			double d = json_number_value(v);
-
-			if (!(d >= 0.0 && d <= 1.0))
-				errs_add(e, path, "%g is outside 0..1", d);
-			else
-				comp->user_share = d;
-		}
-	}
-
-	deps = json_object_get(c, "depends_on");
-	join_key(path, sizeof(path), prefix, "depends_on");
-	if (deps == NULL) {
-		errs_add(e, prefix, "missing required key \"depends_on\"");
-		return;
-	}
-	if (!json_is_array(deps)) {
-		errs_add(e, path, "expected an array, got %s", type_name(deps));
-		return;
-	}
-	if (json_array_size(deps) == 0 || json_array_size(deps) > MAX_DEPS) {
-		errs_add(e, path, "must list 1 to %d dependencies", MAX_DEPS);
-		return;
-	}
-	comp->deps = calloc(json_array_size(deps), sizeof(*comp->deps));
-	if (comp->deps == NULL) {
-		e->nomem = 1;
-		return;
-	}
-	comp->ndeps = json_array_size(deps);
-	for (i = 0; i < comp->ndeps && !e->nomem; i++) {
-		snprintf(dpath, sizeof(dpath), "%s[%zu]", path, i);
-		parse_dep(e, cat, json_array_get(deps, i), dpath, &comp->deps[i]);
-		if (comp->deps[i].slug == NULL)
-			continue;
-		for (j = 0; j < i; j++) {
-			if (comp->deps[j].slug != NULL && strcmp(comp->deps[j].slug, comp->deps[i].slug) == 0) {
-				errs_add(e, dpath, "duplicate dependency %s (also depends_on[%zu])",
-				    comp->deps[i].slug, j);
-				break;
-			}
-		}
-	}
-}
 
 static int
 cmp_strp(const void *a, const void *b)
@@ -514,155 +77,11 @@ build_feed_slugs(struct config *cfg, const struct catalogue *cat)
 }
 
 /*
- * "business_hours": {"open": 8, "close": 17} (local America/Chicago hours)
- * and "holidays": ["2026-11-26", ...], the days the support desk is closed:
- * the support policy's business time (bizclock.h).
- */
-static void
-parse_business(struct errs *e, const json_t *root, struct bizclock *bc)
-{
-	const json_t *hours = json_object_get(root, "business_hours");
-	const json_t *days = json_object_get(root, "holidays");
-	static const char *const hkeys[] = { "open", "close" };
-	char path[MAX_PATH], berr[CS_ERRLEN];
-	int64_t open_h = 8, close_h = 17;
-	size_t i;
-
-	bizclock_init(bc);
-	if (hours != NULL) {
-		if (!json_is_object(hours)) {
-			errs_add(e, "business_hours", "expected an object {\"open\": 8, \"close\": 17}, got %s",
-			    type_name(hours));
-		} else {
-			check_keys(e, hours, "business_hours", hkeys, 2);
-			for (i = 0; i < 2; i++) {
-				const json_t *h = json_object_get(hours, hkeys[i]);
-
-				snprintf(path, sizeof(path), "business_hours.%s", hkeys[i]);
-				if (h == NULL)
-					continue;
-				if (!json_is_integer(h))
-					errs_add(e, path, "expected an hour 0..24, got %s", type_name(h));
-				else if (json_integer_value(h) < 0 || json_integer_value(h) > 24)
-					errs_add(e, path, "%lld is out of range 0..24",
-					    (long long)json_integer_value(h));
-				else if (i == 0)
-					open_h = json_integer_value(h);
-				else
-					close_h = json_integer_value(h);
-			}
-			if (open_h >= 0 && open_h <= 24 && close_h >= 0 && close_h <= 24 &&
-			    bizclock_set_hours(bc, (int)open_h, (int)close_h, berr, sizeof(berr)) != CS_OK)
-				errs_add(e, "business_hours", "%s", berr);
-		}
-	}
-	if (days == NULL)
-		return;
-	if (!json_is_array(days)) {
-		errs_add(e, "holidays", "expected an array of \"YYYY-MM-DD\" dates, got %s", type_name(days));
-		return;
-	}
-	for (i = 0; i < json_array_size(days); i++) {
-		const char *d = json_string_value(json_array_get(days, i));
-
-		snprintf(path, sizeof(path), "holidays[%zu]", i);
-		if (d == NULL)
-			errs_add(e, path, "expected a \"YYYY-MM-DD\" string, got %s",
-			    type_name(json_array_get(days, i)));
-		else if (bizclock_add_holiday(bc, d, berr, sizeof(berr)) != CS_OK)
-			errs_add(e, path, "%s", berr);
-	}
-}
-
-static void
-parse_root(struct errs *e, const struct catalogue *cat, const json_t *root, struct config *cfg)
-{
-	static const char *const keys[] = {
-		"product", "company", "site_url", "site_dir", "feed_base_url", "currentevents_url",
-		"poll_interval", "quiet_limit", "max_parallel", "timeout_connect", "timeout_total",
-		"max_feed_bytes", "flap_window", "business_hours", "holidays", "components"
-	};
-	json_t *comps;
-	int64_t v;
-	size_t i, j;
-	char path[MAX_PATH];
-
-	check_keys(e, root, "", keys, sizeof(keys) / sizeof(keys[0]));
-	get_string(e, root, "", "product", 1, "", &cfg->product);
-	get_string(e, root, "", "company", 1, "", &cfg->company);
-	if (get_string(e, root, "", "site_url", 1, "", &cfg->site_url) == 0 && !is_http_url(cfg->site_url))
-		errs_add(e, "site_url", "\"%s\" must start with https:// or http://", cfg->site_url);
-	if (get_string(e, root, "", "site_dir", 0, "site", &cfg->site_dir) == 0 && cfg->site_dir[0] == '\0')
-		errs_add(e, "site_dir", "must not be empty");
-	if (get_string(e, root, "", "feed_base_url", 0, "https://status.aws.amazon.com/rss/",
-	    &cfg->feed_base_url) == 0) {
-		size_t n = strlen(cfg->feed_base_url);
-
-		if (!is_http_url(cfg->feed_base_url) || cfg->feed_base_url[n - 1] != '/')
-			errs_add(e, "feed_base_url", "\"%s\" must start with https:// or http:// and end "
-			    "with '/'", cfg->feed_base_url);
-	}
-	if (get_string(e, root, "", "currentevents_url", 0,
-	    "https://health.aws.amazon.com/public/currentevents", &cfg->currentevents_url) == 0 &&
-	    !is_http_url(cfg->currentevents_url))
-		errs_add(e, "currentevents_url", "\"%s\" must start with https:// or http://",
-		    cfg->currentevents_url);
-	get_int(e, root, "poll_interval", 60, 10, 86400, &cfg->poll_interval);
-	get_int(e, root, "quiet_limit", 86400, 60, 31536000, &cfg->quiet_limit);
-	get_int(e, root, "max_parallel", 8, 1, 64, &v);
-	cfg->max_parallel = (int)v;
-	get_int(e, root, "timeout_connect", 10, 1, 300, &cfg->timeout_connect);
-	get_int(e, root, "timeout_total", 30, 1, 3600, &cfg->timeout_total);
-	if (cfg->timeout_connect > cfg->timeout_total)
-		errs_add(e, "timeout_connect", "%lld is longer than timeout_total (%lld)",
-		    (long long)cfg->timeout_connect, (long long)cfg->timeout_total);
-	get_int(e, root, "max_feed_bytes", 4194304, 4096, 67108864, &v);
-	cfg->max_feed_bytes = (size_t)v;
-	get_int(e, root, "flap_window", 1800, 0, 86400, &cfg->flap_window);
-	parse_business(e, root, &cfg->business);
-
-	comps = json_object_get(root, "components");
-	if (comps == NULL) {
-		errs_add(e, NULL, "missing required key \"components\"");
-		return;
-	}
-	if (!json_is_array(comps)) {
-		errs_add(e, "components", "expected an array, got %s", type_name(comps));
-		return;
-	}
-	if (json_array_size(comps) == 0 || json_array_size(comps) > MAX_COMPONENTS) {
-		errs_add(e, "components", "must list 1 to %d components", MAX_COMPONENTS);
-		return;
-	}
-	cfg->components = calloc(json_array_size(comps), sizeof(*cfg->components));
-	if (cfg->components == NULL) {
-		e->nomem = 1;
-		return;
-	}
-	cfg->ncomponents = json_array_size(comps);
-	for (i = 0; i < cfg->ncomponents && !e->nomem; i++) {
-		snprintf(path, sizeof(path), "components[%zu]", i);
-		parse_component(e, cat, json_array_get(comps, i), path, &cfg->components[i]);
-		if (cfg->components[i].id == NULL)
-			continue;
-		for (j = 0; j < i; j++) {
-			if (cfg->components[j].id != NULL &&
-			    strcmp(cfg->components[j].id, cfg->components[i].id) == 0) {
-				snprintf(path, sizeof(path), "components[%zu].id", i);
-				errs_add(e, path, "duplicate id \"%s\" (also components[%zu])",
-				    cfg->components[i].id, j);
-				break;
-			}
-		}
-	}
-}
-
-/*
  * The common body of config_parse() and config_parse_report(): parses,
  * checks, and leaves the messages in e.
  */
 static cs_err
-parse_into(struct errs *e, const char *json, size_t len, const struct catalogue *cat,
+parse_into(struct config_errs *e, const char *json, size_t len, const struct catalogue *cat,
     struct config **out)
 {
 	struct catalogue *owncat = NULL;
@@ -674,14 +93,14 @@ parse_into(struct errs *e, const char *json, size_t len, const struct catalogue 
 
 	*out = NULL;
 	if (len > CONFIG_MAX_BYTES) {
-		errs_add(e, NULL, "%zu bytes exceeds the maximum of %d", len, CONFIG_MAX_BYTES);
+		config_errs_add(e, NULL, "%zu bytes exceeds the maximum of %d", len, CONFIG_MAX_BYTES);
 		rc = CS_ERR_TOOBIG;
 		goto out;
 	}
 	if (cat == NULL) {
 		rc = catalogue_default(&owncat, cerr, sizeof(cerr));
 		if (rc != CS_OK) {
-			errs_add(e, NULL, "%s", cerr);
+			config_errs_add(e, NULL, "%s", cerr);
 			goto out;
 		}
 		cat = owncat;
@@ -694,13 +113,14 @@ parse_into(struct errs *e, const char *json, size_t len, const struct catalogue 
 
 		snprintf(name, sizeof(name), "%s:%d:%d", saved, jerr.line, jerr.column);
 		e->name = name;
-		errs_add(e, NULL, "%s", jerr.text);
+		config_errs_add(e, NULL, "%s", jerr.text);
 		e->name = saved;
 		rc = CS_ERR_CONFIG;
 		goto out;
 	}
 	if (!json_is_object(root)) {
-		errs_add(e, NULL, "expected a JSON object at the top level, got %s", type_name(root));
+		config_errs_add(e, NULL, "expected a JSON object at the top level, got %s",
+		    config_type_name(root));
 		rc = CS_ERR_CONFIG;
 		goto out;
 	}
@@ -709,7 +129,7 @@ parse_into(struct errs *e, const char *json, size_t len, const struct catalogue 
 		rc = CS_ERR_NOMEM;
 		goto out;
 	}
-	parse_root(e, cat, root, cfg);
+	config_check_root(e, cat, root, cfg);
 	if (e->nomem) {
 		rc = CS_ERR_NOMEM;
 		goto out;
@@ -735,7 +155,7 @@ out:
  * final newline; when some do not fit, ends with a count of the rest.
  */
 static void
-report_to_buf(const struct errs *e, cs_err rc, char *err, size_t errlen)
+report_to_buf(const struct config_errs *e, cs_err rc, char *err, size_t errlen)
 {
 	const char *p = e->buf, *nl;
 	size_t used = 0, shown = 0, total = e->count;
@@ -777,7 +197,7 @@ cs_err
 config_parse_report(const char *name, const char *json, size_t len, const struct catalogue *cat,
     struct config **out, char **report)
 {
-	struct errs e;
+	struct config_errs e;
 	cs_err rc;
 
 	memset(&e, 0, sizeof(e));
@@ -789,7 +209,7 @@ config_parse_report(const char *name, const char *json, size_t len, const struct
 
 		snprintf(more, sizeof(more), "... and %zu more", e.dropped);
 		e.dropped = 0;
-		errs_add(&e, NULL, "%s", more);
+		config_errs_add(&e, NULL, "%s", more);
 	}
 	if (rc != CS_OK && !e.nomem)
 		*report = e.buf;
@@ -802,7 +222,7 @@ cs_err
 config_parse(const char *name, const char *json, size_t len, const struct catalogue *cat,
     struct config **out, char *err, size_t errlen)
 {
-	struct errs e;
+	struct config_errs e;
 	cs_err rc;
 
 	memset(&e, 0, sizeof(e));

@@ -3,6 +3,8 @@
 
 #include <stddef.h>
 
+#include "base/ascii.h"
+
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define MINUTE 60
 #define HOUR 3600
@@ -74,23 +76,7 @@ priority_label(priority p)
 	return (unsigned)p < NELEM(labels) ? labels[p] : "None";
 }
 
-/* ASCII-only case folding: no locale. */
-static int
-ascii_lower(int c)
-{
-	return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
-}
-
-static int
-ascii_caseeq(const char *a, const char *b)
-{
-	for (; *a != '\0' && *b != '\0'; a++, b++) {
-		if (ascii_lower((unsigned char)*a) != ascii_lower((unsigned char)*b))
-			return 0;
-	}
-	return *a == '\0' && *b == '\0';
-}
-
+/* Names match in any ASCII case (ascii_caseeq: no locale). */
 int
 priority_parse(const char *name, priority *out)
 {

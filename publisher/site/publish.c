@@ -419,6 +419,82 @@ publish_current(const char *site_dir, char *buf, size_t len, char *err, size_t e
 	return CS_OK;
 }
 
+/* Opens the release current points to (if any) and loads its manifest into p->prev. */
+static void
+open_previous(struct pub *p, const char *rdir)
+{
+	char prev[PUBLISH_NAMELEN] = "";
+
+	if (publish_current(p->o->site_dir, prev, sizeof(prev), NULL, 0) == CS_OK) {
+		char pdir[4096];
+
+		if (pjoin(pdir, sizeof(pdir), rdir, prev) == 0)
+			p->prevfd = open(pdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (p->prevfd >= 0)
+			manifest_load(p->prevfd, &p->prev);
+	}
+}
+
+/* Directories (deepest first) and the release itself made durable before the swap. */
+static cs_err
+sync_release(const struct pub *p, const char *ndir, const char *rdir, char *err, size_t errlen)
+{
+	for (size_t i = p->ndirs; i > 0; i--) {
+		if (fsync_at(p->newfd, p->dirs[i - 1]) != 0)
+			return cs_seterr(err, errlen, CS_ERR_IO, "%s/%s: fsync: %s", ndir,
+			    p->dirs[i - 1], strerror(errno));
+	}
+	if (fsync(p->newfd) != 0 || fsync_at(AT_FDCWD, rdir) != 0)
+		return cs_seterr(err, errlen, CS_ERR_IO, "%s: fsync: %s", ndir, strerror(errno));
+	return CS_OK;
+}
+
+/*
+ * The swap: a new symlink under a temporary name, renamed over current.
+ * Sets *swapped once current names the new release; *sitefd is the site
+ * directory (opened here, closed by the caller), fsynced unless no_fsync.
+ */
+static cs_err
+swap_current(const struct publish_opts *o, const char *release, int *swapped, int *sitefd,
+    char *err, size_t errlen)
+{
+	char tmp[4096], cur[4096], target[PUBLISH_NAMELEN + 16];
+
+	snprintf(target, sizeof(target), "releases/%s", release);
+	snprintf(tmp, sizeof(tmp), "%s/.current-%ld", o->site_dir, (long)getpid());
+	snprintf(cur, sizeof(cur), "%s/current", o->site_dir);
+	(void)unlink(tmp);
+	if (symlink(target, tmp) != 0 || rename(tmp, cur) != 0) {
+		cs_err rc = cs_seterr(err, errlen, CS_ERR_IO, "%s: swap: %s", cur, strerror(errno));
+
+		(void)unlink(tmp);
+		return rc;
+	}
+	*swapped = 1;
+	*sitefd = open(o->site_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (!o->no_fsync && (*sitefd < 0 || fsync(*sitefd) != 0))
+		return cs_seterr(err, errlen, CS_ERR_IO, "%s: fsync: %s", o->site_dir,
+		    strerror(errno));
+	return CS_OK;
+}
+
+/* Prune: the new one is the highest seq; the listing rels (newest first) predates it. */
+static cs_err
+prune_releases(const char *rdir, const struct rel *rels, size_t nrels, size_t keep,
+    const char *release, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < nrels; i++) {
+		char old[4096];
+
+		if (i + 1 < keep || strcmp(rels[i].name, release) == 0)
+			continue;
+		if (pjoin(old, sizeof(old), rdir, rels[i].name) != 0 || rm_tree(old) != 0)
+			return cs_seterr(err, errlen, CS_ERR_IO, "%s: cannot remove: %s", old,
+			    strerror(errno));
+	}
+	return CS_OK;
+}
+
 cs_err
 publish_run(const struct publish_opts *o, struct render_ctx *ctx, const struct sitemodel *m,
     struct publish_stats *st, char *err, size_t errlen)
@@ -428,8 +504,7 @@ publish_run(const struct publish_opts *o, struct render_ctx *ctx, const struct s
 	struct render_sink sink;
 	struct rel *rels = NULL;
 	size_t nrels = 0, i, keep = o->keep > 0 ? (size_t)o->keep : PUBLISH_KEEP;
-	char rdir[4096], ndir[4096], tmp[4096], cur[4096], prev[PUBLISH_NAMELEN] = "";
-	char stamp[32], target[PUBLISH_NAMELEN + 16];
+	char rdir[4096], ndir[4096], stamp[32];
 	long long seq = 0;
 	int64_t now = o->now != 0 ? o->now : (int64_t)time(NULL);
 	int made = 0, swapped = 0, sitefd = -1;
@@ -472,14 +547,7 @@ publish_run(const struct publish_opts *o, struct render_ctx *ctx, const struct s
 		rc = cs_seterr(err, errlen, CS_ERR_IO, "%s: %s", ndir, strerror(errno));
 		goto out;
 	}
-	if (publish_current(o->site_dir, prev, sizeof(prev), NULL, 0) == CS_OK) {
-		char pdir[4096];
-
-		if (pjoin(pdir, sizeof(pdir), rdir, prev) == 0)
-			p.prevfd = open(pdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (p.prevfd >= 0)
-			manifest_load(p.prevfd, &p.prev);
-	}
+	open_previous(&p, rdir);
 
 	sink.arg = &p;
 	sink.reuse = sink_reuse;
@@ -492,50 +560,15 @@ publish_run(const struct publish_opts *o, struct render_ctx *ctx, const struct s
 	if (rc != CS_OK)
 		goto out;
 
-	/* directories (deepest first) and the release itself are durable before the swap */
 	if (!o->no_fsync) {
-		for (i = p.ndirs; i > 0; i--) {
-			if (fsync_at(p.newfd, p.dirs[i - 1]) != 0) {
-				rc = cs_seterr(err, errlen, CS_ERR_IO, "%s/%s: fsync: %s", ndir,
-				    p.dirs[i - 1], strerror(errno));
-				goto out;
-			}
-		}
-		if (fsync(p.newfd) != 0 || fsync_at(AT_FDCWD, rdir) != 0) {
-			rc = cs_seterr(err, errlen, CS_ERR_IO, "%s: fsync: %s", ndir, strerror(errno));
+		rc = sync_release(&p, ndir, rdir, err, errlen);
+		if (rc != CS_OK)
 			goto out;
-		}
 	}
-
-	/* the swap: a new symlink under a temporary name, renamed over current */
-	snprintf(target, sizeof(target), "releases/%s", st->release);
-	snprintf(tmp, sizeof(tmp), "%s/.current-%ld", o->site_dir, (long)getpid());
-	snprintf(cur, sizeof(cur), "%s/current", o->site_dir);
-	(void)unlink(tmp);
-	if (symlink(target, tmp) != 0 || rename(tmp, cur) != 0) {
-		rc = cs_seterr(err, errlen, CS_ERR_IO, "%s: swap: %s", cur, strerror(errno));
-		(void)unlink(tmp);
+	rc = swap_current(o, st->release, &swapped, &sitefd, err, errlen);
+	if (rc != CS_OK)
 		goto out;
-	}
-	swapped = 1;
-	sitefd = open(o->site_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (!o->no_fsync && (sitefd < 0 || fsync(sitefd) != 0)) {
-		rc = cs_seterr(err, errlen, CS_ERR_IO, "%s: fsync: %s", o->site_dir, strerror(errno));
-		goto out;
-	}
-
-	/* prune: the new one is the highest seq; the listing predates it */
-	for (i = 0; i < nrels; i++) {
-		char old[4096];
-
-		if (i + 1 < keep || strcmp(rels[i].name, st->release) == 0)
-			continue;
-		if (pjoin(old, sizeof(old), rdir, rels[i].name) != 0 || rm_tree(old) != 0) {
-			rc = cs_seterr(err, errlen, CS_ERR_IO, "%s: cannot remove: %s", old,
-			    strerror(errno));
-			goto out;
-		}
-	}
+	rc = prune_releases(rdir, rels, nrels, keep, st->release, err, errlen);
 out:
 	if (rc != CS_OK && made && !swapped)
 		(void)rm_tree(ndir);

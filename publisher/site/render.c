@@ -532,34 +532,20 @@ out:
 	return rc;
 }
 
-cs_err
-render_site(struct render_ctx *ctx, const struct sitemodel *m, const char *render_id,
+/*
+ * The files made on every render: index.html (it carries the render id and
+ * the freshness) and the JSON API. Messages name the file that failed.
+ */
+static cs_err
+write_index_and_api(struct render_ctx *ctx, const struct sitemodel *m, const char *render_id,
     const struct render_sink *sink, char *err, size_t errlen)
 {
 	static const char *index_params[] = { "root", "''", NULL };
-	struct walk w;
-	const struct sitemodel_incident **inc = NULL, **mnt = NULL;
-	struct digest *dinc = NULL, *dmnt = NULL;
-	size_t ninc = 0, nmnt = 0, i, pages, nfeed = 0, nj = 0;
-	const struct sitemodel_incident **fv = NULL;
-	struct digest *fd = NULL;
-	struct job *jobs = NULL;
 	xmlDocPtr index = NULL;
 	char *json = NULL;
-	size_t jlen;
+	size_t jlen, i;
 	cs_err rc;
 
-	w.ctx = ctx;
-	w.set = 0;
-	w.m = m;
-	w.sink = sink;
-	w.err = err;
-	w.errlen = errlen;
-	digest_init(&w.base);
-	digest_str(&w.base, ctx->tmpl_hash);
-	sitemodel_page_digest(m, &w.base);
-
-	/* index.html carries the render id and the freshness: made every time */
 	rc = sitemodel_index_xml(m, render_id, &index);
 	if (rc != CS_OK) {
 		cs_seterr(err, errlen, rc, "index.html: cannot build the XML model");
@@ -582,8 +568,20 @@ render_site(struct render_ctx *ctx, const struct sitemodel *m, const char *rende
 		free(json);
 		json = NULL;
 	}
-	for (i = 0; i < NASSETS; i++) {
+out:
+	free(json);
+	xmlFreeDoc(index);
+	return rc;
+}
+
+/* The static assets, stored only when the sink does not already have their hash. */
+static cs_err
+write_assets(const struct render_ctx *ctx, const struct render_sink *sink, char *err,
+    size_t errlen)
+{
+	for (size_t i = 0; i < NASSETS; i++) {
 		char hash[RENDER_HASHLEN];
+		cs_err rc;
 		int r;
 
 		render_hash(ctx->assets[i], ctx->asset_len[i], hash);
@@ -592,34 +590,24 @@ render_site(struct render_ctx *ctx, const struct sitemodel *m, const char *rende
 			continue;
 		rc = r < 0 ? CS_ERR_IO : sink->put(sink->arg, asset_files[i], hash, ctx->assets[i],
 		    ctx->asset_len[i]);
-		if (rc != CS_OK) {
-			cs_seterr(err, errlen, rc, "%s: cannot store", asset_files[i]);
-			goto out;
-		}
+		if (rc != CS_OK)
+			return cs_seterr(err, errlen, rc, "%s: cannot store", asset_files[i]);
 	}
+	return CS_OK;
+}
 
-	rc = sitemodel_sorted(m, 0, &inc, &ninc);
-	if (rc == CS_OK)
-		rc = sitemodel_sorted(m, 1, &mnt, &nmnt);
-	if (rc == CS_OK)
-		rc = digests(m, inc, ninc, &dinc);
-	if (rc == CS_OK)
-		rc = digests(m, mnt, nmnt, &dmnt);
-	if (rc != CS_OK) {
-		cs_seterr(err, errlen, rc, "render: out of memory");
-		goto out;
-	}
-	rc = feed_slice(inc, dinc, ninc, &fv, &fd, &nfeed);
-	if (rc != CS_OK) {
-		cs_seterr(err, errlen, rc, "render: out of memory");
-		goto out;
-	}
-	pages = ninc == 0 ? 1 : (ninc + RENDER_HISTORY_PER_PAGE - 1) / RENDER_HISTORY_PER_PAGE;
-	jobs = calloc(ninc + nmnt + pages + 2, sizeof(*jobs));
-	if (jobs == NULL) {
-		rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "render: out of memory");
-		goto out;
-	}
+/*
+ * Fills jobs (room for ninc + nmnt + pages + 2) with one page per incident
+ * and maintenance, the history pages of inc, and the Atom and RSS feeds of
+ * fv. Everything is borrowed from the caller. Returns the number of jobs.
+ */
+static size_t
+plan_jobs(struct job *jobs, const struct sitemodel_incident **inc, struct digest *dinc,
+    size_t ninc, const struct sitemodel_incident **mnt, struct digest *dmnt, size_t nmnt,
+    size_t pages, const struct sitemodel_incident **fv, struct digest *fd, size_t nfeed)
+{
+	size_t i, nj = 0;
+
 	for (i = 0; i < ninc + nmnt; i++, nj++) {
 		const struct sitemodel_incident *const *v = i < ninc ? &inc[i] : &mnt[i - ninc];
 
@@ -653,16 +641,70 @@ render_site(struct render_ctx *ctx, const struct sitemodel *m, const char *rende
 		jobs[nj].n = nfeed;
 		jobs[nj].num = jobs[nj].pages = 1;
 	}
+	return nj;
+}
+
+cs_err
+render_site(struct render_ctx *ctx, const struct sitemodel *m, const char *render_id,
+    const struct render_sink *sink, char *err, size_t errlen)
+{
+	struct walk w;
+	const struct sitemodel_incident **inc = NULL, **mnt = NULL;
+	struct digest *dinc = NULL, *dmnt = NULL;
+	size_t ninc = 0, nmnt = 0, pages, nfeed = 0, nj;
+	const struct sitemodel_incident **fv = NULL;
+	struct digest *fd = NULL;
+	struct job *jobs = NULL;
+	cs_err rc;
+
+	w.ctx = ctx;
+	w.set = 0;
+	w.m = m;
+	w.sink = sink;
+	w.err = err;
+	w.errlen = errlen;
+	digest_init(&w.base);
+	digest_str(&w.base, ctx->tmpl_hash);
+	sitemodel_page_digest(m, &w.base);
+
+	rc = write_index_and_api(ctx, m, render_id, sink, err, errlen);
+	if (rc != CS_OK)
+		goto out;
+	rc = write_assets(ctx, sink, err, errlen);
+	if (rc != CS_OK)
+		goto out;
+
+	rc = sitemodel_sorted(m, 0, &inc, &ninc);
+	if (rc == CS_OK)
+		rc = sitemodel_sorted(m, 1, &mnt, &nmnt);
+	if (rc == CS_OK)
+		rc = digests(m, inc, ninc, &dinc);
+	if (rc == CS_OK)
+		rc = digests(m, mnt, nmnt, &dmnt);
+	if (rc != CS_OK) {
+		cs_seterr(err, errlen, rc, "render: out of memory");
+		goto out;
+	}
+	rc = feed_slice(inc, dinc, ninc, &fv, &fd, &nfeed);
+	if (rc != CS_OK) {
+		cs_seterr(err, errlen, rc, "render: out of memory");
+		goto out;
+	}
+	pages = ninc == 0 ? 1 : (ninc + RENDER_HISTORY_PER_PAGE - 1) / RENDER_HISTORY_PER_PAGE;
+	jobs = calloc(ninc + nmnt + pages + 2, sizeof(*jobs));
+	if (jobs == NULL) {
+		rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "render: out of memory");
+		goto out;
+	}
+	nj = plan_jobs(jobs, inc, dinc, ninc, mnt, dmnt, nmnt, pages, fv, fd, nfeed);
 	rc = run_jobs(&w, jobs, nj);
 out:
 	free(jobs);
 	free(fv);
 	free(fd);
-	free(json);
 	free(inc);
 	free(mnt);
 	free(dinc);
 	free(dmnt);
-	xmlFreeDoc(index);
 	return rc;
 }

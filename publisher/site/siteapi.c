@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 
+#include "base/ascii.h"
 #include "base/cstime.h"
 #include "site/siteapi.h"
 
@@ -136,11 +137,9 @@ group_id(const char *name, char *buf, size_t len)
 
 	o = (size_t)snprintf(buf, len, "group-");
 	for (i = 0; name[i] != '\0' && o + 1 < len; i++) {
-		char ch = name[i];
+		char ch = (char)ascii_tolower(name[i]);
 
-		if (ch >= 'A' && ch <= 'Z')
-			ch = (char)(ch - 'A' + 'a');
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9')))
+		if (!(ascii_isalpha(ch) || ascii_isdigit(ch)))
 			ch = '-';
 		buf[o++] = ch;
 	}

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/ascii.h"
 #include "site/sitemodel.h"
 
 /*
@@ -142,8 +143,7 @@ valid_id(const char *id)
 
 		if (i >= 64)
 			return 0;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '_'))
+		if (!(ascii_isalpha(c) || ascii_isdigit(c) || c == '-' || c == '_'))
 			return 0;
 	}
 	return 1;

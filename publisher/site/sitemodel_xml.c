@@ -7,6 +7,7 @@
 
 #include <libxml/tree.h>
 
+#include "base/ascii.h"
 #include "base/cstime.h"
 #include "site/pubtime.h"
 #include "site/sitemodel.h"
@@ -96,8 +97,7 @@ csp_string(const char *subscribe, char *buf, size_t len)
 		while (p[n] != '\0' && p[n] != '/' && n < 200) {
 			char c = p[n];
 
-			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			    (c >= '0' && c <= '9') || c == '.' || c == '-' || c == ':'))
+			if (!(ascii_isalpha(c) || ascii_isdigit(c) || c == '.' || c == '-' || c == ':'))
 				break;
 			n++;
 		}

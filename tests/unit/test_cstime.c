@@ -1,4 +1,4 @@
-/* test_cstime.c: table tests of the RFC 822 and ISO 8601 parsers and the formatter. */
+/* test_cstime.c: table tests of the RFC 822, HTTP-date and ISO 8601 parsers and the formatter. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -64,6 +64,44 @@ static const struct tcase rfc822[] = {
 	{ "Mo\xc3\xa9, 17 Aug 2026 21:01:19 PDT", -1, 0 },
 };
 
+/* RFC 9110 section 5.6.7: the example date of the RFC is 784111777. */
+static const struct tcase http_date[] = {
+	{ "Sun, 06 Nov 1994 08:49:37 GMT", 0, 784111777 },
+	{ "Sunday, 06-Nov-94 08:49:37 GMT", 0, 784111777 },
+	{ "Sun Nov  6 08:49:37 1994", 0, 784111777 },
+	{ "Sun Nov 6 08:49:37 1994", 0, 784111777 },
+	{ "06 Nov 1994 08:49:37 GMT", 0, 784111777 },
+	{ "sun, 06 nov 1994 08:49:37 utc", 0, 784111777 },
+	{ "  Sun, 06 Nov 1994 08:49:37 GMT  ", 0, 784111777 },
+	{ "Thu, 01 Jan 1970 00:00:00 GMT", 0, 0 },
+	/* Weekday not checked. */
+	{ "Mon, 01 Jan 1970 00:00:00 GMT", 0, 0 },
+	/* RFC 850 two-digit years: 70 and on are 19xx, below 70 are 20xx. */
+	{ "Thursday, 01-Jan-70 00:00:00 GMT", 0, 0 },
+	{ "Tuesday, 01-Jan-69 00:00:00 GMT", 0, 3124224000 },
+	/* A leap second counts; a day past the month's end rolls over (as the poller read them). */
+	{ "Sat, 31 Dec 2016 23:59:60 GMT", 0, 1483228800 },
+	{ "Sun, 29 Feb 2026 00:00:00 GMT", 0, 1772323200 },
+	/* Not HTTP-dates. */
+	{ "", -1, 0 },
+	{ "Sun, 06 Nov 1994 08:49:37 PST", -1, 0 },
+	{ "Sun, 06 Nov 1994 08:49:37 +0000", -1, 0 },
+	{ "Sun, 06 Nov 1994 08:49:37", -1, 0 },
+	{ "Sun, 06 Nov 1994 08:49 GMT", -1, 0 },
+	{ "Sun, 06-Nov 1994 08:49:37 GMT", -1, 0 },
+	{ "Sun, 06 Nov 994 08:49:37 GMT", -1, 0 },
+	{ "Sun, 32 Nov 1994 08:49:37 GMT", -1, 0 },
+	{ "Sun, 00 Nov 1994 08:49:37 GMT", -1, 0 },
+	{ "Sun, 06 Nov 1994 24:00:00 GMT", -1, 0 },
+	{ "Sun, 06 Nov 1994 08:60:00 GMT", -1, 0 },
+	{ "Sun, 06 Nov 1994 08:49:61 GMT", -1, 0 },
+	{ "Sun, 06 Foo 1994 08:49:37 GMT", -1, 0 },
+	{ "Sun, 06 Nov 1994 08:49:37 GMT x", -1, 0 },
+	{ "Sun Nov  6 08:49:37 94", -1, 0 },
+	{ "Sun Nov  6 08:49:37 1994 GMT", -1, 0 },
+	{ "Sun, 06 Nov 1994 08:49:37 GMT                                        ", -1, 0 },
+};
+
 static const struct tcase iso8601[] = {
 	{ "2026-08-18T04:00:00Z", 0, 1787025600 },
 	{ "2026-08-18t04:00:00z", 0, 1787025600 },
@@ -116,6 +154,14 @@ test_rfc822(void **state)
 	(void)state;
 	run_table(rfc822, sizeof(rfc822) / sizeof(rfc822[0]), cstime_parse_rfc822);
 	assert_int_equal(cstime_parse_rfc822(NULL, NULL), -1);
+}
+
+static void
+test_http_date(void **state)
+{
+	(void)state;
+	run_table(http_date, sizeof(http_date) / sizeof(http_date[0]), cstime_parse_http_date);
+	assert_int_equal(cstime_parse_http_date(NULL, NULL), -1);
 }
 
 static void
@@ -175,6 +221,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rfc822),
+		cmocka_unit_test(test_http_date),
 		cmocka_unit_test(test_iso8601),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_civil_round_trip),
