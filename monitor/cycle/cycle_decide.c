@@ -9,6 +9,7 @@
 #include "aws/currentevents.h"
 #include "aws/poll.h"
 #include "base/cstime.h"
+#include "base/hash.h"
 #include "model/mapper.h"
 
 /* The longest a failing feed waits between attempts, unless Retry-After says more. */
@@ -47,10 +48,8 @@
 static double
 jitter(const char *key, int64_t now)
 {
-	uint64_t h = 1469598103934665603ULL ^ (uint64_t)now;
+	uint64_t h = hash_fnv1a64_str(HASH_SEED_LEGACY ^ (uint64_t)now, key);
 
-	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
-		h = (h ^ *p) * 1099511628211ULL;
 	return (double)(h >> 11) / 9007199254740992.0;
 }
 

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "base/ascii.h"
 #include "cycle/incident_records.h"
 
 #define DAY 86400
@@ -586,12 +587,10 @@ sitebuild_model(const struct config *cfg, const struct catalogue *cat,
 	*out = NULL;
 	/* The Statuspage page id: the product name, lower case, [a-z0-9-]. */
 	for (const char *p = cfg->product; *p != '\0' && k + 1 < sizeof(id); p++) {
-		char ch = *p;
+		unsigned char ch = (unsigned char)*p;
 
-		if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9'))
-			id[k++] = ch;
-		else if (ch >= 'A' && ch <= 'Z')
-			id[k++] = (char)(ch - 'A' + 'a');
+		if (ascii_isalpha(ch) || ascii_isdigit(ch))
+			id[k++] = (char)ascii_tolower(ch);
 		else if (k > 0 && id[k - 1] != '-')
 			id[k++] = '-';
 	}
