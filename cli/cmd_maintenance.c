@@ -47,8 +47,14 @@ list_one(const struct store_maintenance *m, void *ctx)
 	return 0;
 }
 
+/*
+ * Parses `maintenance schedule`'s options into *mr (comps holds the
+ * component ids, MAX_COMPONENTS at most, checked against cfg). Returns 0
+ * or an exit code.
+ */
 static int
-do_schedule(struct cli_globals *g, int argc, char **argv)
+parse_schedule(const struct config *cfg, int argc, char **argv,
+    struct cycle_maintenance_request *mr, const char **comps)
 {
 	static const struct option opts[] = {
 		{ "title", required_argument, NULL, 't' },
@@ -60,22 +66,12 @@ do_schedule(struct cli_globals *g, int argc, char **argv)
 		{ "author", required_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct catalogue *cat = NULL;
-	struct config *cfg = NULL;
-	struct store *st = NULL;
-	struct cycle_maintenance_request mr;
 	const char *title = NULL, *message = "", *author = NULL;
-	const char *comps[MAX_COMPONENTS];
 	size_t ncomps = 0;
-	int64_t start = 0, end = 0, verify = MAINTENANCE_VERIFY_DEFAULT, id = 0;
-	int have_start = 0, have_end = 0, ch, ret = CLI_EXIT_USAGE;
-	char err[CS_ERRLEN];
-	cs_err rc;
+	int64_t start = 0, end = 0, verify = MAINTENANCE_VERIFY_DEFAULT;
+	int have_start = 0, have_end = 0, ch;
 
-	err[0] = '\0';
-	memset(&mr, 0, sizeof(mr));
-	if (cli_load(g, &cat, &cfg) != CS_OK)
-		goto out;
+	memset(mr, 0, sizeof(*mr));
 	optind = 1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -88,7 +84,7 @@ do_schedule(struct cli_globals *g, int argc, char **argv)
 			if (cstime_parse_iso8601(optarg, ch == 's' ? &start : &end) != 0) {
 				fprintf(stderr, "clickstatus maintenance schedule: cannot read time \"%s\" "
 				    "(want e.g. 2026-08-18T04:00:00Z or @1787025679)\n", optarg);
-				goto out;
+				return CLI_EXIT_USAGE;
 			}
 			if (ch == 's')
 				have_start = 1;
@@ -99,14 +95,14 @@ do_schedule(struct cli_globals *g, int argc, char **argv)
 			if (cli_parse_seconds(optarg, &verify) != 0) {
 				fprintf(stderr, "clickstatus maintenance schedule: --verify wants seconds, "
 				    "not \"%s\"\n", optarg);
-				goto out;
+				return CLI_EXIT_USAGE;
 			}
 			break;
 		case 'c':
 			if (ncomps == MAX_COMPONENTS) {
 				fprintf(stderr, "clickstatus maintenance schedule: more than %d components\n",
 				    MAX_COMPONENTS);
-				goto out;
+				return CLI_EXIT_USAGE;
 			}
 			if (config_find_component(cfg, optarg) == NULL) {
 				fprintf(stderr, "clickstatus maintenance schedule: unknown component \"%s\" "
@@ -114,40 +110,62 @@ do_schedule(struct cli_globals *g, int argc, char **argv)
 				for (size_t i = 0; i < cfg->ncomponents; i++)
 					fprintf(stderr, " %s", cfg->components[i].id);
 				fprintf(stderr, ")\n");
-				goto out;
+				return CLI_EXIT_USAGE;
 			}
 			comps[ncomps++] = optarg;
 			break;
 		default:
 			fprintf(stderr, "clickstatus maintenance schedule: unknown option or missing "
 			    "value \"%s\"\n", argv[optind - 1]);
-			goto out;
+			return CLI_EXIT_USAGE;
 		}
 	}
 	if (optind != argc) {
 		fprintf(stderr, "clickstatus maintenance schedule: unexpected argument \"%s\"\n",
 		    argv[optind]);
-		goto out;
+		return CLI_EXIT_USAGE;
 	}
 	if (title == NULL || title[0] == '\0' || !have_start || !have_end || ncomps == 0) {
 		fprintf(stderr, "clickstatus maintenance schedule: --title, --start, --end and at "
 		    "least one --component are required\n");
-		goto out;
+		return CLI_EXIT_USAGE;
 	}
 	if (!cli_text_ok("maintenance schedule", "--title", title) ||
 	    !cli_text_ok("maintenance schedule", "--message", message) ||
 	    !cli_text_ok("maintenance schedule", "--author", author))
-		goto out;
+		return CLI_EXIT_USAGE;
 	if (author == NULL)
 		author = cli_login_name();
-	mr.title = title;
-	mr.body = message;
-	mr.author = author;
-	mr.starts_at = start;
-	mr.ends_at = end;
-	mr.verify = verify;
-	mr.components = comps;
-	mr.ncomponents = ncomps;
+	mr->title = title;
+	mr->body = message;
+	mr->author = author;
+	mr->starts_at = start;
+	mr->ends_at = end;
+	mr->verify = verify;
+	mr->components = comps;
+	mr->ncomponents = ncomps;
+	return 0;
+}
+
+static int
+do_schedule(struct cli_globals *g, int argc, char **argv)
+{
+	const char *comps[MAX_COMPONENTS];
+	struct catalogue *cat = NULL;
+	struct config *cfg = NULL;
+	struct store *st = NULL;
+	struct cycle_maintenance_request mr;
+	int64_t id = 0;
+	int ret = CLI_EXIT_USAGE;
+	char err[CS_ERRLEN];
+	cs_err rc;
+
+	err[0] = '\0';
+	if (cli_load(g, &cat, &cfg) != CS_OK)
+		goto out;
+	ret = parse_schedule(cfg, argc, argv, &mr, comps);
+	if (ret != 0)
+		goto out;
 	ret = CLI_EXIT_FAIL;
 	if (store_open(g->state_dir, &st, err, sizeof(err)) != CS_OK) {
 		cli_log(g, "error", "store", "%s", err);
@@ -163,7 +181,7 @@ do_schedule(struct cli_globals *g, int argc, char **argv)
 		cli_log(g, "error", "store", "%s", err);
 		goto out;
 	}
-	printf("maintenance %" PRId64 " scheduled: %s\n", id, title);
+	printf("maintenance %" PRId64 " scheduled: %s\n", id, mr.title);
 	ret = CLI_EXIT_OK;
 out:
 	store_close(st);
