@@ -549,31 +549,32 @@ works_free(struct work *w, size_t n)
 	free(w);
 }
 
-cs_err
-incident_decide(const struct config *cfg, const struct incident_view *views, size_t nviews,
-    const struct mapper_result *map, const struct mapper_feed *feeds, size_t nfeeds,
-    int64_t now, int64_t flap_window, struct incident_plan **out)
+/*
+ * One decision in progress: the plan being built, the working incidents
+ * (one per view, then room for the one this plan may open), the active
+ * causes, and what the rules read of the input. Everything but plan, w
+ * and act is borrowed.
+ */
+struct decision {
+	struct incident_plan *plan;
+	struct work *w;
+	size_t       nw;                 /* working incidents made so far */
+	struct active *act;
+	size_t       nact;
+	struct work *target;             /* the open public incident new causes join, NULL if none */
+	const struct mapper_feed *feeds;
+	size_t       nfeeds;
+	int64_t      now;
+	int64_t      flap_window;        /* seconds; 0: never re-open */
+};
+
+/* Makes the working copy of each view, with its causes; d->nw counts those made. */
+static cs_err
+load_views(struct decision *d, const struct incident_view *views, size_t nviews)
 {
-	struct incident_plan *plan = NULL;
-	struct active *act = NULL;
-	struct work *w = NULL;
-	size_t nact = 0, nw = 0;
-	struct work *target = NULL;
-	cs_err rc = CS_OK;
-
-	*out = NULL;
-	plan = calloc(1, sizeof(*plan));
-	w = calloc(nviews + 1, sizeof(*w));
-	if (plan == NULL || w == NULL)
-		goto nomem;
-	rc = collect_active(map, &act, &nact);
-	if (rc != CS_OK)
-		goto nomem;
-
-	/* Working copies of the views. */
 	for (size_t i = 0; i < nviews; i++) {
 		const struct incident_view *v = &views[i];
-		struct work *x = &w[nw++];
+		struct work *x = &d->w[d->nw++];
 
 		x->v = v;
 		x->id = v->id;
@@ -587,155 +588,308 @@ incident_decide(const struct config *cfg, const struct incident_view *views, siz
 			const struct incident_cause *c = &v->causes[k];
 
 			if (work_set_cause(x, c->slug, c->state, c->guid, c->title, c->time, c->open) != 0)
-				goto nomem;
+				return CS_ERR_NOMEM;
 		}
 	}
+	return CS_OK;
+}
 
-	/* 1. Open incidents: newer items of their causes. */
-	for (size_t i = 0; i < nw; i++) {
-		struct work *x = &w[i];
+/*
+ * Grouping: the incident new causes join is the first open one not marked
+ * "CLICK not affected" (there is at most one open public AWS incident);
+ * NULL if there is none.
+ */
+static struct work *
+open_public(struct work *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (w[i].open && !w[i].not_affected)
+			return &w[i];
+	return NULL;
+}
 
-		if (!x->open)
+/*
+ * Mirrors active item a into incident x: a becomes (or replaces) one of
+ * x's open causes, and one action of kind, at status st, posts the item's
+ * title as AWS wrote it.
+ */
+static cs_err
+mirror_item(struct decision *d, struct work *x, const struct active *a,
+    incident_action_kind kind, incident_status st)
+{
+	if (work_set_cause(x, a->slug, a->state, a->guid, a->title, a->time, 1) != 0 ||
+	    emit(d->plan, x, kind, st, a->title, a->guid, a->time, a->slug) == NULL)
+		return CS_ERR_NOMEM;
+	return CS_OK;
+}
+
+/*
+ * Updates, "a newer item of a cause": each cause of open incident x that
+ * is still active claims its item (so it never opens or joins another
+ * incident). When that item is not the one mirrored last (AWS posted an
+ * update), or the cause had been back to normal, x gets an update:
+ * identified, unless an engineer has set monitoring.
+ */
+static cs_err
+update_causes(struct decision *d, struct work *x)
+{
+	for (size_t k = 0; k < x->ncauses; k++) {
+		struct incident_action_cause *c = &x->causes[k];
+		struct active *a = find_active(d->act, d->nact, c->slug);
+
+		if (a == NULL || a->claimed)
 			continue;
-		if (target == NULL && !x->not_affected)
-			target = x;
-		for (size_t k = 0; k < x->ncauses; k++) {
-			struct incident_action_cause *c = &x->causes[k];
-			struct active *a = find_active(act, nact, c->slug);
-
-			if (a == NULL || a->claimed)
-				continue;
-			a->claimed = 1;
-			if (c->open && strcmp(a->guid, c->guid) == 0)
-				continue;
-			if (work_set_cause(x, a->slug, a->state, a->guid, a->title, a->time, 1) != 0 ||
-			    emit(plan, x, INCIDENT_ACT_UPDATE, update_status(x), a->title, a->guid,
-				a->time, a->slug) == NULL)
-				goto nomem;
-		}
-	}
-
-	/* 2. New causes: join the open public incident, re-open a flapping one, or open one. */
-	for (size_t i = 0; i < nact; i++) {
-		struct active *a = &act[i];
-		struct work *r = NULL;
-
-		if (a->claimed)
-			continue;
-		if (target == NULL) {
-			for (size_t k = 0; k < nw; k++) {
-				struct work *x = &w[k];
-				struct incident_action_cause *c = work_cause(x, a->slug);
-
-				if (x->open || x->id == 0 || c == NULL || flap_window <= 0 ||
-				    x->v->resolved_at <= 0 || now - x->v->resolved_at > flap_window)
-					continue;
-				if (r == NULL || x->v->resolved_at > r->v->resolved_at)
-					r = x;
-			}
-		}
-		if (r != NULL) {
-			a->claimed = 1;
-			r->open = 1;
-			if (work_set_cause(r, a->slug, a->state, a->guid, a->title, a->time, 1) != 0 ||
-			    emit(plan, r, INCIDENT_ACT_REOPEN, INCIDENT_INVESTIGATING, a->title, a->guid,
-				a->time, a->slug) == NULL)
-				goto nomem;
-			if (!r->not_affected)
-				target = r;
-			continue;
-		}
-		if (target == NULL) {
-			struct work *x = &w[nw++]; /* room for one new incident was allocated */
-
-			x->id = 0;
-			x->open = 1;
-			x->status = INCIDENT_INVESTIGATING;
-			a->claimed = 1;
-			if (work_set_cause(x, a->slug, a->state, a->guid, a->title, a->time, 1) != 0 ||
-			    emit(plan, x, INCIDENT_ACT_OPEN, INCIDENT_INVESTIGATING, a->title, a->guid,
-				a->time, a->slug) == NULL)
-				goto nomem;
-			target = x;
-			continue;
-		}
 		a->claimed = 1;
-		if (work_set_cause(target, a->slug, a->state, a->guid, a->title, a->time, 1) != 0 ||
-		    emit(plan, target, INCIDENT_ACT_UPDATE, update_status(target), a->title, a->guid,
-			a->time, a->slug) == NULL)
-			goto nomem;
+		if (c->open && strcmp(a->guid, c->guid) == 0)
+			continue;
+		if (mirror_item(d, x, a, INCIDENT_ACT_UPDATE, update_status(x)) != CS_OK)
+			return CS_ERR_NOMEM;
 	}
+	return CS_OK;
+}
 
-	/*
-	 * 3. Causes back to normal; the last one resolves the incident. A
-	 * cause whose feed cannot be read stays open: unknown is no news.
-	 */
-	for (size_t i = 0; i < nw; i++) {
-		struct work *x = &w[i];
-		size_t nopen = 0, nclear = 0;
+/* Pass 1, updates: every open incident, in view order, mirrors its causes' newer items. */
+static cs_err
+update_open_incidents(struct decision *d)
+{
+	for (size_t i = 0; i < d->nw; i++) {
+		struct work *x = &d->w[i];
 
 		if (!x->open)
 			continue;
-		for (size_t k = 0; k < x->ncauses; k++) {
-			const struct incident_action_cause *c = &x->causes[k];
-			const struct mapper_feed *f = find_feed(feeds, nfeeds, c->slug);
-
-			if (!c->open)
-				continue;
-			if (find_active(act, nact, c->slug) != NULL || (f != NULL && !f->readable))
-				nopen++;
-			else
-				nclear++;
-		}
-		for (size_t k = 0; k < x->ncauses && nclear > 0; k++) {
-			struct incident_action_cause *c = &x->causes[k];
-			const struct mapper_feed *f = find_feed(feeds, nfeeds, c->slug);
-			const char *title, *guid;
-			char *slug = NULL;
-			int64_t t;
-			int last;
-
-			if (!c->open || find_active(act, nact, c->slug) != NULL ||
-			    (f != NULL && !f->readable))
-				continue;
-			closing_item(f, c, now, &title, &guid, &t);
-			nclear--;
-			last = nopen == 0 && nclear == 0;
-			slug = strdup(c->slug);
-			if (slug == NULL || work_set_cause(x, slug, STATUS_AWS_NORMAL, guid, title, t, 0) != 0 ||
-			    emit(plan, x, last ? INCIDENT_ACT_RESOLVE : INCIDENT_ACT_UPDATE,
-				last ? INCIDENT_RESOLVED : update_status(x), title, guid, t, slug) == NULL) {
-				free(slug);
-				goto nomem;
-			}
-			free(slug);
-			if (last)
-				x->open = 0;
-		}
-		if (x->open && nopen == 0 && x->id != 0 && !x->touched) {
-			/* Open with no open cause (a cause list emptied by hand): close it. */
-			if (emit(plan, x, INCIDENT_ACT_RESOLVE, INCIDENT_RESOLVED,
-			    "AWS reports every affected service operating normally.", "", now,
-			    NULL) == NULL)
-				goto nomem;
-			x->open = 0;
-		}
+		if (update_causes(d, x) != CS_OK)
+			return CS_ERR_NOMEM;
 	}
+	return CS_OK;
+}
 
-	for (size_t i = 0; i < nw; i++) {
-		rc = finish_work(plan, &w[i], map, cfg);
+/*
+ * Flap damping: the incident (of the views, closed now) that had cause
+ * slug and resolved less than flap_window seconds ago, the most recently
+ * resolved if several; NULL if none, or if flap damping is off.
+ */
+static struct work *
+flapping_incident(const struct decision *d, const char *slug)
+{
+	struct work *r = NULL;
+
+	for (size_t k = 0; k < d->nw; k++) {
+		struct work *x = &d->w[k];
+		struct incident_action_cause *c = work_cause(x, slug);
+
+		if (x->open || x->id == 0 || c == NULL || d->flap_window <= 0 ||
+		    x->v->resolved_at <= 0 || d->now - x->v->resolved_at > d->flap_window)
+			continue;
+		if (r == NULL || x->v->resolved_at > r->v->resolved_at)
+			r = x;
+	}
+	return r;
+}
+
+/*
+ * Grouping and flap damping for one cause no open incident claimed. With
+ * a public incident open, the cause joins it (an update, identified). With
+ * none, the cause re-opens the incident it flapped out of (investigating;
+ * if that one is public, later causes of the cycle join it), or else opens
+ * a new public incident (investigating), which later causes join.
+ */
+static cs_err
+place_new_cause(struct decision *d, struct active *a)
+{
+	struct work *r = NULL, *x;
+
+	if (d->target == NULL)
+		r = flapping_incident(d, a->slug);
+	a->claimed = 1;
+	if (r != NULL) {
+		r->open = 1;
+		if (mirror_item(d, r, a, INCIDENT_ACT_REOPEN, INCIDENT_INVESTIGATING) != CS_OK)
+			return CS_ERR_NOMEM;
+		if (!r->not_affected)
+			d->target = r;
+		return CS_OK;
+	}
+	if (d->target == NULL) {
+		x = &d->w[d->nw++]; /* room for one new incident was allocated */
+		x->id = 0;
+		x->open = 1;
+		x->status = INCIDENT_INVESTIGATING;
+		if (mirror_item(d, x, a, INCIDENT_ACT_OPEN, INCIDENT_INVESTIGATING) != CS_OK)
+			return CS_ERR_NOMEM;
+		d->target = x;
+		return CS_OK;
+	}
+	return mirror_item(d, d->target, a, INCIDENT_ACT_UPDATE, update_status(d->target));
+}
+
+/* Pass 2, new causes: each unclaimed active cause, oldest item first, finds its incident. */
+static cs_err
+place_new_causes(struct decision *d)
+{
+	for (size_t i = 0; i < d->nact; i++) {
+		if (d->act[i].claimed)
+			continue;
+		if (place_new_cause(d, &d->act[i]) != CS_OK)
+			return CS_ERR_NOMEM;
+	}
+	return CS_OK;
+}
+
+/*
+ * Causes: whether cause c still holds its incident open. It does while
+ * its feed is active, and also while the feed cannot be read: unknown is
+ * a gap in our monitoring, not news, so the cause stays as it was.
+ */
+static int
+cause_holds(const struct decision *d, const struct incident_action_cause *c)
+{
+	const struct mapper_feed *f = find_feed(d->feeds, d->nfeeds, c->slug);
+
+	return find_active(d->act, d->nact, c->slug) != NULL || (f != NULL && !f->readable);
+}
+
+/*
+ * Updates, "a cause back to normal": cause c of open incident x is closed
+ * with the closing item's title; as an update (status unchanged,
+ * identified at least) while others continue, or, when it is the last
+ * (last nonzero), as the resolution, at the AWS item that closes the event.
+ */
+static cs_err
+close_cause(struct decision *d, struct work *x, const struct incident_action_cause *c, int last)
+{
+	const struct mapper_feed *f = find_feed(d->feeds, d->nfeeds, c->slug);
+	const char *title, *guid;
+	char *slug = NULL;
+	int64_t t;
+	cs_err rc = CS_OK;
+
+	closing_item(f, c, d->now, &title, &guid, &t);
+	/* work_set_cause() replaces c's strings: keep a copy of the slug. */
+	slug = strdup(c->slug);
+	if (slug == NULL || work_set_cause(x, slug, STATUS_AWS_NORMAL, guid, title, t, 0) != 0 ||
+	    emit(d->plan, x, last ? INCIDENT_ACT_RESOLVE : INCIDENT_ACT_UPDATE,
+		last ? INCIDENT_RESOLVED : update_status(x), title, guid, t, slug) == NULL)
+		rc = CS_ERR_NOMEM;
+	free(slug);
+	if (rc == CS_OK && last)
+		x->open = 0;
+	return rc;
+}
+
+/*
+ * Updates, the causes of open incident x back to normal: each closes in
+ * turn (close_cause()), the last one resolving x. An incident still open
+ * with no open cause and nothing said this cycle (its cause list emptied
+ * by hand) is resolved too.
+ */
+static cs_err
+resolve_cleared(struct decision *d, struct work *x)
+{
+	size_t nopen = 0, nclear = 0;
+
+	for (size_t k = 0; k < x->ncauses; k++) {
+		const struct incident_action_cause *c = &x->causes[k];
+
+		if (!c->open)
+			continue;
+		if (cause_holds(d, c))
+			nopen++;
+		else
+			nclear++;
+	}
+	for (size_t k = 0; k < x->ncauses && nclear > 0; k++) {
+		const struct incident_action_cause *c = &x->causes[k];
+
+		if (!c->open || cause_holds(d, c))
+			continue;
+		nclear--;
+		if (close_cause(d, x, c, nopen == 0 && nclear == 0) != CS_OK)
+			return CS_ERR_NOMEM;
+	}
+	if (x->open && nopen == 0 && x->id != 0 && !x->touched) {
+		if (emit(d->plan, x, INCIDENT_ACT_RESOLVE, INCIDENT_RESOLVED,
+		    "AWS reports every affected service operating normally.", "", d->now,
+		    NULL) == NULL)
+			return CS_ERR_NOMEM;
+		x->open = 0;
+	}
+	return CS_OK;
+}
+
+/* Pass 3, causes back to normal: every incident still open, the one opened now included. */
+static cs_err
+resolve_open_incidents(struct decision *d)
+{
+	for (size_t i = 0; i < d->nw; i++) {
+		struct work *x = &d->w[i];
+
+		if (!x->open)
+			continue;
+		if (resolve_cleared(d, x) != CS_OK)
+			return CS_ERR_NOMEM;
+	}
+	return CS_OK;
+}
+
+/*
+ * The decision runs in three passes over working copies of the views, and
+ * their order is the grouping rule. First the open incidents claim the
+ * active causes they already have, so a continuing cause only ever updates
+ * its own incident. Then each cause left unclaimed (new this cycle) joins
+ * the open public incident, re-opens the one it flapped out of, or opens
+ * one; a cause appearing in the same cycle as another thus lands in the
+ * same incident. Last, causes back to normal close, and an incident whose
+ * last cause closed resolves. Components and priority are filled in at the
+ * end, once per incident, from its state after all three passes: every
+ * action of a cycle lists the incident's components as they are now.
+ */
+cs_err
+incident_decide(const struct config *cfg, const struct incident_view *views, size_t nviews,
+    const struct mapper_result *map, const struct mapper_feed *feeds, size_t nfeeds,
+    int64_t now, int64_t flap_window, struct incident_plan **out)
+{
+	struct decision d;
+	cs_err rc = CS_OK;
+
+	memset(&d, 0, sizeof(d));
+	d.feeds = feeds;
+	d.nfeeds = nfeeds;
+	d.now = now;
+	d.flap_window = flap_window;
+	*out = NULL;
+	d.plan = calloc(1, sizeof(*d.plan));
+	d.w = calloc(nviews + 1, sizeof(*d.w));
+	if (d.plan == NULL || d.w == NULL) {
+		rc = CS_ERR_NOMEM;
+		goto out;
+	}
+	rc = collect_active(map, &d.act, &d.nact);
+	if (rc != CS_OK)
+		goto out;
+	rc = load_views(&d, views, nviews);
+	if (rc != CS_OK)
+		goto out;
+	d.target = open_public(d.w, d.nw);
+	rc = update_open_incidents(&d);
+	if (rc != CS_OK)
+		goto out;
+	rc = place_new_causes(&d);
+	if (rc != CS_OK)
+		goto out;
+	rc = resolve_open_incidents(&d);
+	if (rc != CS_OK)
+		goto out;
+	for (size_t i = 0; i < d.nw; i++) {
+		rc = finish_work(d.plan, &d.w[i], map, cfg);
 		if (rc != CS_OK)
 			goto out;
 	}
-	*out = plan;
-	plan = NULL;
-	goto out;
-nomem:
-	rc = CS_ERR_NOMEM;
+	*out = d.plan;
+	d.plan = NULL;
 out:
-	incident_plan_free(plan);
-	works_free(w, nw);
-	free(act);
+	incident_plan_free(d.plan);
+	works_free(d.w, d.nw);
+	free(d.act);
 	return rc;
 }
 
