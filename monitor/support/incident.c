@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/cstime.h"
+#include "support/incident_priv.h"
 
 /*
  * The rules of automatic (AWS-derived) incidents.
@@ -67,8 +67,6 @@
  * ruling CLICK out for one AWS event says nothing of the next.
  */
 
-/* Longest incident title we build; the item title is cut at a character boundary. */
-#define TITLE_MAX 512
 
 /* One active cause: a slug that makes a component leave operational now. */
 struct active {
@@ -80,21 +78,6 @@ struct active {
 	int         claimed;
 };
 
-/* Working state of one view during a decision. */
-struct work {
-	const struct incident_view *v;
-	int64_t  id;                     /* 0: opened by this plan */
-	int      not_affected;
-	incident_status status;
-	priority suggested;
-	struct incident_action_cause *causes; /* current causes, owned */
-	size_t   ncauses;
-	int      touched;                /* an action was emitted: recompute components */
-	int      open;                   /* open after this plan */
-	int      first_action;           /* index of its first action in the plan */
-	const struct incident_component *prev;
-	size_t   nprev;
-};
 
 const char *
 incident_status_name(incident_status s)
@@ -191,71 +174,6 @@ incident_suggest(const struct config *cfg, const struct incident_component *comp
 	return p;
 }
 
-static void
-cause_clear(struct incident_action_cause *c)
-{
-	free(c->slug);
-	free(c->guid);
-	free(c->title);
-	memset(c, 0, sizeof(*c));
-}
-
-static int
-cause_copy(struct incident_action_cause *dst, const char *slug, status_aws state,
-    const char *guid, const char *title, int64_t time, int open)
-{
-	memset(dst, 0, sizeof(*dst));
-	dst->slug = strdup(slug);
-	dst->guid = strdup(guid != NULL ? guid : "");
-	dst->title = strdup(title != NULL ? title : "");
-	dst->state = state;
-	dst->time = time;
-	dst->open = open;
-	if (dst->slug == NULL || dst->guid == NULL || dst->title == NULL) {
-		cause_clear(dst);
-		return -1;
-	}
-	return 0;
-}
-
-static void
-action_clear(struct incident_action *a)
-{
-	free(a->title);
-	free(a->body);
-	free(a->source_guid);
-	for (size_t i = 0; i < a->ncauses; i++)
-		cause_clear(&a->causes[i]);
-	free(a->causes);
-	free(a->components);
-	memset(a, 0, sizeof(*a));
-}
-
-void
-incident_plan_free(struct incident_plan *plan)
-{
-	if (plan == NULL)
-		return;
-	for (size_t i = 0; i < plan->nactions; i++)
-		action_clear(&plan->actions[i]);
-	free(plan->actions);
-	free(plan);
-}
-
-/* Appends a zeroed action; NULL on no memory. */
-static struct incident_action *
-plan_push(struct incident_plan *plan)
-{
-	struct incident_action *n;
-
-	n = realloc(plan->actions, (plan->nactions + 1) * sizeof(*n));
-	if (n == NULL)
-		return NULL;
-	plan->actions = n;
-	memset(&n[plan->nactions], 0, sizeof(*n));
-	return &n[plan->nactions++];
-}
-
 static const struct mapper_feed *
 find_feed(const struct mapper_feed *feeds, size_t n, const char *slug)
 {
@@ -271,15 +189,6 @@ find_active(struct active *act, size_t n, const char *slug)
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(act[i].slug, slug) == 0)
 			return &act[i];
-	return NULL;
-}
-
-static struct incident_action_cause *
-work_cause(struct work *w, const char *slug)
-{
-	for (size_t i = 0; i < w->ncauses; i++)
-		if (strcmp(w->causes[i].slug, slug) == 0)
-			return &w->causes[i];
 	return NULL;
 }
 
@@ -337,61 +246,6 @@ collect_active(const struct mapper_result *map, struct active **out, size_t *nou
 	return CS_OK;
 }
 
-/* Adds (or replaces) a cause in the work incident. */
-static int
-work_set_cause(struct work *w, const char *slug, status_aws state, const char *guid,
-    const char *title, int64_t time, int open)
-{
-	struct incident_action_cause *c = work_cause(w, slug), *n;
-
-	if (c == NULL) {
-		n = realloc(w->causes, (w->ncauses + 1) * sizeof(*n));
-		if (n == NULL)
-			return -1;
-		w->causes = n;
-		c = &n[w->ncauses++];
-		memset(c, 0, sizeof(*c));
-	} else {
-		cause_clear(c);
-	}
-	return cause_copy(c, slug, state, guid, title, time, open);
-}
-
-/* Emits one action for work incident w and copies cause slug into it. */
-static struct incident_action *
-emit(struct incident_plan *plan, struct work *w, incident_action_kind kind, incident_status st,
-    const char *body, const char *guid, int64_t time, const char *slug)
-{
-	struct incident_action *a = plan_push(plan);
-	struct incident_action_cause *c;
-
-	if (a == NULL)
-		return NULL;
-	if (!w->touched)
-		w->first_action = (int)(plan->nactions - 1);
-	w->touched = 1;
-	a->kind = kind;
-	a->incident_id = w->id;
-	a->status = st;
-	a->public = !w->not_affected;
-	a->body = strdup(body != NULL ? body : "");
-	a->source_guid = strdup(guid != NULL ? guid : "");
-	a->source_time = time;
-	if (a->body == NULL || a->source_guid == NULL)
-		return NULL;
-	w->status = st;
-	if (slug == NULL)
-		return a;
-	c = work_cause(w, slug);
-	if (c == NULL)
-		return a;
-	a->causes = calloc(1, sizeof(*a->causes));
-	if (a->causes == NULL ||
-	    cause_copy(&a->causes[0], c->slug, c->state, c->guid, c->title, c->time, c->open) != 0)
-		return NULL;
-	a->ncauses = 1;
-	return a;
-}
 
 /* Status of an AWS update to an open incident: identified, unless an engineer said monitoring. */
 static incident_status
@@ -400,125 +254,6 @@ update_status(const struct work *w)
 	return w->status == INCIDENT_MONITORING ? INCIDENT_MONITORING : INCIDENT_IDENTIFIED;
 }
 
-/*
- * The incident's components now: every component hit by one of its open
- * causes with the mapper's status, and every component it listed before
- * that is no longer hit, as operational. Configuration order.
- */
-static cs_err
-work_components(const struct work *w, const struct mapper_result *map,
-    struct incident_component **out, size_t *nout)
-{
-	struct incident_component *v = calloc(map->ncomponents ? map->ncomponents : 1, sizeof(*v));
-	size_t n = 0;
-
-	if (v == NULL)
-		return CS_ERR_NOMEM;
-	for (size_t i = 0; i < map->ncomponents; i++) {
-		const struct mapper_component *mc = &map->components[i];
-		int hit = 0, before = 0;
-
-		for (size_t k = 0; k < mc->ncauses && !hit; k++) {
-			const struct incident_action_cause *c = NULL;
-
-			for (size_t j = 0; j < w->ncauses; j++)
-				if (strcmp(w->causes[j].slug, mc->causes[k].slug) == 0)
-					c = &w->causes[j];
-			hit = c != NULL && c->open && mc->causes[k].aws_state != STATUS_AWS_NORMAL;
-		}
-		for (size_t j = 0; j < w->nprev && !before; j++)
-			before = strcmp(w->prev[j].id, mc->cfg->id) == 0;
-		if (!hit && !before)
-			continue;
-		v[n].id = mc->cfg->id;
-		v[n].status = hit ? mc->status : STATUS_OPERATIONAL;
-		n++;
-	}
-	*out = v;
-	*nout = n;
-	return CS_OK;
-}
-
-/* Builds the title of a new incident: "<first component> [and N more]: <item title>". */
-static char *
-make_title(const struct incident_component *comps, size_t n, const struct config *cfg,
-    const char *item_title)
-{
-	char more[48] = "";
-	const char *name = "AWS";
-	char *t = malloc(TITLE_MAX);
-	size_t len;
-
-	if (t == NULL)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		const struct config_component *cc = config_find_component(cfg, comps[i].id);
-
-		if (cc != NULL && comps[i].status != STATUS_OPERATIONAL) {
-			name = cc->name;
-			break;
-		}
-	}
-	if (n > 1)
-		snprintf(more, sizeof(more), " and %zu more", n - 1);
-	len = (size_t)snprintf(t, TITLE_MAX, "%s%s: %s", name, more, item_title);
-	if (len >= TITLE_MAX) {
-		/* Cut at a UTF-8 character boundary. */
-		len = TITLE_MAX - 1;
-		while (len > 0 && ((unsigned char)t[len] & 0xc0) == 0x80)
-			len--;
-		t[len] = '\0';
-	}
-	return t;
-}
-
-/* Fills in components and priority of every action of w (they share the state after the plan). */
-static cs_err
-finish_work(struct incident_plan *plan, struct work *w, const struct mapper_result *map,
-    const struct config *cfg)
-{
-	struct incident_component *comps = NULL;
-	size_t n = 0;
-	unsigned share = 0;
-	status_component worst = STATUS_OPERATIONAL;
-	priority p;
-	cs_err rc;
-
-	if (!w->touched)
-		return CS_OK;
-	rc = work_components(w, map, &comps, &n);
-	if (rc != CS_OK)
-		return rc;
-	p = incident_suggest(cfg, comps, n, &share, &worst);
-	w->suggested = incident_priority_max(w->suggested, p);
-	for (size_t i = (size_t)w->first_action; i < plan->nactions; i++) {
-		struct incident_action *a = &plan->actions[i];
-
-		/* Only one incident (the one this plan opens) has id 0. */
-		if (a->incident_id != w->id || a->components != NULL)
-			continue;
-		a->components = malloc((n ? n : 1) * sizeof(*a->components));
-		if (a->components == NULL) {
-			free(comps);
-			return CS_ERR_NOMEM;
-		}
-		if (n > 0)
-			memcpy(a->components, comps, n * sizeof(*comps));
-		a->ncomponents = n;
-		a->share_bp = share;
-		a->worst = worst;
-		a->suggested = w->suggested;
-		if (a->kind == INCIDENT_ACT_OPEN && a->title == NULL) {
-			a->title = make_title(comps, n, cfg, a->body);
-			if (a->title == NULL) {
-				free(comps);
-				return CS_ERR_NOMEM;
-			}
-		}
-	}
-	free(comps);
-	return CS_OK;
-}
 
 /* The closing text of a cause whose feed is back to normal. */
 static void
@@ -537,43 +272,33 @@ closing_item(const struct mapper_feed *f, const struct incident_action_cause *c,
 	*time = now;
 }
 
-/* Frees the work array. */
-static void
-works_free(struct work *w, size_t n)
+
+/*
+ * One decision in progress: the plan being built, the working incidents
+ * (one per view, then room for the one this plan may open), the active
+ * causes, and what the rules read of the input. Everything but plan, w
+ * and act is borrowed.
+ */
+struct decision {
+	struct incident_plan *plan;
+	struct work *w;
+	size_t       nw;                 /* working incidents made so far */
+	struct active *act;
+	size_t       nact;
+	struct work *target;             /* the open public incident new causes join, NULL if none */
+	const struct mapper_feed *feeds;
+	size_t       nfeeds;
+	int64_t      now;
+	int64_t      flap_window;        /* seconds; 0: never re-open */
+};
+
+/* Makes the working copy of each view, with its causes; d->nw counts those made. */
+static cs_err
+load_views(struct decision *d, const struct incident_view *views, size_t nviews)
 {
-	for (size_t i = 0; w != NULL && i < n; i++) {
-		for (size_t k = 0; k < w[i].ncauses; k++)
-			cause_clear(&w[i].causes[k]);
-		free(w[i].causes);
-	}
-	free(w);
-}
-
-cs_err
-incident_decide(const struct config *cfg, const struct incident_view *views, size_t nviews,
-    const struct mapper_result *map, const struct mapper_feed *feeds, size_t nfeeds,
-    int64_t now, int64_t flap_window, struct incident_plan **out)
-{
-	struct incident_plan *plan = NULL;
-	struct active *act = NULL;
-	struct work *w = NULL;
-	size_t nact = 0, nw = 0;
-	struct work *target = NULL;
-	cs_err rc = CS_OK;
-
-	*out = NULL;
-	plan = calloc(1, sizeof(*plan));
-	w = calloc(nviews + 1, sizeof(*w));
-	if (plan == NULL || w == NULL)
-		goto nomem;
-	rc = collect_active(map, &act, &nact);
-	if (rc != CS_OK)
-		goto nomem;
-
-	/* Working copies of the views. */
 	for (size_t i = 0; i < nviews; i++) {
 		const struct incident_view *v = &views[i];
-		struct work *x = &w[nw++];
+		struct work *x = &d->w[d->nw++];
 
 		x->v = v;
 		x->id = v->id;
@@ -586,180 +311,310 @@ incident_decide(const struct config *cfg, const struct incident_view *views, siz
 		for (size_t k = 0; k < v->ncauses; k++) {
 			const struct incident_cause *c = &v->causes[k];
 
-			if (work_set_cause(x, c->slug, c->state, c->guid, c->title, c->time, c->open) != 0)
-				goto nomem;
+			if (incident_work_set_cause(x, c->slug, c->state, c->guid, c->title, c->time,
+			    c->open) != 0)
+				return CS_ERR_NOMEM;
 		}
 	}
+	return CS_OK;
+}
 
-	/* 1. Open incidents: newer items of their causes. */
-	for (size_t i = 0; i < nw; i++) {
-		struct work *x = &w[i];
+/*
+ * Grouping: the incident new causes join is the first open one not marked
+ * "CLICK not affected" (there is at most one open public AWS incident);
+ * NULL if there is none.
+ */
+static struct work *
+open_public(struct work *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (w[i].open && !w[i].not_affected)
+			return &w[i];
+	return NULL;
+}
 
-		if (!x->open)
+/*
+ * Mirrors active item a into incident x: a becomes (or replaces) one of
+ * x's open causes, and one action of kind, at status st, posts the item's
+ * title as AWS wrote it.
+ */
+static cs_err
+mirror_item(struct decision *d, struct work *x, const struct active *a,
+    incident_action_kind kind, incident_status st)
+{
+	if (incident_work_set_cause(x, a->slug, a->state, a->guid, a->title, a->time, 1) != 0 ||
+	    incident_work_emit(d->plan, x, kind, st, a->title, a->guid, a->time, a->slug) == NULL)
+		return CS_ERR_NOMEM;
+	return CS_OK;
+}
+
+/*
+ * Updates, "a newer item of a cause": each cause of open incident x that
+ * is still active claims its item (so it never opens or joins another
+ * incident). When that item is not the one mirrored last (AWS posted an
+ * update), or the cause had been back to normal, x gets an update:
+ * identified, unless an engineer has set monitoring.
+ */
+static cs_err
+update_causes(struct decision *d, struct work *x)
+{
+	for (size_t k = 0; k < x->ncauses; k++) {
+		struct incident_action_cause *c = &x->causes[k];
+		struct active *a = find_active(d->act, d->nact, c->slug);
+
+		if (a == NULL || a->claimed)
 			continue;
-		if (target == NULL && !x->not_affected)
-			target = x;
-		for (size_t k = 0; k < x->ncauses; k++) {
-			struct incident_action_cause *c = &x->causes[k];
-			struct active *a = find_active(act, nact, c->slug);
-
-			if (a == NULL || a->claimed)
-				continue;
-			a->claimed = 1;
-			if (c->open && strcmp(a->guid, c->guid) == 0)
-				continue;
-			if (work_set_cause(x, a->slug, a->state, a->guid, a->title, a->time, 1) != 0 ||
-			    emit(plan, x, INCIDENT_ACT_UPDATE, update_status(x), a->title, a->guid,
-				a->time, a->slug) == NULL)
-				goto nomem;
-		}
-	}
-
-	/* 2. New causes: join the open public incident, re-open a flapping one, or open one. */
-	for (size_t i = 0; i < nact; i++) {
-		struct active *a = &act[i];
-		struct work *r = NULL;
-
-		if (a->claimed)
-			continue;
-		if (target == NULL) {
-			for (size_t k = 0; k < nw; k++) {
-				struct work *x = &w[k];
-				struct incident_action_cause *c = work_cause(x, a->slug);
-
-				if (x->open || x->id == 0 || c == NULL || flap_window <= 0 ||
-				    x->v->resolved_at <= 0 || now - x->v->resolved_at > flap_window)
-					continue;
-				if (r == NULL || x->v->resolved_at > r->v->resolved_at)
-					r = x;
-			}
-		}
-		if (r != NULL) {
-			a->claimed = 1;
-			r->open = 1;
-			if (work_set_cause(r, a->slug, a->state, a->guid, a->title, a->time, 1) != 0 ||
-			    emit(plan, r, INCIDENT_ACT_REOPEN, INCIDENT_INVESTIGATING, a->title, a->guid,
-				a->time, a->slug) == NULL)
-				goto nomem;
-			if (!r->not_affected)
-				target = r;
-			continue;
-		}
-		if (target == NULL) {
-			struct work *x = &w[nw++]; /* room for one new incident was allocated */
-
-			x->id = 0;
-			x->open = 1;
-			x->status = INCIDENT_INVESTIGATING;
-			a->claimed = 1;
-			if (work_set_cause(x, a->slug, a->state, a->guid, a->title, a->time, 1) != 0 ||
-			    emit(plan, x, INCIDENT_ACT_OPEN, INCIDENT_INVESTIGATING, a->title, a->guid,
-				a->time, a->slug) == NULL)
-				goto nomem;
-			target = x;
-			continue;
-		}
 		a->claimed = 1;
-		if (work_set_cause(target, a->slug, a->state, a->guid, a->title, a->time, 1) != 0 ||
-		    emit(plan, target, INCIDENT_ACT_UPDATE, update_status(target), a->title, a->guid,
-			a->time, a->slug) == NULL)
-			goto nomem;
+		if (c->open && strcmp(a->guid, c->guid) == 0)
+			continue;
+		if (mirror_item(d, x, a, INCIDENT_ACT_UPDATE, update_status(x)) != CS_OK)
+			return CS_ERR_NOMEM;
 	}
+	return CS_OK;
+}
 
-	/*
-	 * 3. Causes back to normal; the last one resolves the incident. A
-	 * cause whose feed cannot be read stays open: unknown is no news.
-	 */
-	for (size_t i = 0; i < nw; i++) {
-		struct work *x = &w[i];
-		size_t nopen = 0, nclear = 0;
+/* Pass 1, updates: every open incident, in view order, mirrors its causes' newer items. */
+static cs_err
+update_open_incidents(struct decision *d)
+{
+	for (size_t i = 0; i < d->nw; i++) {
+		struct work *x = &d->w[i];
 
 		if (!x->open)
 			continue;
-		for (size_t k = 0; k < x->ncauses; k++) {
-			const struct incident_action_cause *c = &x->causes[k];
-			const struct mapper_feed *f = find_feed(feeds, nfeeds, c->slug);
-
-			if (!c->open)
-				continue;
-			if (find_active(act, nact, c->slug) != NULL || (f != NULL && !f->readable))
-				nopen++;
-			else
-				nclear++;
-		}
-		for (size_t k = 0; k < x->ncauses && nclear > 0; k++) {
-			struct incident_action_cause *c = &x->causes[k];
-			const struct mapper_feed *f = find_feed(feeds, nfeeds, c->slug);
-			const char *title, *guid;
-			char *slug = NULL;
-			int64_t t;
-			int last;
-
-			if (!c->open || find_active(act, nact, c->slug) != NULL ||
-			    (f != NULL && !f->readable))
-				continue;
-			closing_item(f, c, now, &title, &guid, &t);
-			nclear--;
-			last = nopen == 0 && nclear == 0;
-			slug = strdup(c->slug);
-			if (slug == NULL || work_set_cause(x, slug, STATUS_AWS_NORMAL, guid, title, t, 0) != 0 ||
-			    emit(plan, x, last ? INCIDENT_ACT_RESOLVE : INCIDENT_ACT_UPDATE,
-				last ? INCIDENT_RESOLVED : update_status(x), title, guid, t, slug) == NULL) {
-				free(slug);
-				goto nomem;
-			}
-			free(slug);
-			if (last)
-				x->open = 0;
-		}
-		if (x->open && nopen == 0 && x->id != 0 && !x->touched) {
-			/* Open with no open cause (a cause list emptied by hand): close it. */
-			if (emit(plan, x, INCIDENT_ACT_RESOLVE, INCIDENT_RESOLVED,
-			    "AWS reports every affected service operating normally.", "", now,
-			    NULL) == NULL)
-				goto nomem;
-			x->open = 0;
-		}
+		if (update_causes(d, x) != CS_OK)
+			return CS_ERR_NOMEM;
 	}
+	return CS_OK;
+}
 
-	for (size_t i = 0; i < nw; i++) {
-		rc = finish_work(plan, &w[i], map, cfg);
-		if (rc != CS_OK)
-			goto out;
+/*
+ * Flap damping: the incident (of the views, closed now) that had cause
+ * slug and resolved less than flap_window seconds ago, the most recently
+ * resolved if several; NULL if none, or if flap damping is off.
+ */
+static struct work *
+flapping_incident(const struct decision *d, const char *slug)
+{
+	struct work *r = NULL;
+
+	for (size_t k = 0; k < d->nw; k++) {
+		struct work *x = &d->w[k];
+		struct incident_action_cause *c = incident_work_cause(x, slug);
+
+		if (x->open || x->id == 0 || c == NULL || d->flap_window <= 0 ||
+		    x->v->resolved_at <= 0 || d->now - x->v->resolved_at > d->flap_window)
+			continue;
+		if (r == NULL || x->v->resolved_at > r->v->resolved_at)
+			r = x;
 	}
-	*out = plan;
-	plan = NULL;
-	goto out;
-nomem:
-	rc = CS_ERR_NOMEM;
-out:
-	incident_plan_free(plan);
-	works_free(w, nw);
-	free(act);
+	return r;
+}
+
+/*
+ * Grouping and flap damping for one cause no open incident claimed. With
+ * a public incident open, the cause joins it (an update, identified). With
+ * none, the cause re-opens the incident it flapped out of (investigating;
+ * if that one is public, later causes of the cycle join it), or else opens
+ * a new public incident (investigating), which later causes join.
+ */
+static cs_err
+place_new_cause(struct decision *d, struct active *a)
+{
+	struct work *r = NULL, *x;
+
+	if (d->target == NULL)
+		r = flapping_incident(d, a->slug);
+	a->claimed = 1;
+	if (r != NULL) {
+		r->open = 1;
+		if (mirror_item(d, r, a, INCIDENT_ACT_REOPEN, INCIDENT_INVESTIGATING) != CS_OK)
+			return CS_ERR_NOMEM;
+		if (!r->not_affected)
+			d->target = r;
+		return CS_OK;
+	}
+	if (d->target == NULL) {
+		x = &d->w[d->nw++]; /* room for one new incident was allocated */
+		x->id = 0;
+		x->open = 1;
+		x->status = INCIDENT_INVESTIGATING;
+		if (mirror_item(d, x, a, INCIDENT_ACT_OPEN, INCIDENT_INVESTIGATING) != CS_OK)
+			return CS_ERR_NOMEM;
+		d->target = x;
+		return CS_OK;
+	}
+	return mirror_item(d, d->target, a, INCIDENT_ACT_UPDATE, update_status(d->target));
+}
+
+/* Pass 2, new causes: each unclaimed active cause, oldest item first, finds its incident. */
+static cs_err
+place_new_causes(struct decision *d)
+{
+	for (size_t i = 0; i < d->nact; i++) {
+		if (d->act[i].claimed)
+			continue;
+		if (place_new_cause(d, &d->act[i]) != CS_OK)
+			return CS_ERR_NOMEM;
+	}
+	return CS_OK;
+}
+
+/*
+ * Causes: whether cause c still holds its incident open. It does while
+ * its feed is active, and also while the feed cannot be read: unknown is
+ * a gap in our monitoring, not news, so the cause stays as it was.
+ */
+static int
+cause_holds(const struct decision *d, const struct incident_action_cause *c)
+{
+	const struct mapper_feed *f = find_feed(d->feeds, d->nfeeds, c->slug);
+
+	return find_active(d->act, d->nact, c->slug) != NULL || (f != NULL && !f->readable);
+}
+
+/*
+ * Updates, "a cause back to normal": cause c of open incident x is closed
+ * with the closing item's title; as an update (status unchanged,
+ * identified at least) while others continue, or, when it is the last
+ * (last nonzero), as the resolution, at the AWS item that closes the event.
+ */
+static cs_err
+close_cause(struct decision *d, struct work *x, const struct incident_action_cause *c, int last)
+{
+	const struct mapper_feed *f = find_feed(d->feeds, d->nfeeds, c->slug);
+	const char *title, *guid;
+	char *slug = NULL;
+	int64_t t;
+	cs_err rc = CS_OK;
+
+	closing_item(f, c, d->now, &title, &guid, &t);
+	/* incident_work_set_cause() replaces c's strings: keep a copy of the slug. */
+	slug = strdup(c->slug);
+	if (slug == NULL ||
+	    incident_work_set_cause(x, slug, STATUS_AWS_NORMAL, guid, title, t, 0) != 0 ||
+	    incident_work_emit(d->plan, x, last ? INCIDENT_ACT_RESOLVE : INCIDENT_ACT_UPDATE,
+		last ? INCIDENT_RESOLVED : update_status(x), title, guid, t, slug) == NULL)
+		rc = CS_ERR_NOMEM;
+	free(slug);
+	if (rc == CS_OK && last)
+		x->open = 0;
 	return rc;
 }
 
-void
-incident_plan_dump(const struct incident_plan *plan, FILE *fp)
+/*
+ * Updates, the causes of open incident x back to normal: each closes in
+ * turn (close_cause()), the last one resolving x. An incident still open
+ * with no open cause and nothing said this cycle (its cause list emptied
+ * by hand) is resolved too.
+ */
+static cs_err
+resolve_cleared(struct decision *d, struct work *x)
 {
-	static const char *const kinds[] = { "open", "update", "resolve", "reopen" };
-	char when[32];
+	size_t nopen = 0, nclear = 0;
 
-	for (size_t i = 0; i < plan->nactions; i++) {
-		const struct incident_action *a = &plan->actions[i];
+	for (size_t k = 0; k < x->ncauses; k++) {
+		const struct incident_action_cause *c = &x->causes[k];
 
-		fprintf(fp, "%s\tincident=%lld\tstatus=%s\tpublic=%d\tpriority=%s\tshare_bp=%u\t"
-		    "worst=%s\tat=%s\tbody=%s\n", kinds[a->kind], (long long)a->incident_id,
-		    incident_status_name(a->status), a->public, priority_name(a->suggested),
-		    a->share_bp, status_component_name(a->worst),
-		    cstime_format_iso8601(a->source_time, when, sizeof(when)), a->body);
-		if (a->title != NULL)
-			fprintf(fp, "  title\t%s\n", a->title);
-		for (size_t k = 0; k < a->ncauses; k++)
-			fprintf(fp, "  cause\t%s\t%s\topen=%d\t%s\n", a->causes[k].slug,
-			    status_aws_name(a->causes[k].state), a->causes[k].open, a->causes[k].guid);
-		for (size_t k = 0; k < a->ncomponents; k++)
-			fprintf(fp, "  component\t%s\t%s\n", a->components[k].id,
-			    status_component_name(a->components[k].status));
+		if (!c->open)
+			continue;
+		if (cause_holds(d, c))
+			nopen++;
+		else
+			nclear++;
 	}
+	for (size_t k = 0; k < x->ncauses && nclear > 0; k++) {
+		const struct incident_action_cause *c = &x->causes[k];
+
+		if (!c->open || cause_holds(d, c))
+			continue;
+		nclear--;
+		if (close_cause(d, x, c, nopen == 0 && nclear == 0) != CS_OK)
+			return CS_ERR_NOMEM;
+	}
+	if (x->open && nopen == 0 && x->id != 0 && !x->touched) {
+		if (incident_work_emit(d->plan, x, INCIDENT_ACT_RESOLVE, INCIDENT_RESOLVED,
+		    "AWS reports every affected service operating normally.", "", d->now,
+		    NULL) == NULL)
+			return CS_ERR_NOMEM;
+		x->open = 0;
+	}
+	return CS_OK;
+}
+
+/* Pass 3, causes back to normal: every incident still open, the one opened now included. */
+static cs_err
+resolve_open_incidents(struct decision *d)
+{
+	for (size_t i = 0; i < d->nw; i++) {
+		struct work *x = &d->w[i];
+
+		if (!x->open)
+			continue;
+		if (resolve_cleared(d, x) != CS_OK)
+			return CS_ERR_NOMEM;
+	}
+	return CS_OK;
+}
+
+/*
+ * The decision runs in three passes over working copies of the views, and
+ * their order is the grouping rule. First the open incidents claim the
+ * active causes they already have, so a continuing cause only ever updates
+ * its own incident. Then each cause left unclaimed (new this cycle) joins
+ * the open public incident, re-opens the one it flapped out of, or opens
+ * one; a cause appearing in the same cycle as another thus lands in the
+ * same incident. Last, causes back to normal close, and an incident whose
+ * last cause closed resolves. Components and priority are filled in at the
+ * end, once per incident, from its state after all three passes: every
+ * action of a cycle lists the incident's components as they are now.
+ */
+cs_err
+incident_decide(const struct config *cfg, const struct incident_view *views, size_t nviews,
+    const struct mapper_result *map, const struct mapper_feed *feeds, size_t nfeeds,
+    int64_t now, int64_t flap_window, struct incident_plan **out)
+{
+	struct decision d;
+	cs_err rc = CS_OK;
+
+	memset(&d, 0, sizeof(d));
+	d.feeds = feeds;
+	d.nfeeds = nfeeds;
+	d.now = now;
+	d.flap_window = flap_window;
+	*out = NULL;
+	d.plan = calloc(1, sizeof(*d.plan));
+	d.w = calloc(nviews + 1, sizeof(*d.w));
+	if (d.plan == NULL || d.w == NULL) {
+		rc = CS_ERR_NOMEM;
+		goto out;
+	}
+	rc = collect_active(map, &d.act, &d.nact);
+	if (rc != CS_OK)
+		goto out;
+	rc = load_views(&d, views, nviews);
+	if (rc != CS_OK)
+		goto out;
+	d.target = open_public(d.w, d.nw);
+	rc = update_open_incidents(&d);
+	if (rc != CS_OK)
+		goto out;
+	rc = place_new_causes(&d);
+	if (rc != CS_OK)
+		goto out;
+	rc = resolve_open_incidents(&d);
+	if (rc != CS_OK)
+		goto out;
+	for (size_t i = 0; i < d.nw; i++) {
+		rc = incident_work_finish(d.plan, &d.w[i], map, cfg);
+		if (rc != CS_OK)
+			goto out;
+	}
+	*out = d.plan;
+	d.plan = NULL;
+out:
+	incident_plan_free(d.plan);
+	incident_works_free(d.w, d.nw);
+	free(d.act);
+	return rc;
 }
