@@ -116,8 +116,6 @@ commit_action(const struct config *cfg, struct store *st, const struct incident_
 	static const char *const words[] = { "open", "update", "resolve", "reopen" };
 	struct store_incident inc;
 	struct store_incident_update u;
-	const char **ids = NULL;
-	status_component *sts = NULL;
 	char *comps = NULL;
 	char detail[64];
 	int64_t id = a->incident_id ? a->incident_id : *new_id;
@@ -125,15 +123,7 @@ commit_action(const struct config *cfg, struct store *st, const struct incident_
 	cs_err rc = CS_OK;
 
 	memset(&inc, 0, sizeof(inc));
-	ids = calloc(a->ncomponents + 1, sizeof(*ids));
-	sts = calloc(a->ncomponents + 1, sizeof(*sts));
-	if (ids == NULL || sts == NULL)
-		goto nomem;
-	for (size_t i = 0; i < a->ncomponents; i++) {
-		ids[i] = a->components[i].id;
-		sts[i] = a->components[i].status;
-	}
-	comps = incident_records_components_json(cfg, ids, sts, a->ncomponents);
+	comps = incident_records_components_json(cfg, a->components, a->ncomponents);
 	if (comps == NULL)
 		goto nomem;
 	if (a->kind == INCIDENT_ACT_OPEN && id == 0) {
@@ -159,8 +149,8 @@ commit_action(const struct config *cfg, struct store *st, const struct incident_
 		rc = store_incident_cause_set(st, id, &sc, err, errlen);
 	}
 	for (size_t i = 0; rc == CS_OK && i < a->ncomponents; i++)
-		rc = store_incident_component_set(st, id, ids[i], status_component_name(sts[i]),
-		    err, errlen);
+		rc = store_incident_component_set(st, id, a->components[i].id,
+		    status_component_name(a->components[i].status), err, errlen);
 	if (rc != CS_OK)
 		goto out;
 	memset(&u, 0, sizeof(u));
@@ -200,8 +190,6 @@ nomem:
 	rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
 out:
 	store_incident_clear(&inc);
-	free(ids);
-	free(sts);
 	free(comps);
 	return rc;
 }

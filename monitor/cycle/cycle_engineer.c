@@ -112,25 +112,15 @@ commit_update(const struct config *cfg, struct store *st, struct store_incident 
     char *err, size_t errlen)
 {
 	struct store_incident_update u;
-	const char **ids;
-	status_component *sts;
-	char *json = NULL;
+	char *json;
 	cs_err rc = CS_OK;
 
-	ids = calloc(d->ncomponents + 1, sizeof(*ids));
-	sts = calloc(d->ncomponents + 1, sizeof(*sts));
-	if (ids == NULL || sts == NULL)
-		goto nomem;
-	for (size_t i = 0; i < d->ncomponents; i++) {
-		ids[i] = d->components[i].id;
-		sts[i] = d->components[i].status;
-	}
-	json = incident_records_components_json(cfg, ids, sts, d->ncomponents);
+	json = incident_records_components_json(cfg, d->components, d->ncomponents);
 	if (json == NULL)
-		goto nomem;
+		return cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
 	for (size_t i = 0; rc == CS_OK && i < d->ncomponents; i++)
-		rc = store_incident_component_set(st, inc->id, ids[i], status_component_name(sts[i]),
-		    err, errlen);
+		rc = store_incident_component_set(st, inc->id, d->components[i].id,
+		    status_component_name(d->components[i].status), err, errlen);
 	memset(&u, 0, sizeof(u));
 	u.incident_id = inc->id;
 	u.at = now;
@@ -144,12 +134,6 @@ commit_update(const struct config *cfg, struct store *st, struct store_incident 
 	if (rc == CS_OK && d->public)
 		rc = incident_records_notify(st, inc, *n, u.status, d->body, json, now, NULL, err,
 		    errlen);
-	goto out;
-nomem:
-	rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
-out:
-	free(ids);
-	free(sts);
 	free(json);
 	return rc;
 }

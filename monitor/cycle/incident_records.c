@@ -12,8 +12,8 @@
 #include "store/outbox.h"
 
 char *
-incident_records_components_json(const struct config *cfg, const char *const *ids,
-    const status_component *statuses, size_t n)
+incident_records_components_json(const struct config *cfg,
+    const struct incident_component *comps, size_t n)
 {
 	json_t *arr = json_array();
 	char *s = NULL;
@@ -21,9 +21,9 @@ incident_records_components_json(const struct config *cfg, const char *const *id
 	if (arr == NULL)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
-		const struct config_component *cc = config_find_component(cfg, ids[i]);
-		json_t *o = json_pack("{s:s, s:s, s:s}", "id", ids[i], "name", cc ? cc->name : ids[i],
-		    "status", status_component_name(statuses[i]));
+		const struct config_component *cc = config_find_component(cfg, comps[i].id);
+		json_t *o = json_pack("{s:s, s:s, s:s}", "id", comps[i].id, "name", cc ? cc->name : comps[i].id,
+		    "status", status_component_name(comps[i].status));
 
 		if (o == NULL || json_array_append_new(arr, o) != 0)
 			goto out;

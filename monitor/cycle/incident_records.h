@@ -14,11 +14,10 @@
 
 /*
  * The components JSON of an incident update: [{"id","name","status"}],
- * names from cfg (the id when unknown). ids and statuses are parallel
- * arrays of n. Returns an owned string or NULL on no memory.
+ * names from cfg (the id when unknown), for the n components comps. Returns an owned string or NULL on no memory.
  */
-char *incident_records_components_json(const struct config *cfg, const char *const *ids,
-    const status_component *statuses, size_t n);
+char *incident_records_components_json(const struct config *cfg,
+    const struct incident_component *comps, size_t n);
 
 /*
  * Enqueues the email, mqtt and site rows of update n of incident inc
