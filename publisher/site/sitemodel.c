@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "base/ascii.h"
+#include "model/judgement.h"
 #include "site/sitemodel.h"
 
 /*
@@ -242,7 +243,7 @@ sitemodel_set_freshness(struct sitemodel *m, int64_t now, int64_t last_ok,
     int64_t first_failure, int64_t poll_interval)
 {
 	m->page.last_successful_poll = last_ok;
-	m->page.stale = now - last_ok > 3 * poll_interval;
+	m->page.stale = !judgement_fresh(last_ok, now, poll_interval); /* the one staleness rule */
 	m->page.stale_since = 0;
 	if (m->page.stale)
 		m->page.stale_since = first_failure != 0 ? first_failure : last_ok + poll_interval;

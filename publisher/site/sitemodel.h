@@ -187,7 +187,8 @@ void sitemodel_free(struct sitemodel *m);
 
 /*
  * Sets the freshness fields of the page from the poller's view: verified
- * at last_ok; stale when now - last_ok exceeds 3 * poll_interval, in which
+ * at last_ok; stale when last_ok is no longer fresh (judgement_fresh(): older than
+ * JUDGEMENT_STALE_INTERVALS poll intervals, or never), in which
  * case stale_since is first_failure (or last_ok + poll_interval when 0).
  */
 void sitemodel_set_freshness(struct sitemodel *m, int64_t now, int64_t last_ok,
