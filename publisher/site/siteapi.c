@@ -275,17 +275,6 @@ update_obj(struct ctx *c, const struct sitemodel_incident *in, const struct site
 	return o;
 }
 
-static int
-cmp_update_ptr(const void *a, const void *b)
-{
-	const struct sitemodel_update *x = *(const struct sitemodel_update *const *)a;
-	const struct sitemodel_update *y = *(const struct sitemodel_update *const *)b;
-
-	if (x->created_at != y->created_at)
-		return x->created_at > y->created_at ? -1 : 1;
-	return strcmp(y->id, x->id);
-}
-
 static json_t *
 incident_obj(struct ctx *c, const struct sitemodel_incident *in)
 {
@@ -320,7 +309,7 @@ incident_obj(struct ctx *c, const struct sitemodel_incident *in)
 		} else {
 			for (i = 0; i < in->nupdates; i++)
 				ups[i] = &in->updates[i];
-			qsort(ups, in->nupdates, sizeof(*ups), cmp_update_ptr);
+			qsort(ups, in->nupdates, sizeof(*ups), sitemodel_update_cmp);
 			for (i = 0; i < in->nupdates; i++)
 				push(c, arr, update_obj(c, in, ups[i]));
 		}

@@ -317,6 +317,7 @@ inc_update(const struct store_incident_update *u, void *ctx)
 	up->status = istatus_of(u->status);
 	up->body = scratch_str(&b->sc, u->body ? u->body : "");
 	up->created_at = u->at;
+	up->seq = u->n;
 	arr = u->components_json ? json_loads(u->components_json, 0, NULL) : NULL;
 	if (json_is_array(arr) && json_array_size(arr) > 0) {
 		aff = scratch_keep(&b->sc, calloc(json_array_size(arr), sizeof(*aff)));
@@ -529,6 +530,7 @@ add_one_maintenance(const struct store_maintenance *mt, void *ctx)
 	up.status = SITEMODEL_SCHEDULED;
 	up.body = mt->body ? mt->body : "";
 	up.created_at = mt->created_at;
+	up.seq = 1;
 	in.id = id;
 	in.name = mt->title;
 	in.is_maintenance = 1;

@@ -536,6 +536,19 @@ sitemodel_incident_active(const struct sitemodel_incident *in)
 	    in->status != SITEMODEL_COMPLETED;
 }
 
+int
+sitemodel_update_cmp(const void *a, const void *b)
+{
+	const struct sitemodel_update *x = *(const struct sitemodel_update *const *)a;
+	const struct sitemodel_update *y = *(const struct sitemodel_update *const *)b;
+
+	if (x->created_at != y->created_at)
+		return x->created_at > y->created_at ? -1 : 1;
+	if (x->seq != y->seq)
+		return x->seq > y->seq ? -1 : 1;
+	return strcmp(y->id, x->id);
+}
+
 int64_t
 sitemodel_incident_updated(const struct sitemodel_incident *in)
 {

@@ -101,6 +101,7 @@ struct sitemodel_update {
 	enum sitemodel_istatus status;
 	const char *body;             /* plain text (hostile) */
 	int64_t     created_at;
+	int         seq;              /* posting order within its incident (1, 2, ...), 0 unknown */
 	const struct sitemodel_affected *affected;
 	size_t      naffected;
 };
@@ -184,6 +185,13 @@ cs_err sitemodel_new(const struct sitemodel_page *page, struct sitemodel **out,
 
 /* Frees m and every copy it holds; NULL is a no-op. */
 void sitemodel_free(struct sitemodel *m);
+
+/*
+ * qsort() comparator over an array of `const struct sitemodel_update *`:
+ * newest first; updates posted in the same second by their posting order
+ * (seq, newest first: update 10 before update 9, not as strings), then id.
+ */
+int sitemodel_update_cmp(const void *a, const void *b);
 
 /*
  * Sets the freshness fields of the page from the poller's view: verified

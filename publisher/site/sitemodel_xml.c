@@ -222,17 +222,6 @@ comp_name(const struct sitemodel *m, const char *id)
 	return c != NULL ? c->name : id;
 }
 
-static int
-cmp_update(const void *a, const void *b)
-{
-	const struct sitemodel_update *x = *(const struct sitemodel_update *const *)a;
-	const struct sitemodel_update *y = *(const struct sitemodel_update *const *)b;
-
-	if (x->created_at != y->created_at)
-		return x->created_at > y->created_at ? -1 : 1;
-	return strcmp(y->id, x->id);
-}
-
 static void
 add_incident(struct xb *b, xmlNodePtr parent, const struct sitemodel *m,
     const struct sitemodel_incident *in)
@@ -287,7 +276,7 @@ add_incident(struct xb *b, xmlNodePtr parent, const struct sitemodel *m,
 		}
 		for (i = 0; i < in->nupdates; i++)
 			ups[i] = &in->updates[i];
-		qsort(ups, in->nupdates, sizeof(*ups), cmp_update);
+		qsort(ups, in->nupdates, sizeof(*ups), sitemodel_update_cmp);
 	}
 	for (i = 0; i < in->nupdates; i++) {
 		const struct sitemodel_update *u = ups[i];

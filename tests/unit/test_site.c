@@ -554,6 +554,66 @@ test_model_checks(void **state)
 	sitemodel_free(NULL);
 }
 
+/*
+ * Updates posted in the same second (one AWS post reaching many feeds) are
+ * listed newest first by their posting order: update 10 before update 9
+ * before update 2, not "1-9" before "1-2" before "1-10" as strings sort.
+ */
+static void
+test_update_order(void **state)
+{
+	struct sitemodel_page page = { 0 };
+	struct sitemodel_component c;
+	struct sitemodel_incident in;
+	struct sitemodel_update up[3];
+	const char *ids[] = { "ok" };
+	static const char *const want[] = { "1-10", "1-9", "1-2" };
+	struct sitemodel *m = NULL;
+	char err[CS_ERRLEN];
+	char *text = NULL;
+	size_t len = 0;
+	json_t *doc, *ups;
+
+	(void)state;
+	page.name = "CLICK";
+	page.url = "https://status.example.test/";
+	assert_int_equal(sitemodel_new(&page, &m, err, sizeof(err)), CS_OK);
+	memset(&c, 0, sizeof(c));
+	c.id = "ok";
+	c.name = "OK";
+	assert_int_equal(sitemodel_add_component(m, &c, err, sizeof(err)), CS_OK);
+	memset(up, 0, sizeof(up));
+	up[0].id = "1-2";
+	up[0].seq = 2;
+	up[1].id = "1-10";
+	up[1].seq = 10;
+	up[2].id = "1-9";
+	up[2].seq = 9;
+	for (int i = 0; i < 3; i++) {
+		up[i].body = "same second";
+		up[i].created_at = 1000;
+	}
+	memset(&in, 0, sizeof(in));
+	in.id = "1";
+	in.name = "x";
+	in.created_at = 900;
+	in.components = ids;
+	in.ncomponents = 1;
+	in.updates = up;
+	in.nupdates = 3;
+	assert_int_equal(sitemodel_add_incident(m, &in, err, sizeof(err)), CS_OK);
+	assert_int_equal(siteapi_build(m, RENDER_ID, SITEAPI_INCIDENTS, &text, &len), CS_OK);
+	doc = json_loadb(text, len, 0, NULL);
+	ups = json_object_get(json_array_get(json_object_get(doc, "incidents"), 0), "incident_updates");
+	assert_int_equal(json_array_size(ups), 3);
+	for (size_t i = 0; i < 3; i++)
+		assert_string_equal(json_string_value(json_object_get(json_array_get(ups, i), "id")),
+		    want[i]);
+	json_decref(doc);
+	free(text);
+	sitemodel_free(m);
+}
+
 int
 main(void)
 {
@@ -567,6 +627,7 @@ main(void)
 		cmocka_unit_test(test_incident_page),
 		cmocka_unit_test(test_feeds),
 		cmocka_unit_test(test_model_checks),
+		cmocka_unit_test(test_update_order),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 
