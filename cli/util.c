@@ -46,15 +46,16 @@ void
 cli_log(const struct cli_globals *g, const char *level, const char *subsys,
     const char *fmt, ...)
 {
+	char msg[4096], line[4 * sizeof(msg)];
 	va_list ap;
 
 	if (strcmp(level, "debug") == 0 && !g->verbose)
 		return;
-	fprintf(stderr, "%s %s: ", level, subsys);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	/* Messages carry AWS titles, URLs and engineers' text: one event stays one line. */
+	fprintf(stderr, "%s %s: %s\n", level, subsys, ascii_escape_controls(msg, line, sizeof(line)));
 }
 
 int

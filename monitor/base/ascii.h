@@ -2,6 +2,8 @@
 #ifndef ASCII_H
 #define ASCII_H
 
+#include <stddef.h>
+
 /*
  * Text from feeds, HTTP headers and users is bytes, never characters of the
  * current locale: these look only at the 7-bit ASCII letters, digits and
@@ -35,5 +37,15 @@ int ascii_tolower(int c);
  * Both are borrowed and must not be NULL.
  */
 int ascii_caseeq(const char *a, const char *b);
+
+/*
+ * Copies in into out (outlen bytes, outlen > 0) with every ASCII control
+ * byte (0x00-0x1f, 0x7f) written as \xNN and every backslash as \\, so
+ * that text from the network stays on one log line and cannot forge
+ * another. Other bytes (UTF-8) are copied as they are. Always
+ * NUL-terminates; a result that does not fit is cut at a whole escape and
+ * ends in "...". Returns out.
+ */
+char *ascii_escape_controls(const char *in, char *out, size_t outlen);
 
 #endif

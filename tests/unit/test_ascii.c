@@ -82,6 +82,27 @@ test_caseeq(void **state)
 	assert_true(ascii_caseeq("caf\xC3\xA9", "CAF\xC3\xA9"));
 }
 
+/* Text from the network cannot start a new log line, and is cut visibly, never silently. */
+static void
+test_escape_controls(void **state)
+{
+	char out[64], small[12];
+
+	(void)state;
+	assert_string_equal(ascii_escape_controls("Service impact: x", out, sizeof(out)),
+	    "Service impact: x");
+	assert_string_equal(ascii_escape_controls("a\nerror poll: forged\r\t\x1b[31m\x7f", out,
+	    sizeof(out)), "a\\x0aerror poll: forged\\x0d\\x09\\x1b[31m\\x7f");
+	assert_string_equal(ascii_escape_controls("back\\slash", out, sizeof(out)), "back\\\\slash");
+	assert_string_equal(ascii_escape_controls("Z\xc3\xbcrich", out, sizeof(out)), "Z\xc3\xbcrich");
+	/* 11 characters fit in 12 bytes; 12 do not: 8 of them, "...", the NUL. */
+	assert_string_equal(ascii_escape_controls("hello world", small, sizeof(small)), "hello world");
+	assert_string_equal(ascii_escape_controls("hello world!", small, sizeof(small)), "hello wo...");
+	/* An escape is never cut in half. */
+	assert_string_equal(ascii_escape_controls("abcdef\n\n\n", small, sizeof(small)), "abcdef...");
+	assert_string_equal(ascii_escape_controls("", small, sizeof(small)), "");
+}
+
 int
 main(void)
 {
@@ -89,6 +110,7 @@ main(void)
 		cmocka_unit_test(test_classes),
 		cmocka_unit_test(test_tolower),
 		cmocka_unit_test(test_caseeq),
+		cmocka_unit_test(test_escape_controls),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
