@@ -48,12 +48,15 @@ cli_log(const struct cli_globals *g, const char *level, const char *subsys,
 {
 	char msg[4096], line[4 * sizeof(msg)];
 	va_list ap;
+	int n;
 
 	if (strcmp(level, "debug") == 0 && !g->verbose)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(msg))
+		memcpy(msg + sizeof(msg) - 4, "...", 4); /* cut, and seen to be */
 	/* Messages carry AWS titles, URLs and engineers' text: one event stays one line. */
 	fprintf(stderr, "%s %s: %s\n", level, subsys, ascii_escape_controls(msg, line, sizeof(line)));
 }
