@@ -8,6 +8,7 @@
 # PKG_CONFIG_LIBDIR points at a directory of links to every .pc file of the system search
 # path but cmocka.pc. The clickstatus target must build and its check-config must pass. The
 # negative: the same environment with -DCS_TESTS=ON must fail to configure, naming cmocka.
+# A plain configure with no options must succeed too (CS_TESTS defaults to AUTO).
 # Builds in a temporary directory under ${TMPDIR:-/tmp}, removed at exit.
 set -euo pipefail
 
@@ -66,6 +67,14 @@ ok "configured and built the clickstatus target without cmocka"
 out=$(cd "$tmp/build" && ./clickstatus check-config 2>&1) || fail "clickstatus check-config: $out"
 [ "$out" = "configuration OK" ] || fail "clickstatus check-config said '$out', want 'configuration OK'"
 ok "build/clickstatus check-config: configuration OK"
+
+# A plain configure, no options at all, as a newcomer or a packager types it: the product
+# configures and the tests are left out, said so.
+hidden cmake -S "$src" -B "$tmp/build-plain" >"$tmp/configure-plain.log" 2>&1 ||
+	{ cat "$tmp/configure-plain.log" >&2; fail "a plain cmake configure failed without cmocka"; }
+grep -q "cmocka not found: the test suite is not configured" "$tmp/configure-plain.log" ||
+	{ cat "$tmp/configure-plain.log" >&2; fail "a plain configure without cmocka did not say the tests are left out"; }
+ok "a plain 'cmake -S . -B build' configures without cmocka and says the tests are left out"
 
 # The negative: asking for the tests in the same environment must fail, and say why.
 if hidden cmake -S "$src" -B "$tmp/build-tests" "${optv[@]}" -DCS_TESTS=ON >"$tmp/configure-tests.log" 2>&1; then
