@@ -331,7 +331,7 @@ cycle_run_in_tx(const struct config *cfg, struct store *st, int64_t now,
 				    "skipped: \"%s\"", docs[i].url, docs[i].items[k].title);
 		}
 	}
-	rc = cycle_commit(cfg, st, snap, docs, ndocs, d, &w, err, errlen);
+	rc = cycle_commit(cfg, st, docs, ndocs, d, &w, err, errlen);
 	if (rc != CS_OK)
 		goto out;
 	/* Said before the transaction ends: a commit that fails afterwards is logged by the caller. */
@@ -380,6 +380,7 @@ cycle_poll(const struct config *cfg, struct store *st, struct poll *p, int64_t n
 	struct poll_request *reqs = NULL;
 	struct cycle_doc *docs = NULL;
 	struct feed_item *items = NULL;
+	struct store_feed *prev = NULL;
 	size_t *req_of = NULL, nreq = 0;
 	const char *base, *ceurl;
 	char *derived_ce = NULL;
@@ -404,8 +405,13 @@ cycle_poll(const struct config *cfg, struct store *st, struct poll *p, int64_t n
 	cx.f = calloc(cx.n, sizeof(*cx.f));
 	reqs = calloc(cx.n, sizeof(*reqs));
 	req_of = calloc(cx.n, sizeof(*req_of));
-	if (cx.f == NULL || reqs == NULL || req_of == NULL)
+	prev = calloc(cx.n, sizeof(*prev));
+	if (cx.f == NULL || reqs == NULL || req_of == NULL || prev == NULL)
 		goto nomem;
+	/* The validators and backoff of every document, in one walk. */
+	rc = cycle_load_fetch(cfg, st, prev, err, errlen);
+	if (rc != CS_OK)
+		goto out;
 	for (size_t i = 0; i < cx.n; i++) {
 		struct fetch *f = &cx.f[i];
 		char name[300];
@@ -422,9 +428,8 @@ cycle_poll(const struct config *cfg, struct store *st, struct poll *p, int64_t n
 		}
 		if (f->url == NULL)
 			goto nomem;
-		rc = store_feed_get(st, f->key, &f->prev, err, errlen);
-		if (rc != CS_OK)
-			goto out;
+		f->prev = prev[i]; /* moved */
+		memset(&prev[i], 0, sizeof(prev[i]));
 		/* A changed URL (another base) makes the old validators meaningless. */
 		if (f->prev.url != NULL && strcmp(f->prev.url, f->url) != 0) {
 			free(f->prev.etag);
@@ -460,6 +465,9 @@ nomem:
 out:
 	free(docs);
 	free(items);
+	for (size_t i = 0; prev != NULL && i < cx.n; i++)
+		store_feed_clear(&prev[i]);
+	free(prev);
 	for (size_t i = 0; cx.f != NULL && i < cx.n; i++)
 		fetch_clear(&cx.f[i]);
 	free(cx.f);

@@ -226,14 +226,13 @@ commit_mstep(struct store *st, const struct cycle_mstep *ms, int64_t now, size_t
 }
 
 cs_err
-cycle_commit(const struct config *cfg, struct store *st, const struct cycle_snapshot *snap,
+cycle_commit(const struct config *cfg, struct store *st,
     const struct cycle_doc *docs, size_t ndocs, const struct cycle_decision *d,
     struct cycle_written *w, char *err, size_t errlen)
 {
 	int64_t new_id = 0;
 	cs_err rc;
 
-	(void)snap;
 	memset(w, 0, sizeof(*w));
 	rc = commit_fetch(st, docs, ndocs, d, w, err, errlen);
 	if (rc == CS_OK)

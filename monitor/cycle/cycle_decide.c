@@ -184,26 +184,6 @@ cmp_sighting(const void *a, const void *b)
 	return (x->pos > y->pos) - (x->pos < y->pos);
 }
 
-static int
-wanted(const struct config *cfg, const char *slug)
-{
-	size_t n;
-	const char *const *slugs = config_feed_slugs(cfg, &n);
-
-	for (size_t lo = 0, hi = n; lo < hi;) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(slug, slugs[mid]);
-
-		if (c == 0)
-			return 1;
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return 0;
-}
-
 /* Step 2: classifies the stored items with this cycle's over them. */
 static cs_err
 decide_classify(const struct config *cfg, const struct cycle_snapshot *snap,
@@ -233,7 +213,7 @@ decide_classify(const struct config *cfg, const struct cycle_snapshot *snap,
 		for (size_t k = 0; docs[i].ok && k < docs[i].nitems; k++) {
 			const struct feed_item *it = &docs[i].items[k];
 
-			if (it->guid[0] != '\0' && wanted(cfg, it->slug) && (now == 0 || it->epoch <= now))
+			if (it->guid[0] != '\0' && config_feed_index(cfg, it->slug) >= 0 && (now == 0 || it->epoch <= now))
 				v[n++] = it;
 		}
 	}

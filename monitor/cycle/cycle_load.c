@@ -1,4 +1,5 @@
 /* cycle_load.c: reads the snapshot a cycle decides from, in the transaction that commits it. */
+#include "cycle/cycle_priv.h"
 #include "cycle/decide.h"
 
 #include <stdint.h>
@@ -56,12 +57,11 @@ keep_item(const struct feed_item *it, void *ctx)
 {
 	struct walk *w = ctx;
 	struct cycle_snapshot *s = w->s;
-	size_t len[5], cap = w->cap;
+	size_t len[5];
 	struct feed_item *d;
 	char *t;
 
-	if (grow((void **)&s->items, s->nitems, &cap, sizeof(*s->items), MAX_ITEMS) != 0 ||
-	    grow((void **)&s->item_text, s->nitems, &w->cap, sizeof(*s->item_text), MAX_ITEMS) != 0)
+	if (grow((void **)&s->items, s->nitems, &w->cap, sizeof(*s->items), MAX_ITEMS) != 0)
 		return w->nomem = 1;
 	len[0] = strlen(it->title) + 1;
 	len[1] = strlen(it->link) + 1;
@@ -71,7 +71,6 @@ keep_item(const struct feed_item *it, void *ctx)
 	t = malloc(len[0] + len[1] + len[2] + len[3] + len[4]);
 	if (t == NULL)
 		return w->nomem = 1;
-	s->item_text[s->nitems] = t;
 	d = &s->items[s->nitems++];
 	d->title = memcpy(t, it->title, len[0]);
 	d->link = memcpy(t + len[0], it->link, len[1]);
@@ -199,15 +198,9 @@ keep_maintenance(const struct store_maintenance *m, void *ctx)
 /* The fetch state walk: one query for every document, placed by cycle_doc_key() order. */
 struct fetch_walk {
 	const struct config *cfg;
-	struct cycle_snapshot *s;
+	struct store_feed *fetch;
 	int nomem;
 };
-
-static int
-cmp_key(const void *key, const void *elem)
-{
-	return strcmp(key, *(const char *const *)elem);
-}
 
 /* The store lists absent strings as "": the snapshot keeps them NULL, as store_feed_get() does. */
 static char *
@@ -228,19 +221,19 @@ keep_fetch(const struct store_feed *f, void *ctx)
 {
 	struct fetch_walk *fw = ctx;
 	size_t nf, i;
-	const char *const *slugs = config_feed_slugs(fw->cfg, &nf);
-	const char *const *hit = nf ? bsearch(f->slug, slugs, nf, sizeof(*slugs), cmp_key) : NULL;
+	long k = config_feed_index(fw->cfg, f->slug);
 	struct store_feed *d;
 
-	if (hit != NULL)
-		i = (size_t)(hit - slugs);
+	config_feed_slugs(fw->cfg, &nf);
+	if (k >= 0)
+		i = (size_t)k;
 	else if (strcmp(f->slug, CYCLE_KEY_ALL) == 0)
 		i = nf;
 	else if (strcmp(f->slug, CYCLE_KEY_CURRENTEVENTS) == 0)
 		i = nf + 1;
 	else
 		return 0; /* a feed the configuration no longer needs */
-	d = &fw->s->fetch[i];
+	d = &fw->fetch[i];
 	*d = *f;
 	d->slug = dup_nonempty(f->slug, &fw->nomem);
 	d->url = dup_nonempty(f->url, &fw->nomem);
@@ -248,6 +241,18 @@ keep_fetch(const struct store_feed *f, void *ctx)
 	d->last_modified = dup_nonempty(f->last_modified, &fw->nomem);
 	d->last_error = dup_nonempty(f->last_error, &fw->nomem);
 	return fw->nomem;
+}
+
+cs_err
+cycle_load_fetch(const struct config *cfg, struct store *st, struct store_feed *fetch,
+    char *err, size_t errlen)
+{
+	struct fetch_walk fw = { cfg, fetch, 0 };
+	cs_err rc = store_feed_list(st, keep_fetch, &fw, err, errlen);
+
+	if (fw.nomem)
+		rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
+	return rc;
 }
 
 static cs_err
@@ -320,7 +325,6 @@ cycle_load(const struct config *cfg, struct store *st, int64_t now,
 {
 	struct cycle_snapshot *s;
 	struct walk w;
-	struct fetch_walk fw;
 	const char *const *slugs;
 	size_t nf, ndocs;
 	cs_err rc;
@@ -338,12 +342,7 @@ cycle_load(const struct config *cfg, struct store *st, int64_t now,
 		goto out;
 	}
 	s->nfetch = ndocs;
-	fw.cfg = cfg;
-	fw.s = s;
-	fw.nomem = 0;
-	rc = store_feed_list(st, keep_fetch, &fw, err, errlen);
-	if (fw.nomem)
-		rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
+	rc = cycle_load_fetch(cfg, st, s->fetch, err, errlen);
 	for (size_t i = 0; rc == CS_OK && i < cfg->ncomponents; i++) {
 		s->ncomps = i + 1;
 		rc = store_component_get(st, cfg->components[i].id, &s->comps[i], err, errlen);
@@ -391,8 +390,7 @@ cycle_snapshot_free(struct cycle_snapshot *s)
 		free(s->open_events[i]);
 	free(s->open_events);
 	for (size_t i = 0; i < s->nitems; i++)
-		free(s->item_text[i]);
-	free(s->item_text);
+		free((char *)(uintptr_t)s->items[i].title); /* the start of the item's one allocation */
 	free(s->items);
 	for (size_t i = 0; i < s->nincidents; i++) {
 		struct cycle_incident *l = &s->incidents[i];

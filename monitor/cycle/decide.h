@@ -66,8 +66,8 @@ struct cycle_snapshot {
 	char **open_events;             /* slugs the last currentevents listed open */
 	size_t nopen_events;
 	int64_t last_poll, last_poll_ok;
-	struct feed_item *items;        /* stored items of the configuration's feeds as of now */
-	char **item_text;               /* one allocation per item holding its strings */
+	struct feed_item *items;        /* stored items of the configuration's feeds as of now; each
+	                                 * item's strings are one allocation starting at its title */
 	size_t nitems;
 	struct cycle_incident *incidents; /* open, or resolved within the flap window */
 	size_t nincidents;
@@ -149,12 +149,12 @@ struct cycle_written {
 };
 
 /*
- * Writes decision d (of docs, snap) into st: fetch state, items, verdicts,
+ * Writes decision d (of docs) into st: fetch state, items, verdicts,
  * component statuses, the judgement record, incidents, maintenances and
  * every outbox row they owe. Inside the caller's transaction; on error the
  * caller rolls back. Returns CS_OK or the store's error.
  */
-cs_err cycle_commit(const struct config *cfg, struct store *st, const struct cycle_snapshot *snap,
+cs_err cycle_commit(const struct config *cfg, struct store *st,
     const struct cycle_doc *docs, size_t ndocs, const struct cycle_decision *d,
     struct cycle_written *w, char *err, size_t errlen);
 

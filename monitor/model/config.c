@@ -338,6 +338,24 @@ config_feed_slugs(const struct config *cfg, size_t *n)
 	return (const char *const *)cfg->feed_slugs;
 }
 
+static int
+cmp_slug_key(const void *key, const void *elem)
+{
+	return strcmp(key, *(const char *const *)elem);
+}
+
+long
+config_feed_index(const struct config *cfg, const char *slug)
+{
+	char *const *hit;
+
+	if (cfg->nfeed_slugs == 0)
+		return -1;
+	hit = bsearch(slug, cfg->feed_slugs, cfg->nfeed_slugs, sizeof(*cfg->feed_slugs),
+	    cmp_slug_key);
+	return hit != NULL ? (long)(hit - cfg->feed_slugs) : -1;
+}
+
 const struct config_component *
 config_find_component(const struct config *cfg, const char *id)
 {

@@ -93,6 +93,9 @@ cs_err config_load_report(const char *path, const struct catalogue *cat,
  */
 const char *const *config_feed_slugs(const struct config *cfg, size_t *n);
 
+/* The index of slug in config_feed_slugs(), or -1 when the configuration does not need it. */
+long config_feed_index(const struct config *cfg, const char *slug);
+
 /* Component by id, or NULL. */
 const struct config_component *config_find_component(const struct config *cfg, const char *id);
 

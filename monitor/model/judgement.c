@@ -249,7 +249,8 @@ read_component(struct reader *r, const struct config_component *cc, json_t *o,
 		return;
 	mc->causes = calloc(json_array_size(causes), sizeof(*mc->causes));
 	if (mc->causes == NULL) {
-		bad(r, "out of memory");
+		if (r->rc == CS_OK)
+			r->rc = cs_seterr(r->err, r->errlen, CS_ERR_NOMEM, "out of memory");
 		return;
 	}
 	for (size_t k = 0; k < json_array_size(causes); k++) {

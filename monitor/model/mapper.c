@@ -151,18 +151,10 @@ mapper_cause_clear(struct mapper_cause *c)
  * Maps one component. Causes go into a scratch array of at most
  * 2 * ndeps entries (each dependency, and each region's multipleservices).
  */
-static int
-cmp_key_str(const void *key, const void *elem)
-{
-	return strcmp((const char *)key, *(const char *const *)elem);
-}
-
 static cs_err
 map_component(const struct config *cfg, const struct config_component *cc,
     const struct feed_index *ix, struct mapper_component *mc)
 {
-	const char *const *needed;
-	size_t nneeded;
 	struct mapper_cause *r = NULL;
 	size_t nr = 0, i, j;
 	cs_err rc = CS_OK;
@@ -211,9 +203,7 @@ map_component(const struct config *cfg, const struct config_component *cc,
 		 * not ask for one: its absence is no gap in monitoring and must not
 		 * make the component unknown forever.
 		 */
-		needed = config_feed_slugs(cfg, &nneeded);
-		if (nneeded == 0 ||
-		    bsearch(slug, needed, nneeded, sizeof(*needed), cmp_key_str) == NULL)
+		if (config_feed_index(cfg, slug) < 0)
 			continue;
 		f = index_find(ix, slug);
 		best = judge(f, cc->deps[i].map);
@@ -309,8 +299,6 @@ int
 mapper_uses_feed(const struct config *cfg, const struct config_component *cc, const char *slug)
 {
 	static const char multi[] = "multipleservices-";
-	const char *const *needed;
-	size_t nneeded;
 
 	for (size_t i = 0; i < cc->ndeps; i++) {
 		if (strcmp(cc->deps[i].slug, slug) == 0)
@@ -318,8 +306,7 @@ mapper_uses_feed(const struct config *cfg, const struct config_component *cc, co
 	}
 	if (strncmp(slug, multi, sizeof(multi) - 1) != 0)
 		return 0;
-	needed = config_feed_slugs(cfg, &nneeded);
-	if (nneeded == 0 || bsearch(slug, needed, nneeded, sizeof(*needed), cmp_key_str) == NULL)
+	if (config_feed_index(cfg, slug) < 0)
 		return 0;
 	for (size_t i = 0; i < cc->ndeps; i++) {
 		const char *region = cc->deps[i].region;
