@@ -153,6 +153,16 @@ commit_action(const struct config *cfg, struct store *st, const struct incident_
 		    status_component_name(a->components[i].status), err, errlen);
 	if (rc != CS_OK)
 		goto out;
+	inc.prio_suggested = (int)a->suggested;
+	if (!a->post) {
+		/* The same AWS text seen on another feed: recorded, nothing posted. */
+		rc = store_incident_put(st, &inc, err, errlen);
+		if (rc == CS_OK)
+			rc = store_incident_action(st, id, 0, now, INCIDENT_AUTHOR_SYSTEM, "mirror",
+			    "same AWS update on another feed: no update posted",
+			    a->source_guid[0] ? a->source_guid : NULL, err, errlen);
+		goto out;
+	}
 	memset(&u, 0, sizeof(u));
 	u.incident_id = id;
 	u.at = now;
@@ -173,7 +183,6 @@ commit_action(const struct config *cfg, struct store *st, const struct incident_
 		inc.resolved_at = now;
 	else if (a->kind == INCIDENT_ACT_REOPEN)
 		inc.resolved_at = 0;
-	inc.prio_suggested = (int)a->suggested;
 	if (a->public)
 		inc.updated_at = now;
 	rc = store_incident_put(st, &inc, err, errlen);

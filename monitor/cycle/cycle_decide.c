@@ -233,6 +233,14 @@ decide_classify(const struct config *cfg, const struct cycle_snapshot *snap,
 			continue;
 		u[nu++] = v[g[i].pos];
 	}
+	/* In guid order here: kept so that incident updates find what AWS wrote. */
+	d->judged = malloc((nu + 1) * sizeof(*d->judged));
+	if (d->judged == NULL) {
+		rc = CS_ERR_NOMEM;
+		goto out;
+	}
+	memcpy(d->judged, u, nu * sizeof(*u));
+	d->njudged = nu;
 	qsort(u, nu, sizeof(*u), cmp_item);
 	/* currentevents: this cycle's document when it parsed, else the last one's. */
 	if (d->open_events_json != NULL)
@@ -434,7 +442,12 @@ decide_support(const struct config *cfg, const struct cycle_snapshot *snap,
 		v->components = l->comps;
 		v->ncomponents = l->ncomps;
 	}
-	rc = incident_decide(cfg, views, nv, aws, feeds, nf, now, cfg->flap_window, &d->plan);
+	{
+		struct incident_input in = { cfg, views, nv, aws, feeds, nf, d->judged, d->njudged, now,
+			cfg->flap_window };
+
+		rc = incident_decide(&in, &d->plan);
+	}
 	free(views);
 	if (rc != CS_OK)
 		return rc;
@@ -513,6 +526,7 @@ cycle_decision_free(struct cycle_decision *d)
 	free(d->fetch);
 	free(d->open_events_json);
 	classify_free(d->cls);
+	free(d->judged);
 	judgement_free(d->judgement);
 	for (size_t i = 0; i < d->nchanges; i++)
 		free(d->changes[i].cause_json);

@@ -101,6 +101,9 @@ struct cycle_decision {
 	int poll;                     /* a poll happened: record last_poll (and last_poll_ok) */
 	int poll_ok;                  /* every document was read */
 	struct classify *cls;         /* the verdicts (store_feed_state rows) */
+	const struct feed_item **judged; /* the items classified, sorted by guid; borrowed from the
+	                                  * snapshot and the documents (owned array) */
+	size_t njudged;
 	struct judgement *judgement;  /* what every view shows */
 	struct cycle_change *changes; /* component statuses that change */
 	size_t nchanges;

@@ -73,6 +73,27 @@ build_feed_slugs(struct config *cfg, const struct catalogue *cat)
 		v[j++] = v[i];
 	}
 	cfg->nfeed_slugs = j;
+	/* What readers are told: "Amazon Connect (N. Virginia)", from the catalogue. */
+	cfg->feed_names = calloc(j + 1, sizeof(*cfg->feed_names));
+	if (cfg->feed_names == NULL)
+		return CS_ERR_NOMEM;
+	for (i = 0; i < j; i++) {
+		const struct catalogue_entry *e = catalogue_find(cat, v[i]);
+		size_t n;
+
+		if (e == NULL || e->service_name == NULL) {
+			cfg->feed_names[i] = strdup(v[i]);
+		} else if (e->region == NULL || e->region_name == NULL) {
+			cfg->feed_names[i] = strdup(e->service_name);
+		} else {
+			n = strlen(e->service_name) + strlen(e->region_name) + 4;
+			cfg->feed_names[i] = malloc(n);
+			if (cfg->feed_names[i] != NULL)
+				snprintf(cfg->feed_names[i], n, "%s (%s)", e->service_name, e->region_name);
+		}
+		if (cfg->feed_names[i] == NULL)
+			return CS_ERR_NOMEM;
+	}
 	return CS_OK;
 }
 
@@ -344,6 +365,14 @@ cmp_slug_key(const void *key, const void *elem)
 	return strcmp(key, *(const char *const *)elem);
 }
 
+const char *
+config_feed_name(const struct config *cfg, const char *slug)
+{
+	long i = config_feed_index(cfg, slug);
+
+	return i >= 0 && cfg->feed_names != NULL ? cfg->feed_names[i] : slug;
+}
+
 long
 config_feed_index(const struct config *cfg, const char *slug)
 {
@@ -389,9 +418,13 @@ config_free(struct config *cfg)
 		free(c->description);
 	}
 	free(cfg->components);
-	for (i = 0; i < cfg->nfeed_slugs; i++)
+	for (i = 0; i < cfg->nfeed_slugs; i++) {
 		free(cfg->feed_slugs[i]);
+		if (cfg->feed_names != NULL)
+			free(cfg->feed_names[i]);
+	}
 	free(cfg->feed_slugs);
+	free(cfg->feed_names);
 	free(cfg->product);
 	free(cfg->company);
 	free(cfg->site_url);

@@ -48,6 +48,7 @@ struct config {
 	size_t ncomponents;
 	char  **feed_slugs;       /* distinct feed slugs needed, sorted (see config_feed_slugs) */
 	size_t nfeed_slugs;
+	char  **feed_names;       /* parallel to feed_slugs: "Amazon Connect (N. Virginia)" */
 };
 
 /* Largest configuration file accepted, in bytes. */
@@ -92,6 +93,9 @@ cs_err config_load_report(const char *path, const struct catalogue *cat,
  * reads those too). Borrowed from cfg.
  */
 const char *const *config_feed_slugs(const struct config *cfg, size_t *n);
+
+/* The name readers are told for feed slug ("Amazon Connect (N. Virginia)"); slug itself when unknown. */
+const char *config_feed_name(const struct config *cfg, const char *slug);
 
 /* The index of slug in config_feed_slugs(), or -1 when the configuration does not need it. */
 long config_feed_index(const struct config *cfg, const char *slug);

@@ -2,6 +2,7 @@
 #include "support/incident.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,21 +33,28 @@
  * into it.
  *
  * Updates. Each cause remembers the guid of the newest AWS item mirrored.
- *   - opening: status investigating, text = the first cause's AWS item
- *     title (as AWS wrote it), title = the affected components and that
- *     item's title;
+ * A decision gives each incident at most one action, whatever happened to
+ * its causes (incident_work_finish() in incident_plan.c): one AWS post
+ * copied onto 29 feeds, as AWS does for a multi-service event, is one
+ * update, not 29.
+ *   - opening: status investigating, title = the affected components and
+ *     the oldest item's title;
  *   - a newer item of a cause (AWS posted an update), or a cause joining:
- *     status identified (the cause is known: AWS), text = the item title;
- *     if an engineer has set monitoring, that status is kept;
+ *     status identified (the cause is known: AWS); if an engineer has set
+ *     monitoring, that status is kept;
  *   - a cause back to normal while others continue: an update (status
- *     unchanged, identified at least) with the closing item's title;
- *   - the last cause back to normal: resolved, with the closing item's
- *     title (AWS's "Service is operating normally: [RESOLVED] ..."). So
- *     the incident resolves at the very AWS item that closes the event.
- * A poll cycle mirrors the newest item of each cause: AWS items published
- * between two polls (one minute apart; AWS posts about hourly) are
- * collapsed into the newest. Each update lists every component of the
- * incident with its status now (operational for those that recovered).
+ *     unchanged, identified at least);
+ *   - the last cause back to normal: resolved. So the incident resolves at
+ *     the very AWS item that closes the event.
+ * The body says what changed: the components that moved ("Now: Voice
+ * (Major outage, was Partial outage)"), then each distinct AWS text once
+ * (the feeds that carry it, the title, the description as plain text,
+ * bounded). An update that would say nothing new (the same AWS text
+ * already mirrored from another feed, no component moving) records its
+ * causes without posting. A poll mirrors the newest item of each cause:
+ * AWS items published between two polls are collapsed into the newest.
+ * A closing without an AWS item says what AWS did: nothing for the quiet
+ * limit, or no item any more (closing_item()).
  *
  * Flap damping. When a cause of an AWS incident resolved less than
  * flap_window seconds ago (default 30 min) becomes active again and no
@@ -255,23 +263,32 @@ update_status(const struct work *w)
 }
 
 
-/* The closing text of a cause whose feed is back to normal. */
+/*
+ * The closing text of a cause whose feed is back to normal, saying only
+ * what AWS said: its new item (the usual "Service is operating normally"),
+ * its last item marked resolved afterwards (AWS rewrote titles until 2023),
+ * nothing for the quiet limit, or no item any more.
+ */
 static void
 closing_item(const struct mapper_feed *f, const struct incident_action_cause *c, int64_t now,
-    const char **title, const char **guid, int64_t *time)
+    const char *quiet, const char **title, const char **guid, int64_t *time)
 {
-	if (f != NULL && f->svc != NULL && f->svc->guid != NULL &&
-	    strcmp(f->svc->guid, c->guid) != 0) {
-		*title = f->svc->title;
-		*guid = f->svc->guid;
-		*time = f->svc->updated;
+	const struct classify_service *s = f != NULL ? f->svc : NULL;
+
+	if (s != NULL && s->guid != NULL && !s->quiet_closed) {
+		*title = s->title;
+		*guid = s->guid;
+		*time = s->updated;
 		return;
 	}
-	*title = "AWS reports the service operating normally again.";
 	*guid = "";
 	*time = now;
+	if (s != NULL && s->quiet_closed)
+		*title = quiet;
+	else
+		*title = "AWS no longer lists an event for this service.";
+	(void)c;
 }
-
 
 /*
  * One decision in progress: the plan being built, the working incidents
@@ -290,6 +307,7 @@ struct decision {
 	size_t       nfeeds;
 	int64_t      now;
 	int64_t      flap_window;        /* seconds; 0: never re-open */
+	char         quiet[160];         /* the closing text of a quiet close */
 };
 
 /* Makes the working copy of each view, with its causes; d->nw counts those made. */
@@ -314,6 +332,7 @@ load_views(struct decision *d, const struct incident_view *views, size_t nviews)
 			if (incident_work_set_cause(x, c->slug, c->state, c->guid, c->title, c->time,
 			    c->open) != 0)
 				return CS_ERR_NOMEM;
+			x->causes[x->ncauses - 1].changed = 0; /* as stored, not a change */
 		}
 	}
 	return CS_OK;
@@ -335,16 +354,16 @@ open_public(struct work *w, size_t n)
 
 /*
  * Mirrors active item a into incident x: a becomes (or replaces) one of
- * x's open causes, and one action of kind, at status st, posts the item's
- * title as AWS wrote it.
+ * x's open causes, changed in this decision, and x does kind at status st.
  */
 static cs_err
 mirror_item(struct decision *d, struct work *x, const struct active *a,
     incident_action_kind kind, incident_status st)
 {
-	if (incident_work_set_cause(x, a->slug, a->state, a->guid, a->title, a->time, 1) != 0 ||
-	    incident_work_emit(d->plan, x, kind, st, a->title, a->guid, a->time, a->slug) == NULL)
+	(void)d;
+	if (incident_work_set_cause(x, a->slug, a->state, a->guid, a->title, a->time, 1) != 0)
 		return CS_ERR_NOMEM;
+	incident_work_note(x, kind, st);
 	return CS_OK;
 }
 
@@ -488,14 +507,15 @@ close_cause(struct decision *d, struct work *x, const struct incident_action_cau
 	int64_t t;
 	cs_err rc = CS_OK;
 
-	closing_item(f, c, d->now, &title, &guid, &t);
+	closing_item(f, c, d->now, d->quiet, &title, &guid, &t);
 	/* incident_work_set_cause() replaces c's strings: keep a copy of the slug. */
 	slug = strdup(c->slug);
 	if (slug == NULL ||
-	    incident_work_set_cause(x, slug, STATUS_AWS_NORMAL, guid, title, t, 0) != 0 ||
-	    incident_work_emit(d->plan, x, last ? INCIDENT_ACT_RESOLVE : INCIDENT_ACT_UPDATE,
-		last ? INCIDENT_RESOLVED : update_status(x), title, guid, t, slug) == NULL)
+	    incident_work_set_cause(x, slug, STATUS_AWS_NORMAL, guid, title, t, 0) != 0)
 		rc = CS_ERR_NOMEM;
+	else
+		incident_work_note(x, last ? INCIDENT_ACT_RESOLVE : INCIDENT_ACT_UPDATE,
+		    last ? INCIDENT_RESOLVED : update_status(x));
 	free(slug);
 	if (rc == CS_OK && last)
 		x->open = 0;
@@ -533,10 +553,8 @@ resolve_cleared(struct decision *d, struct work *x)
 			return CS_ERR_NOMEM;
 	}
 	if (x->open && nopen == 0 && x->id != 0 && !x->touched) {
-		if (incident_work_emit(d->plan, x, INCIDENT_ACT_RESOLVE, INCIDENT_RESOLVED,
-		    "AWS reports every affected service operating normally.", "", d->now,
-		    NULL) == NULL)
-			return CS_ERR_NOMEM;
+		x->note = "No AWS service behind this incident is affected any more.";
+		incident_work_note(x, INCIDENT_ACT_RESOLVE, INCIDENT_RESOLVED);
 		x->open = 0;
 	}
 	return CS_OK;
@@ -570,29 +588,30 @@ resolve_open_incidents(struct decision *d)
  * action of a cycle lists the incident's components as they are now.
  */
 cs_err
-incident_decide(const struct config *cfg, const struct incident_view *views, size_t nviews,
-    const struct mapper_result *map, const struct mapper_feed *feeds, size_t nfeeds,
-    int64_t now, int64_t flap_window, struct incident_plan **out)
+incident_decide(const struct incident_input *in, struct incident_plan **out)
 {
 	struct decision d;
 	cs_err rc = CS_OK;
 
 	memset(&d, 0, sizeof(d));
-	d.feeds = feeds;
-	d.nfeeds = nfeeds;
-	d.now = now;
-	d.flap_window = flap_window;
+	d.feeds = in->feeds;
+	d.nfeeds = in->nfeeds;
+	d.now = in->now;
+	d.flap_window = in->flap_window;
+	snprintf(d.quiet, sizeof(d.quiet), "AWS has posted nothing for %lld hours since its last "
+	    "update and has not said the event is over; we consider it over.",
+	    (long long)(in->cfg->quiet_limit / 3600));
 	*out = NULL;
 	d.plan = calloc(1, sizeof(*d.plan));
-	d.w = calloc(nviews + 1, sizeof(*d.w));
+	d.w = calloc(in->nviews + 1, sizeof(*d.w));
 	if (d.plan == NULL || d.w == NULL) {
 		rc = CS_ERR_NOMEM;
 		goto out;
 	}
-	rc = collect_active(map, &d.act, &d.nact);
+	rc = collect_active(in->map, &d.act, &d.nact);
 	if (rc != CS_OK)
 		goto out;
-	rc = load_views(&d, views, nviews);
+	rc = load_views(&d, in->views, in->nviews);
 	if (rc != CS_OK)
 		goto out;
 	d.target = open_public(d.w, d.nw);
@@ -606,7 +625,7 @@ incident_decide(const struct config *cfg, const struct incident_view *views, siz
 	if (rc != CS_OK)
 		goto out;
 	for (size_t i = 0; i < d.nw; i++) {
-		rc = incident_work_finish(d.plan, &d.w[i], map, cfg);
+		rc = incident_work_finish(d.plan, &d.w[i], in);
 		if (rc != CS_OK)
 			goto out;
 	}

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "aws/feed_parse.h"
 #include "base/cs_error.h"
 #include "model/mapper.h"
 #include "support/priority.h"
@@ -82,6 +83,7 @@ struct incident_action_cause {
 	char      *title;
 	int64_t    time;
 	int        open;
+	int        changed;   /* in a working incident: changed by this decision */
 };
 
 /* One decided action. Strings owned by the plan. */
@@ -90,11 +92,14 @@ struct incident_action {
 	int64_t          incident_id;   /* 0: the incident opened by this plan's OPEN action */
 	incident_status  status;        /* the status this update posts */
 	char            *title;         /* OPEN: the incident's title; NULL otherwise */
-	char            *body;          /* the update's text: the AWS item title, as is */
-	char            *source_guid;   /* the AWS item mirrored ("" if none) */
+	char            *body;          /* the update's plain text: what changed for the
+	                                 * components, then what AWS posted (incident_plan.c) */
+	char            *source_guid;   /* the newest AWS item mirrored ("" if none) */
 	int64_t          source_time;   /* epoch of that item */
 	int              public;        /* 0 for an incident marked not affected */
-	struct incident_action_cause *causes; /* causes changed by this action */
+	int              post;          /* 0: nothing new for readers (the same AWS text seen on
+	                                 * another feed): causes recorded, no update posted */
+	struct incident_action_cause *causes; /* every cause changed by this action */
 	size_t           ncauses;
 	struct incident_component *components; /* every component of the incident, status now (ids borrowed from the configuration) */
 	size_t           ncomponents;
@@ -108,18 +113,29 @@ struct incident_plan {
 	size_t nactions;
 };
 
+/* What one decision reads. Everything borrowed. */
+struct incident_input {
+	const struct config *cfg;
+	const struct incident_view *views; /* open AWS incidents, and resolved ones that may re-open */
+	size_t nviews;
+	const struct mapper_result *map;   /* the judgement as AWS says (no maintenance overlay) */
+	const struct mapper_feed *feeds;   /* the verdicts behind it */
+	size_t nfeeds;
+	const struct feed_item *const *items; /* the items judged, sorted by guid (strcmp): where
+	                                       * updates find what AWS wrote; may be empty */
+	size_t nitems;
+	int64_t now;
+	int64_t flap_window;               /* seconds; 0: never re-open */
+};
+
 /*
- * Decides what the judgement map of cfg (with the verdicts feeds, nfeeds) means
- * for the AWS incidents views (open ones, and resolved ones that may still
- * re-open), at now, with a flap window in seconds (0: never re-open).
- * Pure: no I/O, no clock. The rules are in incident.c. Returns CS_OK and
- * an owned *out (possibly with no actions), freed with incident_plan_free(),
- * or CS_ERR_NOMEM. Everything else is borrowed; the plan borrows component
- * ids from map's configuration.
+ * Decides what the judgement in means for the AWS incidents: at most one
+ * action per incident. Pure: no I/O, no clock. The rules are in
+ * incident.c. Returns CS_OK and an owned *out (possibly with no actions),
+ * freed with incident_plan_free(), or CS_ERR_NOMEM. The plan borrows
+ * component ids from the configuration.
  */
-cs_err incident_decide(const struct config *cfg, const struct incident_view *views, size_t nviews,
-    const struct mapper_result *map, const struct mapper_feed *feeds, size_t nfeeds,
-    int64_t now, int64_t flap_window, struct incident_plan **out);
+cs_err incident_decide(const struct incident_input *in, struct incident_plan **out);
 
 /* Frees a plan; NULL is a no-op. */
 void incident_plan_free(struct incident_plan *plan);

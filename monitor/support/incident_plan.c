@@ -1,9 +1,12 @@
 /* incident_plan.c: building an incident plan (working incidents, their actions), dump, free. */
 #include "support/incident.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/feed_text.h"
 #include "base/cstime.h"
 #include "support/incident_priv.h"
 
@@ -102,43 +105,23 @@ incident_work_set_cause(struct work *w, const char *slug, status_aws state, cons
 	} else {
 		cause_clear(c);
 	}
-	return cause_copy(c, slug, state, guid, title, time, open);
+	if (cause_copy(c, slug, state, guid, title, time, open) != 0)
+		return -1;
+	c->changed = 1;
+	return 0;
 }
 
-/* Emits one action for work incident w and copies cause slug into it. */
-struct incident_action *
-incident_work_emit(struct incident_plan *plan, struct work *w, incident_action_kind kind,
-    incident_status st, const char *body, const char *guid, int64_t time, const char *slug)
+void
+incident_work_note(struct work *w, incident_action_kind kind, incident_status st)
 {
-	struct incident_action *a = plan_push(plan);
-	struct incident_action_cause *c;
-
-	if (a == NULL)
-		return NULL;
-	if (!w->touched)
-		w->first_action = (int)(plan->nactions - 1);
 	w->touched = 1;
-	a->kind = kind;
-	a->incident_id = w->id;
-	a->status = st;
-	a->public = !w->not_affected;
-	a->body = strdup(body != NULL ? body : "");
-	a->source_guid = strdup(guid != NULL ? guid : "");
-	a->source_time = time;
-	if (a->body == NULL || a->source_guid == NULL)
-		return NULL;
 	w->status = st;
-	if (slug == NULL)
-		return a;
-	c = incident_work_cause(w, slug);
-	if (c == NULL)
-		return a;
-	a->causes = calloc(1, sizeof(*a->causes));
-	if (a->causes == NULL ||
-	    cause_copy(&a->causes[0], c->slug, c->state, c->guid, c->title, c->time, c->open) != 0)
-		return NULL;
-	a->ncauses = 1;
-	return a;
+	if (kind == INCIDENT_ACT_OPEN)
+		w->opened = 1;
+	else if (kind == INCIDENT_ACT_REOPEN)
+		w->reopened = 1;
+	else if (kind == INCIDENT_ACT_RESOLVE)
+		w->resolved = 1;
 }
 
 /*
@@ -213,13 +196,253 @@ make_title(const struct incident_component *comps, size_t n, const struct config
 	return t;
 }
 
-/* Fills in components and priority of every action of w (they share the state after the plan). */
+/* A growing text; oom is sticky, so callers check once at the end. */
+struct text {
+	char  *s;
+	size_t len, cap;
+	int    oom;
+};
+
+static void
+text_add(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (t->oom)
+		return;
+	for (;;) {
+		size_t room = t->cap - t->len;
+
+		va_start(ap, fmt);
+		n = vsnprintf(t->s != NULL ? t->s + t->len : NULL, room, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			t->oom = 1;
+			return;
+		}
+		if ((size_t)n < room) {
+			t->len += (size_t)n;
+			return;
+		}
+		{
+			size_t cap = (t->len + (size_t)n + 1) * 2;
+			char *ns = realloc(t->s, cap);
+
+			if (ns == NULL) {
+				t->oom = 1;
+				return;
+			}
+			t->s = ns;
+			t->cap = cap;
+		}
+	}
+}
+
+/* The status of component id in the incident's last update; operational if it was not listed. */
+static status_component
+prev_status(const struct work *w, const char *id)
+{
+	for (size_t j = 0; j < w->nprev; j++)
+		if (strcmp(w->prev[j].id, id) == 0)
+			return w->prev[j].status;
+	return STATUS_OPERATIONAL;
+}
+
+/*
+ * What changed for the components, in one line: on opening, every
+ * component hit and how badly; later, each component whose status moved,
+ * then those operational again. Returns whether anything changed.
+ */
+static int
+text_components(struct text *t, const struct work *w, const struct config *cfg,
+    const struct incident_component *comps, size_t n)
+{
+	size_t said = 0, back = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < n; i++) {
+			const struct config_component *cc = config_find_component(cfg, comps[i].id);
+			const char *name = cc != NULL ? cc->name : comps[i].id;
+			status_component was = prev_status(w, comps[i].id), now = comps[i].status;
+
+			if ((now == was && !w->opened) || (pass == 0) != (now != STATUS_OPERATIONAL))
+				continue;
+			if (pass == 1) {
+				text_add(t, "%s%s", back++ == 0 ? (said > 0 ? " Operational again: " :
+				    "Operational again: ") : ", ", name);
+				continue;
+			}
+			text_add(t, "%s%s", said++ == 0 ? (w->opened ? "Affected: " : "Now: ") : "; ", name);
+			if (w->opened || was == STATUS_OPERATIONAL)
+				text_add(t, " (%s)", status_component_label(now));
+			else
+				text_add(t, " (%s, was %s)", status_component_label(now),
+				    status_component_label(was));
+		}
+		if (pass == 0 && said > 0)
+			text_add(t, ".");
+	}
+	if (back > 0)
+		text_add(t, ".");
+	return said + back > 0;
+}
+
+/* The item of guid among the judged items (sorted by guid), or NULL. */
+static const struct feed_item *
+find_item(const struct incident_input *in, const char *guid)
+{
+	size_t lo = 0, hi = in->nitems;
+
+	while (guid != NULL && guid[0] != '\0' && lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(guid, in->items[mid]->guid);
+
+		if (c == 0)
+			return in->items[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+/* Whether the view of w already mirrored an AWS update with this title and time (on any feed). */
+static int
+seen_before(const struct work *w, const struct incident_action_cause *c)
+{
+	for (size_t k = 0; w->v != NULL && k < w->v->ncauses; k++) {
+		const struct incident_cause *o = &w->v->causes[k];
+
+		if (o->time == c->time && strcmp(o->title, c->title) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* At most this many groups of AWS text are quoted in one update; the rest are counted. */
+#define TEXT_GROUPS_MAX 4
+/* At most this many feed names are listed for one text; the rest are counted. */
+#define TEXT_NAMES_MAX 3
+
+/*
+ * What AWS posted, once per distinct update: the changed causes with the
+ * same title and time (one AWS post copied on several feeds, as AWS does
+ * for a multi-service event) are one paragraph naming every feed, then the
+ * title and the description as plain text. A text this incident already
+ * mirrored from another feed is not repeated. Returns how many paragraphs.
+ */
+static size_t
+text_aws(struct text *t, const struct work *w, const struct incident_input *in)
+{
+	unsigned char *done = calloc(w->ncauses + 1, 1);
+	size_t groups = 0, more = 0;
+
+	if (done == NULL) {
+		t->oom = 1;
+		return 0;
+	}
+	for (size_t i = 0; i < w->ncauses; i++) {
+		const struct incident_action_cause *c = &w->causes[i];
+		const struct feed_item *it;
+		size_t names = 0, extra = 0;
+		char when[32];
+
+		if (!c->changed || done[i])
+			continue;
+		for (size_t k = i; k < w->ncauses; k++) {
+			const struct incident_action_cause *o = &w->causes[k];
+
+			if (!o->changed || done[k] || o->time != c->time || strcmp(o->title, c->title) != 0 ||
+			    (o->guid[0] == '\0') != (c->guid[0] == '\0'))
+				continue;
+			done[k] = 1;
+			if (groups >= TEXT_GROUPS_MAX || seen_before(w, c))
+				continue;
+			if (names < TEXT_NAMES_MAX)
+				text_add(t, "%s%s", names == 0 ? (groups > 0 ? "\n" : "") : ", ",
+				    config_feed_name(in->cfg, o->slug));
+			else
+				extra++;
+			names++;
+		}
+		if (names == 0) {
+			more += groups >= TEXT_GROUPS_MAX && !seen_before(w, c);
+			continue;
+		}
+		if (extra > 0)
+			text_add(t, " and %zu more", extra);
+		groups++;
+		if (c->guid[0] == '\0') {
+			/* No AWS item: our own words for what AWS did (closing_item()). */
+			text_add(t, ": %s", c->title);
+			continue;
+		}
+		cstime_format_iso8601(c->time, when, sizeof(when));
+		when[10] = ' ';
+		when[16] = '\0';
+		text_add(t, ", %s UTC, AWS posted: \"%s\"", when, c->title);
+		it = find_item(in, c->guid);
+		if (it != NULL && it->description != NULL) {
+			char *plain = feed_text_plain(it->description, FEED_TEXT_MAX);
+
+			if (plain == NULL)
+				t->oom = 1;
+			else if (plain[0] != '\0')
+				text_add(t, "\n%s", plain);
+			free(plain);
+		}
+	}
+	if (more > 0)
+		text_add(t, "\nAWS posted %zu more update%s on other services.", more, more > 1 ? "s" : "");
+	free(done);
+	return groups;
+}
+
+/* Copies every changed cause of w into a. */
+static cs_err
+copy_changed(struct incident_action *a, const struct work *w)
+{
+	a->causes = calloc(w->ncauses + 1, sizeof(*a->causes));
+	if (a->causes == NULL)
+		return CS_ERR_NOMEM;
+	for (size_t i = 0; i < w->ncauses; i++) {
+		const struct incident_action_cause *c = &w->causes[i];
+
+		if (!c->changed)
+			continue;
+		if (cause_copy(&a->causes[a->ncauses], c->slug, c->state, c->guid, c->title, c->time,
+		    c->open) != 0)
+			return CS_ERR_NOMEM;
+		a->ncauses++;
+		if (c->time >= a->source_time && c->guid[0] != '\0') {
+			free(a->source_guid);
+			a->source_guid = strdup(c->guid);
+			if (a->source_guid == NULL)
+				return CS_ERR_NOMEM;
+			a->source_time = c->time;
+		}
+	}
+	return CS_OK;
+}
+
+/*
+ * The one action of a touched incident. Its kind is what happened to it
+ * (opened, re-opened, resolved, else updated); its body says what changed
+ * for the components, then what AWS posted; it is posted unless it would
+ * say nothing new (an AWS text already mirrored from another feed, no
+ * component moving: readers would see the same update twice).
+ */
 cs_err
-incident_work_finish(struct incident_plan *plan, struct work *w, const struct mapper_result *map,
-    const struct config *cfg)
+incident_work_finish(struct incident_plan *plan, struct work *w, const struct incident_input *in)
 {
 	struct incident_component *comps = NULL;
-	size_t n = 0;
+	struct incident_action *a;
+	struct text t = { 0 };
+	const struct incident_action_cause *first = NULL;
+	size_t n = 0, groups;
+	int moved;
 	unsigned share = 0;
 	status_component worst = STATUS_OPERATIONAL;
 	priority p;
@@ -227,38 +450,58 @@ incident_work_finish(struct incident_plan *plan, struct work *w, const struct ma
 
 	if (!w->touched)
 		return CS_OK;
-	rc = work_components(w, map, &comps, &n);
+	rc = work_components(w, in->map, &comps, &n);
 	if (rc != CS_OK)
 		return rc;
-	p = incident_suggest(cfg, comps, n, &share, &worst);
+	p = incident_suggest(in->cfg, comps, n, &share, &worst);
 	w->suggested = incident_priority_max(w->suggested, p);
-	for (size_t i = (size_t)w->first_action; i < plan->nactions; i++) {
-		struct incident_action *a = &plan->actions[i];
-
-		/* Only one incident (the one this plan opens) has id 0. */
-		if (a->incident_id != w->id || a->components != NULL)
-			continue;
-		a->components = malloc((n ? n : 1) * sizeof(*a->components));
-		if (a->components == NULL) {
-			free(comps);
-			return CS_ERR_NOMEM;
-		}
-		if (n > 0)
-			memcpy(a->components, comps, n * sizeof(*comps));
-		a->ncomponents = n;
-		a->share_bp = share;
-		a->worst = worst;
-		a->suggested = w->suggested;
-		if (a->kind == INCIDENT_ACT_OPEN && a->title == NULL) {
-			a->title = make_title(comps, n, cfg, a->body);
-			if (a->title == NULL) {
-				free(comps);
-				return CS_ERR_NOMEM;
-			}
-		}
+	a = plan_push(plan);
+	if (a == NULL) {
+		free(comps);
+		return CS_ERR_NOMEM;
 	}
-	free(comps);
+	a->kind = w->opened ? INCIDENT_ACT_OPEN : w->reopened ? INCIDENT_ACT_REOPEN :
+	    w->resolved && !w->open ? INCIDENT_ACT_RESOLVE : INCIDENT_ACT_UPDATE;
+	a->incident_id = w->id;
+	a->status = a->kind == INCIDENT_ACT_OPEN || a->kind == INCIDENT_ACT_REOPEN ?
+	    INCIDENT_INVESTIGATING : w->status;
+	a->public = !w->not_affected;
+	a->components = comps;
+	a->ncomponents = n;
+	a->share_bp = share;
+	a->worst = worst;
+	a->suggested = w->suggested;
+	a->source_guid = strdup("");
+	if (a->source_guid == NULL || copy_changed(a, w) != CS_OK)
+		return CS_ERR_NOMEM;
+	moved = text_components(&t, w, in->cfg, comps, n);
+	if (moved)
+		text_add(&t, "\n");
+	groups = text_aws(&t, w, in);
+	if (w->note != NULL)
+		text_add(&t, "%s%s", t.len > 0 ? "\n" : "", w->note);
+	while (t.len > 0 && t.s[t.len - 1] == '\n')
+		t.s[--t.len] = '\0';
+	if (t.oom)
+		goto nomem;
+	a->body = t.s != NULL ? t.s : strdup("");
+	t.s = NULL;
+	if (a->body == NULL)
+		goto nomem;
+	a->post = a->kind != INCIDENT_ACT_UPDATE || moved || groups > 0 || w->note != NULL;
+	if (a->kind == INCIDENT_ACT_OPEN) {
+		/* Named after the oldest AWS item behind it: what AWS posted first. */
+		for (size_t i = 0; i < a->ncauses; i++)
+			if (first == NULL || a->causes[i].time < first->time)
+				first = &a->causes[i];
+		a->title = make_title(comps, n, in->cfg, first != NULL ? first->title : "");
+		if (a->title == NULL)
+			goto nomem;
+	}
 	return CS_OK;
+nomem:
+	free(t.s);
+	return CS_ERR_NOMEM;
 }
 
 /* Frees the work array. */
@@ -282,11 +525,18 @@ incident_plan_dump(const struct incident_plan *plan, FILE *fp)
 	for (size_t i = 0; i < plan->nactions; i++) {
 		const struct incident_action *a = &plan->actions[i];
 
-		fprintf(fp, "%s\tincident=%lld\tstatus=%s\tpublic=%d\tpriority=%s\tshare_bp=%u\t"
-		    "worst=%s\tat=%s\tbody=%s\n", kinds[a->kind], (long long)a->incident_id,
-		    incident_status_name(a->status), a->public, priority_name(a->suggested),
+		fprintf(fp, "%s\tincident=%lld\tstatus=%s\tpublic=%d\tpost=%d\tpriority=%s\t"
+		    "share_bp=%u\tworst=%s\tat=%s\n", kinds[a->kind], (long long)a->incident_id,
+		    incident_status_name(a->status), a->public, a->post, priority_name(a->suggested),
 		    a->share_bp, status_component_name(a->worst),
-		    cstime_format_iso8601(a->source_time, when, sizeof(when)), a->body);
+		    cstime_format_iso8601(a->source_time, when, sizeof(when)));
+		/* The body is several lines: one dump line each. */
+		for (const char *b = a->body; b != NULL && *b != '\0';) {
+			size_t n = strcspn(b, "\n");
+
+			fprintf(fp, "  body\t%.*s\n", (int)n, b);
+			b += n + (b[n] == '\n');
+		}
 		if (a->title != NULL)
 			fprintf(fp, "  title\t%s\n", a->title);
 		for (size_t k = 0; k < a->ncauses; k++)

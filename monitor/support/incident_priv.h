@@ -20,9 +20,10 @@ struct work {
 	priority suggested;
 	struct incident_action_cause *causes; /* current causes, owned */
 	size_t   ncauses;
-	int      touched;                /* an action was emitted: recompute components */
+	int      touched;                /* something changed: it gets one action */
 	int      open;                   /* open after this plan */
-	int      first_action;           /* index of its first action in the plan */
+	int      opened, reopened, resolved; /* what this decision did to it */
+	const char *note;                /* static text the action adds (NULL none) */
 	const struct incident_component *prev;
 	size_t   nprev;
 };
@@ -40,24 +41,22 @@ int incident_work_set_cause(struct work *w, const char *slug, status_aws state, 
     const char *title, int64_t time, int open);
 
 /*
- * Appends to plan one action of kind for w at status st, with text body and
- * source item guid, time (body and guid NULL read as ""), and, when slug is
- * not NULL and w has that cause, a copy of the cause. Sets w's status to st
- * and marks w touched. Returns the action (owned by plan), or NULL on no
- * memory (plan stays valid for incident_plan_free()).
+ * Notes that this decision does kind to w, which then posts status st:
+ * marks w touched and sets its status. The one action of w is built at the
+ * end (incident_work_finish()).
  */
-struct incident_action *incident_work_emit(struct incident_plan *plan, struct work *w,
-    incident_action_kind kind, incident_status st, const char *body, const char *guid,
-    int64_t time, const char *slug);
+void incident_work_note(struct work *w, incident_action_kind kind, incident_status st);
 
 /*
- * Fills in the components, priority (which only goes up) and, for an
- * OPEN action, the title of every action of w in plan, all from w's state
- * after the plan. Does nothing for an untouched w. Component ids are
- * borrowed from map's configuration. Returns CS_OK or CS_ERR_NOMEM.
+ * Appends to plan the one action of w, if touched: its kind (open, re-open,
+ * resolve, else update), every cause changed, the components and priority
+ * (which only goes up) from w's state after the plan, the title of an
+ * opened incident, and the body (what changed, what AWS posted; see
+ * incident_plan.c). Component ids are borrowed from the configuration.
+ * Returns CS_OK or CS_ERR_NOMEM.
  */
 cs_err incident_work_finish(struct incident_plan *plan, struct work *w,
-    const struct mapper_result *map, const struct config *cfg);
+    const struct incident_input *in);
 
 /* Frees the first n working incidents of w and w itself; NULL is a no-op. */
 void incident_works_free(struct work *w, size_t n);

@@ -114,8 +114,12 @@ decide(const struct incident_view *v, size_t nv, const struct fspec *spec, int64
 	struct incident_plan *plan = NULL;
 
 	judge(&j, spec);
-	assert_int_equal(incident_decide(cfg, v, nv, j.map, j.feeds, j.nfeeds, now,
-	    INCIDENT_FLAP_WINDOW_DEFAULT, &plan), CS_OK);
+	{
+		struct incident_input in = { cfg, v, nv, j.map, j.feeds, j.nfeeds, NULL, 0, now,
+			INCIDENT_FLAP_WINDOW_DEFAULT };
+
+		assert_int_equal(incident_decide(&in, &plan), CS_OK);
+	}
 	judged_free(&j);
 	assert_non_null(plan);
 	return plan;
@@ -152,7 +156,11 @@ test_open_on_first_item(void **state)
 	assert_int_equal(a->kind, INCIDENT_ACT_OPEN);
 	assert_int_equal(a->incident_id, 0);
 	assert_int_equal(a->status, INCIDENT_INVESTIGATING);
-	assert_string_equal(a->body, "Service impact: Increased Packet loss");
+	/* What changed for the components, then what AWS posted, naming the feed. */
+	assert_string_equal(a->body, "Affected: EU (Degraded performance).\n"
+	    "AWS Direct Connect (Frankfurt), 2026-08-15 03:42 UTC, AWS posted: "
+	    "\"Service impact: Increased Packet loss\"");
+	assert_true(a->post);
 	assert_string_equal(a->title, "EU: Service impact: Increased Packet loss");
 	assert_true(a->public);
 	assert_int_equal(a->ncomponents, 1);
@@ -229,7 +237,10 @@ test_newer_item_is_an_update(void **state)
 	assert_int_equal(p->actions[0].kind, INCIDENT_ACT_UPDATE);
 	assert_int_equal(p->actions[0].incident_id, 7);
 	assert_int_equal(p->actions[0].status, INCIDENT_IDENTIFIED);
-	assert_string_equal(p->actions[0].body, "Service impact: still");
+	/* No component moved: only what AWS posted. */
+	assert_string_equal(p->actions[0].body, "AWS Direct Connect (Frankfurt), 2026-08-15 04:42 UTC, "
+	    "AWS posted: \"Service impact: still\"");
+	assert_true(p->actions[0].post);
 	incident_plan_free(p);
 
 	/* An engineer's "monitoring" is kept by AWS updates. */
@@ -266,14 +277,20 @@ test_second_feed_joins_the_open_incident(void **state)
 	assert_int_equal(a->suggested, PRIORITY_P1);
 	incident_plan_free(p);
 
-	/* Both new in one cycle: one incident, the second cause an update of it. */
+	/* Both new in one cycle: one incident opened by one update naming both. */
 	p = decide(NULL, 0, both, T0 + 200);
-	assert_int_equal(p->nactions, 2);
+	assert_int_equal(p->nactions, 1);
 	assert_int_equal(p->actions[0].kind, INCIDENT_ACT_OPEN);
+	assert_int_equal(p->actions[0].ncauses, 2);
 	assert_string_equal(p->actions[0].causes[0].slug, "directconnect-eu-central-1");
-	assert_int_equal(p->actions[1].kind, INCIDENT_ACT_UPDATE);
-	assert_int_equal(p->actions[1].incident_id, 0);
+	assert_string_equal(p->actions[0].causes[1].slug, "connect-us-east-1");
 	assert_int_equal(p->actions[0].suggested, PRIORITY_P1);
+	assert_string_equal(p->actions[0].body,
+	    "Affected: Voice (Major outage); EU (Degraded performance).\n"
+	    "AWS Direct Connect (Frankfurt), 2026-08-15 03:42 UTC, AWS posted: "
+	    "\"Service impact: Increased Packet loss\"\n"
+	    "Amazon Connect (N. Virginia), 2026-08-15 03:44 UTC, AWS posted: "
+	    "\"Service disruption: calls fail\"");
 	incident_plan_free(p);
 }
 
@@ -297,7 +314,9 @@ test_resolution_item_resolves(void **state)
 	a = &p->actions[0];
 	assert_int_equal(a->kind, INCIDENT_ACT_RESOLVE);
 	assert_int_equal(a->status, INCIDENT_RESOLVED);
-	assert_string_equal(a->body, "Service is operating normally: [RESOLVED] Increased Packet loss");
+	assert_string_equal(a->body, "Operational again: EU.\n"
+	    "AWS Direct Connect (Frankfurt), 2026-08-15 05:42 UTC, AWS posted: "
+	    "\"Service is operating normally: [RESOLVED] Increased Packet loss\"");
 	assert_int_equal(a->ncomponents, 1);
 	assert_int_equal(a->components[0].status, STATUS_OPERATIONAL);
 	assert_false(a->causes[0].open);
@@ -336,7 +355,9 @@ test_partial_recovery_is_an_update(void **state)
 	p = decide(&v, 1, one_left, T0 + 7300);
 	assert_int_equal(p->nactions, 1);
 	assert_int_equal(p->actions[0].kind, INCIDENT_ACT_UPDATE);
-	assert_string_equal(p->actions[0].body, "Service is operating normally: ok");
+	assert_string_equal(p->actions[0].body, "Operational again: EU.\n"
+	    "AWS Direct Connect (Frankfurt), 2026-08-15 05:42 UTC, AWS posted: "
+	    "\"Service is operating normally: ok\"");
 	assert_int_equal(p->actions[0].ncomponents, 2);
 	assert_int_equal(p->actions[0].components[0].status, STATUS_OPERATIONAL);   /* eu */
 	assert_int_equal(p->actions[0].components[1].status, STATUS_PARTIAL_OUTAGE); /* dns */
@@ -420,6 +441,100 @@ test_not_affected_is_private_and_takes_no_new_cause(void **state)
 	assert_string_equal(p->actions[1].causes[0].slug, "route53");
 	/* DNS: 3% of users, major outage: P3. */
 	assert_int_equal(p->actions[1].suggested, PRIORITY_P3);
+	incident_plan_free(p);
+}
+
+/*
+ * One AWS post copied onto several feeds (as AWS does for a multi-service
+ * event: same title, same time): one update, the text once, every feed
+ * named (three, then a count).
+ */
+static void
+test_one_aws_update_on_many_feeds(void **state)
+{
+	static const struct fspec same[] = {
+		{ "connect-us-east-1", STATUS_AWS_DISRUPTION, T0, "Service disruption: Increased error rates" },
+		{ "lambda-us-east-1", STATUS_AWS_DISRUPTION, T0, "Service disruption: Increased error rates" },
+		{ "directconnect-eu-central-1", STATUS_AWS_DISRUPTION, T0, "Service disruption: Increased error rates" },
+		{ "route53", STATUS_AWS_DISRUPTION, T0, "Service disruption: Increased error rates" },
+		{ NULL, 0, 0, NULL },
+	};
+	struct incident_plan *p;
+
+	(void)state;
+	p = decide(NULL, 0, same, T0 + 60);
+	assert_int_equal(p->nactions, 1);
+	assert_int_equal(p->actions[0].kind, INCIDENT_ACT_OPEN);
+	assert_int_equal(p->actions[0].ncauses, 4);
+	assert_string_equal(p->actions[0].body,
+	    "Affected: Voice (Major outage); EU (Major outage); DNS (Major outage).\n"
+	    "Amazon Connect (N. Virginia), AWS Direct Connect (Frankfurt), AWS Lambda (N. Virginia) "
+	    "and 1 more, 2026-08-15 03:42 UTC, AWS posted: \"Service disruption: Increased error rates\"");
+	incident_plan_free(p);
+}
+
+/*
+ * The same AWS post reaching a second feed one poll later (a lagging
+ * feed): the cause is recorded, but nothing new is posted for readers.
+ */
+static void
+test_same_text_on_a_lagging_feed_posts_nothing(void **state)
+{
+	static const struct fspec lag[] = {
+		{ "connect-us-east-1", STATUS_AWS_DISRUPTION, T0, "Service disruption: Increased error rates" },
+		{ "lambda-us-east-1", STATUS_AWS_DISRUPTION, T0, "Service disruption: Increased error rates" },
+		{ NULL, 0, 0, NULL },
+	};
+	struct incident_cause cause = { "connect-us-east-1", STATUS_AWS_DISRUPTION,
+		"https://status.aws.amazon.com/#connect-us-east-1_1786765379",
+		"Service disruption: Increased error rates", T0, 1 };
+	struct incident_component comp = { "voice", STATUS_MAJOR_OUTAGE };
+	struct incident_view v;
+	struct incident_plan *p;
+
+	(void)state;
+	memset(&v, 0, sizeof(v));
+	v.id = 4;
+	v.status = INCIDENT_INVESTIGATING;
+	v.causes = &cause;
+	v.ncauses = 1;
+	v.components = &comp;
+	v.ncomponents = 1;
+	p = decide(&v, 1, lag, T0 + 120);
+	assert_int_equal(p->nactions, 1);
+	assert_int_equal(p->actions[0].kind, INCIDENT_ACT_UPDATE);
+	assert_int_equal(p->actions[0].ncauses, 1);
+	assert_string_equal(p->actions[0].causes[0].slug, "lambda-us-east-1");
+	assert_false(p->actions[0].post);
+	incident_plan_free(p);
+}
+
+/* An update quotes the item's description, as plain text, bounded. */
+static void
+test_update_quotes_the_description(void **state)
+{
+	struct feed_item it;
+	const struct feed_item *items[1] = { &it };
+	struct judged j;
+	struct incident_plan *p = NULL;
+	struct incident_input in;
+	const char *want = "AWS posted: \"Service impact: Increased Packet loss\"\n"
+	    "We are seeing significant recovery for most connections at Equinix FR5 & FR7.";
+
+	(void)state;
+	judge(&j, dc_impact);
+	memset(&it, 0, sizeof(it));
+	it.guid = "https://status.aws.amazon.com/#directconnect-eu-central-1_1786765379";
+	it.title = "Service impact: Increased Packet loss";
+	it.description = "<p>We are seeing significant recovery for most connections at "
+	    "Equinix FR5 &amp; FR7.</p><script>x()</script>";
+	in = (struct incident_input){ cfg, NULL, 0, j.map, j.feeds, j.nfeeds, items, 1, T0 + 60,
+		INCIDENT_FLAP_WINDOW_DEFAULT };
+	assert_int_equal(incident_decide(&in, &p), CS_OK);
+	judged_free(&j);
+	assert_int_equal(p->nactions, 1);
+	assert_non_null(strstr(p->actions[0].body, want));
+	assert_null(strstr(p->actions[0].body, "x()"));
 	incident_plan_free(p);
 }
 
@@ -532,6 +647,9 @@ main(void)
 		cmocka_unit_test(test_suggest_exact_thresholds),
 		cmocka_unit_test(test_status_names),
 		cmocka_unit_test(test_plan_golden),
+		cmocka_unit_test(test_one_aws_update_on_many_feeds),
+		cmocka_unit_test(test_same_text_on_a_lagging_feed_posts_nothing),
+		cmocka_unit_test(test_update_quotes_the_description),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
