@@ -417,6 +417,11 @@ show_cause(const struct store_incident_cause *c, void *ctx)
 	(void)ctx;
 	printf("  AWS %s %s (%s) %s: %s\n", c->slug, c->state, c->open ? "open" : "closed",
 	    cstime_format_iso8601(c->time, when, sizeof(when)), c->title);
+	/* What the ruling covers: a worse state or another event goes public. */
+	if (c->ruled_state != NULL)
+		printf("      ruled not affected: up to %s, in the event begun %s\n", c->ruled_state,
+		    c->ruled_event ? cstime_format_iso8601(c->ruled_event, when, sizeof(when)) :
+		    "(any)");
 	return 0;
 }
 

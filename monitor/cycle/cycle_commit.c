@@ -144,7 +144,7 @@ commit_action(const struct config *cfg, struct store *st, const struct incident_
 	for (size_t i = 0; rc == CS_OK && i < a->ncauses; i++) {
 		const struct incident_action_cause *c = &a->causes[i];
 		struct store_incident_cause sc = { c->slug, status_aws_name(c->state), c->guid, c->title,
-			c->time, c->open };
+			c->time, c->open, NULL, 0 };
 
 		rc = store_incident_cause_set(st, id, &sc, err, errlen);
 	}

@@ -299,9 +299,14 @@ out:
 	return s;
 }
 
-/* The slugs still open in incidents engineers ruled out ("not affected"). */
+/*
+ * Whether slug is hidden from users by a ruling: an open cause of an
+ * incident engineers ruled out ("not affected") whose ruling still covers
+ * the feed's verdict svc (the same event, no worse state).
+ */
 static int
-ruled_out(const struct cycle_snapshot *snap, const char *slug)
+ruled_out(const struct cycle_snapshot *snap, const char *slug,
+    const struct classify_service *svc)
 {
 	for (size_t i = 0; i < snap->nincidents; i++) {
 		const struct cycle_incident *l = &snap->incidents[i];
@@ -309,7 +314,8 @@ ruled_out(const struct cycle_snapshot *snap, const char *slug)
 		if (!l->inc.not_affected || l->inc.resolved_at != 0)
 			continue;
 		for (size_t k = 0; k < l->ncauses; k++) {
-			if (l->causes[k].open && strcmp(l->causes[k].slug, slug) == 0)
+			if (l->causes[k].open && strcmp(l->causes[k].slug, slug) == 0 &&
+			    incident_ruling_covers(&l->causes[k], svc))
 				return 1;
 		}
 	}
@@ -344,7 +350,7 @@ decide_map(const struct config *cfg, const struct cycle_snapshot *snap,
 		feeds[i].slug = slugs[i];
 		feeds[i].readable = judgement_fresh(last_success[i], now, cfg->poll_interval);
 		feeds[i].svc = classify_find(d->cls, slugs[i]);
-		rulings += ruled_out(snap, slugs[i]);
+		rulings += ruled_out(snap, slugs[i], feeds[i].svc);
 	}
 	rc = mapper_run(cfg, feeds, nf, pub);
 	if (rc != CS_OK || rulings == 0)
@@ -356,7 +362,7 @@ decide_map(const struct config *cfg, const struct cycle_snapshot *snap,
 	}
 	for (size_t i = 0; i < nf; i++) {
 		shown[i] = feeds[i];
-		if (ruled_out(snap, slugs[i]))
+		if (ruled_out(snap, slugs[i], feeds[i].svc))
 			shown[i].svc = NULL; /* as if the feed were quiet */
 	}
 	*aws = *pub;

@@ -160,6 +160,9 @@ commit_incident(struct store *st, struct store_incident *inc, const struct engin
 		inc->not_affected_reason = dup_or_null(d->not_affected_reason);
 		if (inc->not_affected_reason == NULL)
 			return cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
+		/* The ruling covers what AWS says now, no more (incident.c, "not affected"). */
+		if (store_incident_rule_causes(st, inc->id, err, errlen) != CS_OK)
+			return CS_ERR_DB;
 	}
 	if (d->set_rca) {
 		char **ref = d->rca_final ? &inc->rca_final : &inc->rca_draft;

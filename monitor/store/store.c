@@ -178,6 +178,12 @@ static const char *const migrations[] = {
 	"  author TEXT NOT NULL,"
 	"  CHECK (starts_at < ends_at AND ends_at <= verify_until)"
 	");",
+	/* 3: what an engineer's "not affected" covers, per cause: the AWS state and event ruled. */
+	"ALTER TABLE incident_causes ADD COLUMN ruled_state TEXT;"
+	"ALTER TABLE incident_causes ADD COLUMN ruled_event INTEGER NOT NULL DEFAULT 0;"
+	/* Rulings made before: they covered the state their causes had (any event). */
+	"UPDATE incident_causes SET ruled_state = state WHERE open = 1 AND incident_id IN"
+	" (SELECT id FROM incidents WHERE not_affected = 1);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

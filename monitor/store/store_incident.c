@@ -291,6 +291,15 @@ store_incident_cause_set(struct store *st, int64_t id, const struct store_incide
 }
 
 cs_err
+store_incident_rule_causes(struct store *st, int64_t id, char *err, size_t errlen)
+{
+	return store_exec(st, NULL, "record the ruling's scope", err, errlen,
+	    "UPDATE incident_causes SET ruled_state = state, ruled_event = COALESCE("
+	    "(SELECT event_start FROM feed_state WHERE feed_state.slug = incident_causes.slug), 0)"
+	    " WHERE incident_id = ?1 AND open = 1", "L", id);
+}
+
+cs_err
 store_incident_causes(struct store *st, int64_t id, store_incident_cause_cb cb, void *ctx,
     char *err, size_t errlen)
 {
@@ -299,8 +308,9 @@ store_incident_causes(struct store *st, int64_t id, store_incident_cause_cb cb, 
 	cs_err rc;
 	int row;
 
-	rc = store_query(st, &s, err, errlen, "SELECT slug, state, guid, title, time, open"
-	    " FROM incident_causes WHERE incident_id = ?1 ORDER BY slug", "L", id);
+	rc = store_query(st, &s, err, errlen, "SELECT slug, state, guid, title, time, open,"
+	    " ruled_state, ruled_event FROM incident_causes WHERE incident_id = ?1 ORDER BY slug",
+	    "L", id);
 	if (rc != CS_OK)
 		goto out;
 	for (;;) {
@@ -313,6 +323,8 @@ store_incident_causes(struct store *st, int64_t id, store_incident_cause_cb cb, 
 		c.title = store_col_text(s, 3);
 		c.time = sqlite3_column_int64(s, 4);
 		c.open = sqlite3_column_int(s, 5);
+		c.ruled_state = sqlite3_column_type(s, 6) == SQLITE_NULL ? NULL : store_col_text(s, 6);
+		c.ruled_event = sqlite3_column_int64(s, 7);
 		if (cb(&c, ctx) != 0) {
 			rc = cs_seterr(err, errlen, CS_ERR_STATE, "%s: reading incident causes: "
 			    "stopped by the callback", st->path);

@@ -367,6 +367,58 @@ mirror_item(struct decision *d, struct work *x, const struct active *a,
 	return CS_OK;
 }
 
+int
+incident_ruling_covers(const struct incident_cause *c, const struct classify_service *svc)
+{
+	if (!c->ruled)
+		return 0;
+	if (svc == NULL || svc->state == STATUS_AWS_NORMAL)
+		return 1;
+	if (svc->state > c->ruled_state)
+		return 0;
+	return c->ruled_event == 0 || svc->event_start == 0 || svc->event_start == c->ruled_event;
+}
+
+/* The cause of slug as the view of x had it, or NULL. */
+static const struct incident_cause *
+view_cause(const struct work *x, const char *slug)
+{
+	for (size_t k = 0; x->v != NULL && k < x->v->ncauses; k++)
+		if (strcmp(x->v->causes[k].slug, slug) == 0)
+			return &x->v->causes[k];
+	return NULL;
+}
+
+/*
+ * "Not affected" is bound to what was ruled: when the feed of a ruled
+ * cause now shows a worse state or another event, the ruling does not
+ * cover it. The cause leaves the ruled incident (closed there, in
+ * private) and is left unclaimed, so that it goes public like any new
+ * cause. Returns 1 when c of x was superseded so.
+ */
+static int
+beyond_ruling(struct decision *d, struct work *x, struct incident_action_cause *c, int *nomem)
+{
+	const struct incident_cause *vc;
+	const struct mapper_feed *f;
+	char *slug;
+
+	if (!x->not_affected || (vc = view_cause(x, c->slug)) == NULL || !vc->ruled)
+		return 0;
+	f = find_feed(d->feeds, d->nfeeds, c->slug);
+	if (incident_ruling_covers(vc, f != NULL ? f->svc : NULL))
+		return 0;
+	slug = strdup(c->slug);
+	if (slug == NULL || incident_work_set_cause(x, slug, c->state, c->guid,
+	    "AWS now reports more than was ruled not affected; a public incident follows it.",
+	    d->now, 0) != 0)
+		*nomem = 1;
+	free(slug);
+	incident_work_note(x, INCIDENT_ACT_UPDATE, x->status);
+	x->superseded = 1;
+	return 1;
+}
+
 /*
  * Updates, "a newer item of a cause": each cause of open incident x that
  * is still active claims its item (so it never opens or joins another
@@ -380,7 +432,13 @@ update_causes(struct decision *d, struct work *x)
 	for (size_t k = 0; k < x->ncauses; k++) {
 		struct incident_action_cause *c = &x->causes[k];
 		struct active *a = find_active(d->act, d->nact, c->slug);
+		int nomem = 0;
 
+		if (a != NULL && !a->claimed && c->open && beyond_ruling(d, x, c, &nomem)) {
+			if (nomem)
+				return CS_ERR_NOMEM;
+			continue;
+		}
 		if (a == NULL || a->claimed)
 			continue;
 		a->claimed = 1;
@@ -421,7 +479,8 @@ flapping_incident(const struct decision *d, const char *slug)
 		struct work *x = &d->w[k];
 		struct incident_action_cause *c = incident_work_cause(x, slug);
 
-		if (x->open || x->id == 0 || c == NULL || d->flap_window <= 0 ||
+		/* A ruling covers the event ruled: a new one goes public (incident_ruling_covers()). */
+		if (x->open || x->id == 0 || c == NULL || d->flap_window <= 0 || x->not_affected ||
 		    x->v->resolved_at <= 0 || d->now - x->v->resolved_at > d->flap_window)
 			continue;
 		if (r == NULL || x->v->resolved_at > r->v->resolved_at)
@@ -552,7 +611,7 @@ resolve_cleared(struct decision *d, struct work *x)
 		if (close_cause(d, x, c, nopen == 0 && nclear == 0) != CS_OK)
 			return CS_ERR_NOMEM;
 	}
-	if (x->open && nopen == 0 && x->id != 0 && !x->touched) {
+	if (x->open && nopen == 0 && x->id != 0 && (!x->touched || x->superseded)) {
 		x->note = "No AWS service behind this incident is affected any more.";
 		incident_work_note(x, INCIDENT_ACT_RESOLVE, INCIDENT_RESOLVED);
 		x->open = 0;

@@ -44,6 +44,9 @@ struct incident_cause {
 	const char *title;
 	int64_t     time;   /* epoch of that item */
 	int         open;   /* the feed is not back to normal */
+	int         ruled;  /* an engineer ruled it "not affected", covering: */
+	status_aws  ruled_state; /* at most this AWS state */
+	int64_t     ruled_event; /* in the event that began then (classify's event_start; 0 any) */
 };
 
 /* A component of an incident and its status in the last update. */
@@ -136,6 +139,13 @@ struct incident_input {
  * component ids from the configuration.
  */
 cs_err incident_decide(const struct incident_input *in, struct incident_plan **out);
+
+/*
+ * Whether the "not affected" ruling on cause c still covers the feed's
+ * verdict svc (NULL: no item, covered): the same event, no worse state.
+ * A cause never ruled is not covered.
+ */
+int incident_ruling_covers(const struct incident_cause *c, const struct classify_service *svc);
 
 /* Frees a plan; NULL is a no-op. */
 void incident_plan_free(struct incident_plan *plan);

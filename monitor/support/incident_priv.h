@@ -24,6 +24,7 @@ struct work {
 	int      open;                   /* open after this plan */
 	int      opened, reopened, resolved; /* what this decision did to it */
 	const char *note;                /* static text the action adds (NULL none) */
+	int      superseded;             /* a ruled cause went beyond its ruling */
 	const struct incident_component *prev;
 	size_t   nprev;
 };

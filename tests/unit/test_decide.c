@@ -206,6 +206,10 @@ fx_open_incident(int not_affected)
 	fx.causes[0].title = TITLE1;
 	fx.causes[0].time = T1;
 	fx.causes[0].open = 1;
+	/* Ruled at the disruption AWS reported then, in the event that began at T1. */
+	fx.causes[0].ruled = not_affected;
+	fx.causes[0].ruled_state = STATUS_AWS_DISRUPTION;
+	fx.causes[0].ruled_event = T1;
 	l->causes = fx.causes;
 	l->ncauses = 1;
 	fx.icomps[0].id = "voice";
@@ -876,6 +880,53 @@ test_deterministic(void **state)
 	cycle_decision_free(d2);
 }
 
+/*
+ * 6b. A ruling covers what was ruled: an event ruled out while AWS said
+ * "informational" does not hide the disruption AWS posts later on the same
+ * feed. Users see it; a public incident opens; the ruled incident lets the
+ * cause go, privately.
+ */
+static void
+test_ruling_does_not_hide_worse(void **state)
+{
+	struct cycle_decision *d;
+	const struct incident_action *a, *b;
+
+	(void)state;
+	fx_init();
+	fx_stored_disruption();
+	fx_open_incident(1);
+	fx.causes[0].state = STATUS_AWS_INFORMATIONAL;
+	fx.causes[0].ruled_state = STATUS_AWS_INFORMATIONAL;
+	fx.comps[C_VOICE].status = STATUS_OPERATIONAL;
+	fx.comps[C_REPORTING].status = STATUS_OPERATIONAL;
+	fx.ditems[0] = item(G2, TITLE2, T2);
+	fx.ditems[1] = item(G1, TITLE1, T1);
+	fx.docs[D_CONNECT].items = fx.ditems;
+	fx.docs[D_CONNECT].nitems = 2;
+	d = decide(NDOCS);
+	assert_int_equal(d->judgement->map->components[C_VOICE].status, STATUS_MAJOR_OUTAGE);
+	assert_int_equal(d->plan->nactions, 2);
+	a = &d->plan->actions[0];
+	b = &d->plan->actions[1];
+	if (a->incident_id == 0) {
+		const struct incident_action *t = a;
+
+		a = b;
+		b = t;
+	}
+	assert_int_equal(a->incident_id, 7);
+	assert_false(a->public);
+	assert_int_equal(a->kind, INCIDENT_ACT_RESOLVE);
+	assert_int_equal(b->incident_id, 0);
+	assert_int_equal(b->kind, INCIDENT_ACT_OPEN);
+	assert_true(b->public);
+	assert_true(b->post);
+	assert_string_equal(b->causes[0].slug, "connect-us-east-1");
+	assert_string_equal(b->causes[0].guid, G2);
+	cycle_decision_free(d);
+}
+
 int
 main(void)
 {
@@ -887,6 +938,7 @@ main(void)
 		cmocka_unit_test(test_maintenance_starts),
 		cmocka_unit_test(test_no_documents),
 		cmocka_unit_test(test_ruled_out),
+		cmocka_unit_test(test_ruling_does_not_hide_worse),
 		cmocka_unit_test(test_currentevents_unreadable),
 		cmocka_unit_test(test_deterministic),
 	};

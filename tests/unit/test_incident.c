@@ -342,9 +342,9 @@ test_partial_recovery_is_an_update(void **state)
 	(void)state;
 	memset(causes, 0, sizeof(causes));
 	causes[0] = (struct incident_cause){ "directconnect-eu-central-1", STATUS_AWS_INFORMATIONAL,
-		"g1", "Service impact: x", T0, 1 };
+		"g1", "Service impact: x", T0, 1, 0, 0, 0 };
 	causes[1] = (struct incident_cause){ "route53", STATUS_AWS_DEGRADED,
-		"https://status.aws.amazon.com/#route53_1786765429", "Service degradation: DNS", T0 + 50, 1 };
+		"https://status.aws.amazon.com/#route53_1786765429", "Service degradation: DNS", T0 + 50, 1, 0, 0, 0 };
 	memset(&v, 0, sizeof(v));
 	v.id = 3;
 	v.status = INCIDENT_IDENTIFIED;
@@ -487,7 +487,7 @@ test_same_text_on_a_lagging_feed_posts_nothing(void **state)
 	};
 	struct incident_cause cause = { "connect-us-east-1", STATUS_AWS_DISRUPTION,
 		"https://status.aws.amazon.com/#connect-us-east-1_1786765379",
-		"Service disruption: Increased error rates", T0, 1 };
+		"Service disruption: Increased error rates", T0, 1, 0, 0, 0 };
 	struct incident_component comp = { "voice", STATUS_MAJOR_OUTAGE };
 	struct incident_view v;
 	struct incident_plan *p;
