@@ -31,13 +31,12 @@
  * 3. A feed is readable while its last good read is fresh
  *    (judgement_fresh): one bad poll keeps the verdict, only a feed unread
  *    for JUDGEMENT_STALE_INTERVALS polls hides its dependents as unknown.
- * 4. The mapper maps the verdicts onto the components: as users are shown
- *    them, without the AWS feeds engineers ruled out ("not affected") while
- *    their incident is open, then with the components of maintenances in
- *    progress under maintenance. Incidents follow that map, except while a
- *    ruling applies: then they follow a second map, as AWS says, before the
- *    overlay. (Kept as it was before the cycle had this shape; the issue on
- *    truth under real events makes incidents always follow AWS's map.)
+ * 4. The mapper maps the verdicts onto the components twice: as AWS says,
+ *    which incidents follow (an event's priority never depends on rulings
+ *    or maintenances), and as users are shown them: without what the
+ *    engineers' rulings ("not affected") still cover, then with the
+ *    operational components of maintenances in progress under maintenance,
+ *    then the indicator of that.
  * 5. Component statuses that differ from the committed ones are changes;
  *    incident_decide() says what the AWS judgement means for the AWS
  *    incidents; maintenances move by the clock.
@@ -324,9 +323,10 @@ ruled_out(const struct cycle_snapshot *snap, const char *slug,
 
 /*
  * Steps 3 and 4: the verdicts as the mapper sees them, the map as AWS says
- * (*aws) and as users are shown (*pub, with the rulings and the overlay).
- * *aws is NULL when no ruling applies: then incidents follow *pub, overlay
- * included (kept as it was; the issue on truth under real events changes it).
+ * (*aws: what incidents follow, so that an event gets the same priority
+ * whatever the rulings and maintenances) and as users are shown (*pub:
+ * without what rulings cover, then the maintenance overlay, then the
+ * indicator of what users see).
  */
 static cs_err
 decide_map(const struct config *cfg, const struct cycle_snapshot *snap,
@@ -338,10 +338,15 @@ decide_map(const struct config *cfg, const struct cycle_snapshot *snap,
 	struct maintenance_window *w = NULL;
 	size_t nf;
 	const char *const *slugs = config_feed_slugs(cfg, &nf);
-	int rulings = 0;
 	cs_err rc;
 
 	*aws = *pub = NULL;
+	shown = calloc(nf + 1, sizeof(*shown));
+	w = calloc(snap->nmaint + 1, sizeof(*w));
+	if (shown == NULL || w == NULL) {
+		rc = CS_ERR_NOMEM;
+		goto out;
+	}
 	for (size_t i = 0; i < nf; i++) {
 		const struct store_feed *f = &snap->fetch[i];
 
@@ -350,35 +355,19 @@ decide_map(const struct config *cfg, const struct cycle_snapshot *snap,
 		feeds[i].slug = slugs[i];
 		feeds[i].readable = judgement_fresh(last_success[i], now, cfg->poll_interval);
 		feeds[i].svc = classify_find(d->cls, slugs[i]);
-		rulings += ruled_out(snap, slugs[i], feeds[i].svc);
-	}
-	rc = mapper_run(cfg, feeds, nf, pub);
-	if (rc != CS_OK || rulings == 0)
-		goto overlay;
-	shown = calloc(nf + 1, sizeof(*shown));
-	if (shown == NULL) {
-		rc = CS_ERR_NOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < nf; i++) {
 		shown[i] = feeds[i];
 		if (ruled_out(snap, slugs[i], feeds[i].svc))
 			shown[i].svc = NULL; /* as if the feed were quiet */
 	}
-	*aws = *pub;
-	*pub = NULL;
-	rc = mapper_run(cfg, shown, nf, pub);
-overlay:
+	rc = mapper_run(cfg, feeds, nf, aws);
+	if (rc == CS_OK)
+		rc = mapper_run(cfg, shown, nf, pub);
 	if (rc != CS_OK)
 		goto out;
-	w = calloc(snap->nmaint + 1, sizeof(*w));
-	if (w == NULL) {
-		rc = CS_ERR_NOMEM;
-		goto out;
-	}
 	for (size_t i = 0; i < snap->nmaint; i++)
 		w[i] = snap->maint[i].w;
 	maintenance_overlay(*pub, w, snap->nmaint, now);
+	rc = mapper_indicate(*pub);
 out:
 	free(w);
 	free(shown);
@@ -502,7 +491,7 @@ cycle_decide(const struct config *cfg, const struct cycle_snapshot *snap,
 	if (rc == CS_OK)
 		rc = decide_components(cfg, snap, pub, d);
 	if (rc == CS_OK)
-		rc = decide_support(cfg, snap, aws != NULL ? aws : pub, feeds, nf, now, d);
+		rc = decide_support(cfg, snap, aws, feeds, nf, now, d);
 	if (rc == CS_OK) {
 		rc = judgement_new(cfg, now, feeds, last_success, nf, pub,
 		    d->poll ? now : snap->last_poll, d->poll_ok ? now : snap->last_poll_ok,

@@ -67,8 +67,10 @@ maintenance_overlay(struct mapper_result *map, const struct maintenance_window *
 			for (size_t k = 0; k < map->ncomponents; k++) {
 				struct mapper_component *mc = &map->components[k];
 
+				/* Only what works is "under maintenance": an outage, a degradation or
+				 * a status we cannot vouch for shows through the window. */
 				if (strcmp(mc->cfg->id, m[i].components[c]) != 0 ||
-				    !status_component_worse(STATUS_UNDER_MAINTENANCE, mc->status))
+				    mc->status != STATUS_OPERATIONAL)
 					continue;
 				mc->status = STATUS_UNDER_MAINTENANCE;
 				changed++;

@@ -60,10 +60,10 @@ cs_err maintenance_check(int64_t starts_at, int64_t ends_at, int64_t verify, int
 
 /*
  * Puts the components of every maintenance in progress at now under
- * maintenance in map, unless their own status is worse (an outage during
- * the window is still shown: status_component_worse()). The page indicator
- * is left as the mapper set it (maintenance does not raise it). Returns the
- * number of components changed.
+ * maintenance in map when they are operational: an outage, a degradation
+ * or unknown during the window is still shown. The page indicator is left
+ * as the mapper set it (callers recompute it: mapper_indicate()). Returns
+ * the number of components changed.
  */
 size_t maintenance_overlay(struct mapper_result *map, const struct maintenance_window *m,
     size_t n, int64_t now);

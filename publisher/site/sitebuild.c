@@ -504,14 +504,30 @@ add_one_maintenance(const struct store_maintenance *mt, void *ctx)
 {
 	struct inc_walk *w = ctx;
 	struct sitemodel_incident in;
-	struct sitemodel_update up;
+	struct sitemodel_update up[4];
 	const char **comps = NULL;
 	json_t *arr = NULL, *v;
-	size_t k, n = 0;
-	char id[32], uid[40];
+	size_t k, n = 0, nup = 0;
+	char id[32], uid[4][40];
+	/*
+	 * One update per status the clock has moved it to, as Statuspage posts
+	 * them: a client reading the newest update sees the maintenance as it
+	 * is (never "scheduled" for a completed one).
+	 */
+	const struct {
+		int64_t at;
+		int status;
+		const char *body;
+	} steps[4] = {
+		{ mt->created_at, SITEMODEL_SCHEDULED, mt->body ? mt->body : "" },
+		{ mt->starts_at, SITEMODEL_IN_PROGRESS, "The maintenance is in progress." },
+		{ mt->ends_at, SITEMODEL_VERIFYING,
+		  "The maintenance window has ended; we are verifying that everything works." },
+		{ mt->verify_until, SITEMODEL_COMPLETED, "The maintenance has been completed." },
+	};
 
 	memset(&in, 0, sizeof(in));
-	memset(&up, 0, sizeof(up));
+	memset(up, 0, sizeof(up));
 	arr = mt->components_json ? json_loads(mt->components_json, 0, NULL) : NULL;
 	comps = calloc(json_array_size(arr) + 1, sizeof(*comps));
 	if (comps == NULL) {
@@ -525,12 +541,18 @@ add_one_maintenance(const struct store_maintenance *mt, void *ctx)
 			comps[n++] = cid;
 	}
 	snprintf(id, sizeof(id), "m%lld", (long long)mt->id);
-	snprintf(uid, sizeof(uid), "m%lld-1", (long long)mt->id);
-	up.id = uid;
-	up.status = SITEMODEL_SCHEDULED;
-	up.body = mt->body ? mt->body : "";
-	up.created_at = mt->created_at;
-	up.seq = 1;
+	for (size_t i = 0; i < 4; i++) {
+		/* Verifying only when the window has a verification time after it. */
+		if ((i > 0 && w->now < steps[i].at) || (i == 2 && mt->verify_until <= mt->ends_at))
+			continue;
+		snprintf(uid[nup], sizeof(uid[nup]), "m%lld-%zu", (long long)mt->id, i + 1);
+		up[nup].id = uid[nup];
+		up[nup].status = steps[i].status;
+		up[nup].body = steps[i].body;
+		up[nup].created_at = steps[i].at;
+		up[nup].seq = (int)i + 1;
+		nup++;
+	}
 	in.id = id;
 	in.name = mt->title;
 	in.is_maintenance = 1;
@@ -540,7 +562,7 @@ add_one_maintenance(const struct store_maintenance *mt, void *ctx)
 	    w->now < mt->ends_at ? SITEMODEL_IN_PROGRESS :
 	    w->now < mt->verify_until ? SITEMODEL_VERIFYING : SITEMODEL_COMPLETED;
 	in.created_at = mt->created_at;
-	in.updated_at = mt->created_at;
+	in.updated_at = up[nup - 1].created_at;
 	in.scheduled_for = mt->starts_at;
 	in.scheduled_until = mt->ends_at;
 	in.started_at = mt->starts_at;
@@ -548,8 +570,8 @@ add_one_maintenance(const struct store_maintenance *mt, void *ctx)
 		in.resolved_at = mt->verify_until;
 	in.components = comps;
 	in.ncomponents = n;
-	in.updates = &up;
-	in.nupdates = 1;
+	in.updates = up;
+	in.nupdates = nup;
 	w->rc = sitemodel_add_incident(w->m, &in, w->err, w->errlen);
 out:
 	free(comps);

@@ -239,17 +239,32 @@ done
 "$bin" --state-dir "$tmp/a" --now 2026-08-18T06:10:00Z maintenance schedule --author ops \
 	--title "Reporting database upgrade" --start 2026-08-18T07:00:00Z --end 2026-08-18T09:00:00Z \
 	--component reporting >/dev/null 2>>"$tmp/a.log" || fail "maintenance schedule"
+# newest STATUS: the newest update of the maintenance in scheduled-maintenances.json says
+# STATUS, as a Statuspage client reading it shows (one update per status change).
+newest() {
+	python3 - "$tmp/a/site/current/api/v2/scheduled-maintenances.json" "$1" <<'PY' ||
+import json, sys
+m = json.load(open(sys.argv[1]))["scheduled_maintenances"][0]
+u = sorted(m["incident_updates"], key=lambda u: u["created_at"])
+if m["status"] != sys.argv[2] or u[-1]["status"] != sys.argv[2]:
+    sys.exit("maintenance %s, newest update %s; want %s" % (m["status"], u[-1]["status"], sys.argv[2]))
+PY
+	fail "maintenance: newest update is not $1"
+}
 poll a 2026-08-18T06:30:00Z
 agree a 2026-08-18T06:30:00Z indicator=none
+newest scheduled
 ok "c 2026-08-18T06:30:00Z: maintenance scheduled, reporting operational"
 poll a 2026-08-18T08:00:00Z
 agree a 2026-08-18T08:00:00Z reporting=under_maintenance indicator=none stale=false
+newest in_progress
 ok "c 2026-08-18T08:00:00Z: in the window, reporting under maintenance"
 poll a 2026-08-18T09:05:00Z
 agree a 2026-08-18T09:05:00Z indicator=none
 ok "c 2026-08-18T09:05:00Z: window over (verifying), reporting operational"
 poll a 2026-08-18T10:00:00Z
 agree a 2026-08-18T10:00:00Z indicator=none stale=false verified=2026-08-18T10:00:00Z
+newest completed
 ok "c 2026-08-18T10:00:00Z: maintenance completed, reporting operational"
 
 # (d) Polls stop after 10:00: an hour later the site (re-rendered) and status --json say the

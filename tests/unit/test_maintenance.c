@@ -108,6 +108,27 @@ test_overlay(void **state)
 	assert_int_equal(map->components[0].status, STATUS_UNDER_MAINTENANCE);
 	assert_int_equal(map->components[1].status, STATUS_MAJOR_OUTAGE);
 	mapper_result_free(map);
+	map = NULL;
+	/* A degradation, or a feed we cannot read, shows through the window too. */
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(slugs[i], "route53") == 0) {
+			dns.state = STATUS_AWS_DEGRADED;
+			dns.title = (char *)(uintptr_t)"Service degradation: x";
+		} else {
+			feeds[i].readable = 0;
+		}
+	}
+	assert_int_equal(mapper_run(cfg, feeds, n, &map), CS_OK);
+	assert_int_not_equal(map->components[1].status, STATUS_OPERATIONAL);
+	{
+		status_component dns_was = map->components[1].status;
+
+		assert_int_equal(map->components[0].status, STATUS_UNKNOWN);
+		assert_int_equal(maintenance_overlay(map, &m, 1, 1500), 0);
+		assert_int_equal(map->components[0].status, STATUS_UNKNOWN);
+		assert_int_equal(map->components[1].status, dns_was);
+	}
+	mapper_result_free(map);
 	config_free(cfg);
 }
 
