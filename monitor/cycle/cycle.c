@@ -1,6 +1,7 @@
 /* cycle.c: one poll cycle, from the wire to the committed component statuses and their outbox rows (the judgement is in cycle_judge.c). */
 #include "cycle/cycle.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -332,6 +333,19 @@ cycle_run_in_tx(const struct config *cfg, struct store *st, int64_t now,
 		}
 	}
 	rc = cycle_commit(cfg, st, docs, ndocs, d, &w, err, errlen);
+	if (rc == CS_OK && d->ahead > 0) {
+		/* Our clock behind AWS's: said the first time, not every minute. */
+		int64_t was = 0;
+		int found = 0;
+
+		rc = store_meta_get_int64(st, CYCLE_META_CLOCK_AHEAD, &was, &found, err, errlen);
+		if (rc == CS_OK && (!found || was == 0)) {
+			say(log, logctx, "warning", "clock", "AWS items are dated up to %" PRId64 " s "
+			    "ahead of this machine's clock: is it behind? Items up to clock_skew (%" PRId64
+			    " s) ahead are taken", d->ahead, cfg->clock_skew);
+			rc = store_meta_set_int64(st, CYCLE_META_CLOCK_AHEAD, d->ahead, err, errlen);
+		}
+	}
 	if (rc != CS_OK)
 		goto out;
 	/* Said before the transaction ends: a commit that fails afterwards is logged by the caller. */

@@ -194,7 +194,8 @@ decide_classify(const struct config *cfg, const struct cycle_snapshot *snap,
 	json_t *open = NULL;
 	cs_err rc = CS_OK;
 
-	d->cls = classify_new(now, cfg->quiet_limit);
+	/* The clock may be behind AWS's by up to clock_skew: judge as of its end. */
+	d->cls = classify_new(now != 0 ? now + cfg->clock_skew : 0, cfg->quiet_limit);
 	if (d->cls == NULL)
 		return CS_ERR_NOMEM;
 	for (size_t i = 0; i < ndocs; i++)
@@ -212,8 +213,12 @@ decide_classify(const struct config *cfg, const struct cycle_snapshot *snap,
 		for (size_t k = 0; docs[i].ok && k < docs[i].nitems; k++) {
 			const struct feed_item *it = &docs[i].items[k];
 
-			if (it->guid[0] != '\0' && config_feed_index(cfg, it->slug) >= 0 && (now == 0 || it->epoch <= now))
-				v[n++] = it;
+			if (it->guid[0] == '\0' || config_feed_index(cfg, it->slug) < 0 ||
+			    (now != 0 && it->epoch > now + cfg->clock_skew))
+				continue;
+			v[n++] = it;
+			if (now != 0 && it->epoch - now > d->ahead)
+				d->ahead = it->epoch - now;
 		}
 	}
 	/* The last sighting of each guid in the merged order is the one judged. */

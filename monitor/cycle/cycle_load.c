@@ -355,7 +355,9 @@ cycle_load(const struct config *cfg, struct store *st, int64_t now,
 	memset(&w, 0, sizeof(w));
 	w.s = s;
 	if (rc == CS_OK)
-		rc = store_items_all(st, now, slugs, nf, keep_item, &w, err, errlen);
+		/* Items AWS dated a little ahead of our clock are taken (clock_skew). */
+		rc = store_items_all(st, now > 0 ? now + cfg->clock_skew : 0, slugs, nf, keep_item, &w,
+		    err, errlen);
 	if (w.nomem) {
 		rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory (or over %d items)", MAX_ITEMS);
 		goto out;

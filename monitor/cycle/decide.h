@@ -113,6 +113,8 @@ struct cycle_decision {
 	struct cycle_mstep *msteps;
 	size_t nmsteps;
 	char *parse_error;            /* why currentevents did not parse (fetch state borrows it) */
+	int64_t ahead;                /* seconds the newest item fetched is dated ahead of now
+	                               * (taken within clock_skew); 0 none */
 };
 
 /*
@@ -166,5 +168,6 @@ cs_err cycle_commit(const struct config *cfg, struct store *st,
 #define CYCLE_META_LAST_POLL "last_poll"            /* epoch of the last cycle */
 #define CYCLE_META_LAST_POLL_OK "last_poll_ok"      /* epoch of the last cycle that read every document */
 #define CYCLE_META_JUDGEMENT "judgement"            /* the committed judgement (judgement.h) */
+#define CYCLE_META_CLOCK_AHEAD "clock_ahead"        /* seconds AWS's newest item was ahead of our clock, 0 none */
 
 #endif

@@ -43,6 +43,8 @@ struct config {
 	int64_t timeout_total;    /* seconds */
 	size_t  max_feed_bytes;   /* decoded size cap per feed */
 	int64_t flap_window;      /* seconds: an AWS cause back within it re-opens its incident */
+	int64_t clock_skew;       /* seconds: AWS items dated up to this far ahead of our clock
+	                           * are taken (live mode; a replay at --now sets it to 0) */
 	struct bizclock business; /* support hours and holidays: P3/P4 and RCA clocks */
 	struct config_component *components;
 	size_t ncomponents;

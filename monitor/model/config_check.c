@@ -502,7 +502,7 @@ config_check_root(struct config_errs *e, const struct catalogue *cat, const json
 	static const char *const keys[] = {
 		"product", "company", "site_url", "site_dir", "feed_base_url", "currentevents_url",
 		"poll_interval", "quiet_limit", "max_parallel", "timeout_connect", "timeout_total",
-		"max_feed_bytes", "flap_window", "business_hours", "holidays", "components"
+		"max_feed_bytes", "flap_window", "clock_skew", "business_hours", "holidays", "components"
 	};
 	json_t *comps;
 	int64_t v;
@@ -542,6 +542,7 @@ config_check_root(struct config_errs *e, const struct catalogue *cat, const json
 	get_int(e, root, "max_feed_bytes", 4194304, 4096, 67108864, &v);
 	cfg->max_feed_bytes = (size_t)v;
 	get_int(e, root, "flap_window", 1800, 0, 86400, &cfg->flap_window);
+	get_int(e, root, "clock_skew", 600, 0, 3600, &cfg->clock_skew);
 	parse_business(e, root, &cfg->business);
 
 	comps = json_object_get(root, "components");

@@ -881,6 +881,41 @@ test_deterministic(void **state)
 }
 
 /*
+ * Clock skew: with our clock 500 s behind AWS's, the disruption AWS posted
+ * "in our future" is taken (clock_skew 600), not dropped (which published
+ * an ongoing disruption as resolved); one dated beyond the skew waits.
+ */
+static void
+test_clock_skew(void **state)
+{
+	struct cycle_decision *d;
+	int64_t keep = cfg->clock_skew;
+	char g[128];
+
+	(void)state;
+	snprintf(g, sizeof(g), "https://status.aws.amazon.com/#connect-us-east-1_%lld",
+	    (long long)(NOW + 500));
+	cfg->clock_skew = 600;
+	fx_init();
+	fx.ditems[0] = item(g, TITLE2, NOW + 500);
+	fx.docs[D_CONNECT].items = fx.ditems;
+	fx.docs[D_CONNECT].nitems = 1;
+	d = decide(NDOCS);
+	assert_int_equal(d->judgement->map->components[C_VOICE].status, STATUS_MAJOR_OUTAGE);
+	assert_int_equal(d->ahead, 500);
+	assert_int_equal(d->plan->nactions, 1);
+	cycle_decision_free(d);
+
+	/* A replay (--now: clock_skew 0) takes nothing after now. */
+	cfg->clock_skew = 0;
+	d = decide(NDOCS);
+	assert_int_equal(d->judgement->map->components[C_VOICE].status, STATUS_OPERATIONAL);
+	assert_int_equal(d->ahead, 0);
+	cycle_decision_free(d);
+	cfg->clock_skew = keep;
+}
+
+/*
  * 6b. A ruling covers what was ruled: an event ruled out while AWS said
  * "informational" does not hide the disruption AWS posts later on the same
  * feed. Users see it; a public incident opens; the ruled incident lets the
@@ -939,6 +974,7 @@ main(void)
 		cmocka_unit_test(test_no_documents),
 		cmocka_unit_test(test_ruled_out),
 		cmocka_unit_test(test_ruling_does_not_hide_worse),
+		cmocka_unit_test(test_clock_skew),
 		cmocka_unit_test(test_currentevents_unreadable),
 		cmocka_unit_test(test_deterministic),
 	};
