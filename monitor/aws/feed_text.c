@@ -7,6 +7,8 @@
 #include <libxml/HTMLparser.h>
 #include <libxml/tree.h>
 
+#include "base/strbuf.h"
+
 /*
  * Why two passes: feeds of 2019-2023 carry "&lt;p&gt;..." inside CDATA, so
  * after the XML parser the description is HTML escaped once more; the
@@ -15,34 +17,12 @@
  * that merely mentions a tag after two passes is shown as written.
  */
 
+/* The text being built, and what is owed before the next word. */
 struct tbuf {
-	char  *s;
-	size_t len, cap;
-	int    oom;
+	struct strbuf b;
 	int    brk;     /* a paragraph break is owed before the next word */
 	int    space;   /* a space is owed before the next word */
 };
-
-static void
-tb_put(struct tbuf *b, const char *p, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->len + n + 1) * 2;
-		char *s = realloc(b->s, cap);
-
-		if (s == NULL) {
-			b->oom = 1;
-			return;
-		}
-		b->s = s;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, p, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
 
 static int
 is_blank(unsigned char c)
@@ -73,12 +53,12 @@ tb_text(struct tbuf *b, const char *t)
 
 			while (*p != '\0' && !is_blank((unsigned char)*p))
 				p++;
-			if (b->len > 0 && b->brk)
-				tb_put(b, "\n", 1);
-			else if (b->len > 0 && b->space)
-				tb_put(b, " ", 1);
+			if (b->b.len > 0 && b->brk)
+				strbuf_add(&b->b, "\n", 1);
+			else if (b->b.len > 0 && b->space)
+				strbuf_add(&b->b, " ", 1);
 			b->brk = b->space = 0;
-			tb_put(b, w, (size_t)(p - w));
+			strbuf_add(&b->b, w, (size_t)(p - w));
 		}
 	}
 }
@@ -134,8 +114,10 @@ walk(struct tbuf *b, xmlNode *root)
 static char *
 pass(const char *html)
 {
-	struct tbuf b = { 0 };
+	struct tbuf b;
 	htmlDocPtr doc;
+
+	memset(&b, 0, sizeof(b));
 
 	doc = htmlReadMemory(html, (int)strnlen(html, (size_t)1 << 30), NULL, "UTF-8",
 	    HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
@@ -143,11 +125,7 @@ pass(const char *html)
 		walk(&b, xmlDocGetRootElement(doc));
 		xmlFreeDoc(doc);
 	}
-	if (b.oom) {
-		free(b.s);
-		return NULL;
-	}
-	return b.s != NULL ? b.s : strdup("");
+	return strbuf_take(&b.b);
 }
 
 /* Text that still holds a tag: "<" then a letter or "/", and a ">" later. */

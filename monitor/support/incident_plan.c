@@ -1,13 +1,13 @@
 /* incident_plan.c: building an incident plan (working incidents, their actions), dump, free. */
 #include "support/incident.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "aws/feed_text.h"
 #include "base/cstime.h"
+#include "base/strbuf.h"
 #include "support/incident_priv.h"
 
 /* Longest incident title we build; the item title is cut at a character boundary. */
@@ -196,49 +196,6 @@ make_title(const struct incident_component *comps, size_t n, const struct config
 	return t;
 }
 
-/* A growing text; oom is sticky, so callers check once at the end. */
-struct text {
-	char  *s;
-	size_t len, cap;
-	int    oom;
-};
-
-static void
-text_add(struct text *t, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (t->oom)
-		return;
-	for (;;) {
-		size_t room = t->cap - t->len;
-
-		va_start(ap, fmt);
-		n = vsnprintf(t->s != NULL ? t->s + t->len : NULL, room, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			t->oom = 1;
-			return;
-		}
-		if ((size_t)n < room) {
-			t->len += (size_t)n;
-			return;
-		}
-		{
-			size_t cap = (t->len + (size_t)n + 1) * 2;
-			char *ns = realloc(t->s, cap);
-
-			if (ns == NULL) {
-				t->oom = 1;
-				return;
-			}
-			t->s = ns;
-			t->cap = cap;
-		}
-	}
-}
-
 /* The status of component id in the incident's last update; operational if it was not listed. */
 static status_component
 prev_status(const struct work *w, const char *id)
@@ -255,7 +212,7 @@ prev_status(const struct work *w, const char *id)
  * then those operational again. Returns whether anything changed.
  */
 static int
-text_components(struct text *t, const struct work *w, const struct config *cfg,
+text_components(struct strbuf *t, const struct work *w, const struct config *cfg,
     const struct incident_component *comps, size_t n)
 {
 	size_t said = 0, back = 0;
@@ -269,22 +226,22 @@ text_components(struct text *t, const struct work *w, const struct config *cfg,
 			if ((now == was && !w->opened) || (pass == 0) != (now != STATUS_OPERATIONAL))
 				continue;
 			if (pass == 1) {
-				text_add(t, "%s%s", back++ == 0 ? (said > 0 ? " Operational again: " :
+				strbuf_printf(t, "%s%s", back++ == 0 ? (said > 0 ? " Operational again: " :
 				    "Operational again: ") : ", ", name);
 				continue;
 			}
-			text_add(t, "%s%s", said++ == 0 ? (w->opened ? "Affected: " : "Now: ") : "; ", name);
+			strbuf_printf(t, "%s%s", said++ == 0 ? (w->opened ? "Affected: " : "Now: ") : "; ", name);
 			if (w->opened || was == STATUS_OPERATIONAL)
-				text_add(t, " (%s)", status_component_label(now));
+				strbuf_printf(t, " (%s)", status_component_label(now));
 			else
-				text_add(t, " (%s, was %s)", status_component_label(now),
+				strbuf_printf(t, " (%s, was %s)", status_component_label(now),
 				    status_component_label(was));
 		}
 		if (pass == 0 && said > 0)
-			text_add(t, ".");
+			strbuf_printf(t, ".");
 	}
 	if (back > 0)
-		text_add(t, ".");
+		strbuf_printf(t, ".");
 	return said + back > 0;
 }
 
@@ -334,7 +291,7 @@ seen_before(const struct work *w, const struct incident_action_cause *c)
  * mirrored from another feed is not repeated. Returns how many paragraphs.
  */
 static size_t
-text_aws(struct text *t, const struct work *w, const struct incident_input *in)
+text_aws(struct strbuf *t, const struct work *w, const struct incident_input *in)
 {
 	unsigned char *done = calloc(w->ncauses + 1, 1);
 	size_t groups = 0, more = 0;
@@ -361,7 +318,7 @@ text_aws(struct text *t, const struct work *w, const struct incident_input *in)
 			if (groups >= TEXT_GROUPS_MAX || seen_before(w, c))
 				continue;
 			if (names < TEXT_NAMES_MAX)
-				text_add(t, "%s%s", names == 0 ? (groups > 0 ? "\n" : "") : ", ",
+				strbuf_printf(t, "%s%s", names == 0 ? (groups > 0 ? "\n" : "") : ", ",
 				    config_feed_name(in->cfg, o->slug));
 			else
 				extra++;
@@ -372,17 +329,17 @@ text_aws(struct text *t, const struct work *w, const struct incident_input *in)
 			continue;
 		}
 		if (extra > 0)
-			text_add(t, " and %zu more", extra);
+			strbuf_printf(t, " and %zu more", extra);
 		groups++;
 		if (c->guid[0] == '\0') {
 			/* No AWS item: our own words for what AWS did (closing_item()). */
-			text_add(t, ": %s", c->title);
+			strbuf_printf(t, ": %s", c->title);
 			continue;
 		}
 		cstime_format_iso8601(c->time, when, sizeof(when));
 		when[10] = ' ';
 		when[16] = '\0';
-		text_add(t, ", %s UTC, AWS posted: \"%s\"", when, c->title);
+		strbuf_printf(t, ", %s UTC, AWS posted: \"%s\"", when, c->title);
 		it = find_item(in, c->guid);
 		if (it != NULL && it->description != NULL) {
 			char *plain = feed_text_plain(it->description, FEED_TEXT_MAX);
@@ -390,12 +347,12 @@ text_aws(struct text *t, const struct work *w, const struct incident_input *in)
 			if (plain == NULL)
 				t->oom = 1;
 			else if (plain[0] != '\0')
-				text_add(t, "\n%s", plain);
+				strbuf_printf(t, "\n%s", plain);
 			free(plain);
 		}
 	}
 	if (more > 0)
-		text_add(t, "\nAWS posted %zu more update%s on other services.", more, more > 1 ? "s" : "");
+		strbuf_printf(t, "\nAWS posted %zu more update%s on other services.", more, more > 1 ? "s" : "");
 	free(done);
 	return groups;
 }
@@ -439,7 +396,7 @@ incident_work_finish(struct incident_plan *plan, struct work *w, const struct in
 {
 	struct incident_component *comps = NULL;
 	struct incident_action *a;
-	struct text t = { 0 };
+	struct strbuf t = { 0 };
 	const struct incident_action_cause *first = NULL;
 	size_t n = 0, groups;
 	int moved;
@@ -476,16 +433,13 @@ incident_work_finish(struct incident_plan *plan, struct work *w, const struct in
 		return CS_ERR_NOMEM;
 	moved = text_components(&t, w, in->cfg, comps, n);
 	if (moved)
-		text_add(&t, "\n");
+		strbuf_printf(&t, "\n");
 	groups = text_aws(&t, w, in);
 	if (w->note != NULL)
-		text_add(&t, "%s%s", t.len > 0 ? "\n" : "", w->note);
+		strbuf_printf(&t, "%s%s", t.len > 0 ? "\n" : "", w->note);
 	while (t.len > 0 && t.s[t.len - 1] == '\n')
 		t.s[--t.len] = '\0';
-	if (t.oom)
-		goto nomem;
-	a->body = t.s != NULL ? t.s : strdup("");
-	t.s = NULL;
+	a->body = strbuf_take(&t);
 	if (a->body == NULL)
 		goto nomem;
 	a->post = a->kind != INCIDENT_ACT_UPDATE || moved || groups > 0 || w->note != NULL;

@@ -720,6 +720,27 @@ test_no_documents(void **state)
 	cycle_decision_free(d);
 }
 
+/*
+ * Incident 7 ruled out ("not affected") in an earlier cycle, when AWS said
+ * ruled (the committed statuses operational); this cycle's feed carries a
+ * newer disruption item G2 of the same event.
+ */
+static void
+fx_ruled(status_aws ruled)
+{
+	fx_init();
+	fx_stored_disruption();
+	fx_open_incident(1);
+	fx.causes[0].state = ruled;
+	fx.causes[0].ruled_state = ruled;
+	fx.comps[C_VOICE].status = STATUS_OPERATIONAL;
+	fx.comps[C_REPORTING].status = STATUS_OPERATIONAL;
+	fx.ditems[0] = item(G2, TITLE2, T2);
+	fx.ditems[1] = item(G1, TITLE1, T1);
+	fx.docs[D_CONNECT].items = fx.ditems;
+	fx.docs[D_CONNECT].nitems = 2;
+}
+
 /* 6. An event ruled out: users see operational; the incident still follows AWS, privately. */
 static void
 test_ruled_out(void **state)
@@ -729,16 +750,7 @@ test_ruled_out(void **state)
 	const struct judgement_feed *jf;
 
 	(void)state;
-	fx_init();
-	fx_stored_disruption();
-	fx_open_incident(1);
-	/* Ruled out in an earlier cycle: the committed statuses are operational. */
-	fx.comps[C_VOICE].status = STATUS_OPERATIONAL;
-	fx.comps[C_REPORTING].status = STATUS_OPERATIONAL;
-	fx.ditems[0] = item(G2, TITLE2, T2);
-	fx.ditems[1] = item(G1, TITLE1, T1);
-	fx.docs[D_CONNECT].items = fx.ditems;
-	fx.docs[D_CONNECT].nitems = 2;
+	fx_ruled(STATUS_AWS_DISRUPTION);
 	d = decide(NDOCS);
 
 	assert_int_equal(d->nfetch, NDOCS);
@@ -928,17 +940,7 @@ test_ruling_does_not_hide_worse(void **state)
 	const struct incident_action *a, *b;
 
 	(void)state;
-	fx_init();
-	fx_stored_disruption();
-	fx_open_incident(1);
-	fx.causes[0].state = STATUS_AWS_INFORMATIONAL;
-	fx.causes[0].ruled_state = STATUS_AWS_INFORMATIONAL;
-	fx.comps[C_VOICE].status = STATUS_OPERATIONAL;
-	fx.comps[C_REPORTING].status = STATUS_OPERATIONAL;
-	fx.ditems[0] = item(G2, TITLE2, T2);
-	fx.ditems[1] = item(G1, TITLE1, T1);
-	fx.docs[D_CONNECT].items = fx.ditems;
-	fx.docs[D_CONNECT].nitems = 2;
+	fx_ruled(STATUS_AWS_INFORMATIONAL);
 	d = decide(NDOCS);
 	assert_int_equal(d->judgement->map->components[C_VOICE].status, STATUS_MAJOR_OUTAGE);
 	assert_int_equal(d->plan->nactions, 2);
