@@ -921,12 +921,12 @@ test_currentevents_opens(void **state)
 	assert_int_equal(judgement_feed_find(d->judgement, "connect-us-east-1")->disagree,
 	    RECONCILE_CE_ONLY);
 	expect_cause_json(d->causes[C_VOICE], "connect-us-east-1", "disruption", CE_GUID);
-	/* The incident opens with the event's summary, at its newest update. */
+	/* The incident opens quoting the event's summary, at its newest update. */
 	assert_int_equal(d->plan->nactions, 1);
 	a = &d->plan->actions[0];
 	assert_int_equal(a->kind, INCIDENT_ACT_OPEN);
 	assert_true(a->public);
-	assert_string_equal(a->body, "Increased call failures");
+	assert_non_null(strstr(a->body, "AWS posted: \"Increased call failures\""));
 	assert_string_equal(a->source_guid, CE_GUID);
 	assert_int_equal(a->source_time, T2);
 	/* The record remembers the event and the disagreement. */
@@ -1065,6 +1065,8 @@ test_quiet_close_says_so(void **state)
 	    "is resolved; it is taken as over.");
 	assert_int_equal(d->plan->nactions, 1);
 	assert_int_equal(d->plan->actions[0].kind, INCIDENT_ACT_RESOLVE);
+	/* AWS said nothing: the resolution must not claim it did. */
+	assert_null(strstr(d->plan->actions[0].body, "operating normally"));
 	cycle_decision_free(d);
 }
 
