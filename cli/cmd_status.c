@@ -32,7 +32,8 @@ cmd_explain_usage(FILE *fp)
 	    "usage: clickstatus explain [--now TIME] COMPONENT\n"
 	    "\n"
 	    "Shows a component's AWS dependencies, what each feed says, and the recorded\n"
-	    "AWS items behind its status.\n");
+	    "AWS items behind its status. A verdict that rests on AWS's currentevents\n"
+	    "document, and any disagreement between it and the RSS feed, is said.\n");
 }
 
 static const char *
@@ -255,7 +256,17 @@ cmd_explain(struct cli_globals *g, int argc, char **argv)
 			    mf->has_items ? status_aws_name(mf->state) : "normal (no items)");
 			if (mf->has_items && mf->quiet_closed)
 				printf(" (event closed: no update for longer than the quiet limit)");
+			if (mf->readable && mf->source == RECONCILE_CURRENTEVENTS)
+				printf(" (from currentevents)");
+			else if (mf->readable && mf->source == RECONCILE_BOTH)
+				printf(" (RSS feed and currentevents)");
 			printf("\n");
+			if (mf->disagree != RECONCILE_AGREE)
+				printf("      disagreement: %s\n", reconcile_disagree_text(mf->disagree));
+			if (mf->source != RECONCILE_RSS)
+				printf("      verdict from %s: %s  %s\n        guid %s\n",
+				    reconcile_source_name(mf->source),
+				    cstime_format_iso8601(mf->updated, when, sizeof(when)), mf->title, mf->guid);
 			err[0] = '\0';
 			if (store_items_for_slug(st, slugs[k], j->viewed_at, print_item, &w, err,
 				sizeof(err)) != CS_OK && w.shown <= w.max) {

@@ -1,6 +1,7 @@
 /* classify.c: decides the state of each AWS service-region from its feed items. */
 #include "aws/classify.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,9 +28,12 @@
  * |   | resolved and the service is operating normally" (any case)             |                                         |
  * | 9 | unknown prefix (even with a [RESOLVED] marker)                         | informational, unknown_prefix=1; never  |
  * |   |                                                                        | closes an event                         |
- * |10 | newest item open, now != 0, quiet_limit > 0, now - updated >           | normal, quiet_closed=1                  |
- * |   | quiet_limit, slug not listed by classify_set_open_events()            |                                         |
+ * |10 | newest item open, now != 0, quiet_limit > 0, now - updated >           | normal, quiet_closed=1, closing_title   |
+ * |   | quiet_limit, and currentevents neither lists it open nor ended it      | says AWS posted nothing                 |
  * |11 | event_start: earliest item newer than the newest closing item          | 0 when the verdict is normal            |
+ * |12 | currentevents (classify_set_currentevents(), read within the quiet     | reconcile.c's table: an open event in   |
+ * |   | limit) for the slug, with or without items                             | either opens, its end_time closes;      |
+ * |   |                                                                        | source and disagree say which and how   |
  *
  * Prefixes match case-insensitively; runs of blanks count as one space,
  * blanks before the colon are allowed, and the prefix must end at a colon
@@ -54,6 +58,10 @@
  */
 
 #define OPEN_MAX 4096
+
+/* What says a normal verdict is resolved, beyond the title (the dump shows it). */
+#define RESOLVED_DESCRIPTION 1 /* rule 8 */
+#define RESOLVED_END_TIME    2 /* currentevents' end_time (rule 12) */
 
 struct slugrec {
 	char      *slug;
@@ -80,10 +88,11 @@ struct classify {
 	size_t                tabcap;  /* power of two */
 	size_t                nrec;
 	struct slugrec       *last;    /* record of the previous item, borrowed */
-	char                **open_ev; /* sorted slugs from currentevents */
-	size_t                nopen_ev;
+	struct reconcile_set *ce;      /* what currentevents says, NULL none */
+	int64_t               ce_read_at; /* epoch of its last good read */
 	struct classify_service *res;  /* result, sorted by slug */
-	unsigned char        *res_desc;/* per result: resolved by description */
+	unsigned char        *res_desc;/* per result: what says resolved, RESOLVED_* */
+	char                **res_closing; /* per result: its closing_title, owned */
 	size_t                nres;
 	int                   dirty;
 };
@@ -453,64 +462,13 @@ classify_item_cb(const struct feed_item *item, void *ctx)
 	return classify_add(ctx, item) == CS_OK ? 0 : 1;
 }
 
-static int
-cmp_str(const void *a, const void *b)
+void
+classify_set_currentevents(struct classify *c, struct reconcile_set *s, int64_t read_at)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static void
-free_open_events(struct classify *c)
-{
-	for (size_t i = 0; i < c->nopen_ev; i++)
-		free(c->open_ev[i]);
-	free(c->open_ev);
-	c->open_ev = NULL;
-	c->nopen_ev = 0;
-}
-
-cs_err
-classify_set_open_events(struct classify *c, const char *const *slugs, size_t n)
-{
-	char **v = NULL;
-	size_t k = 0;
-	cs_err rc = CS_OK;
-
-	if (n > 0) {
-		v = calloc(n, sizeof(*v));
-		if (v == NULL) {
-			rc = CS_ERR_NOMEM;
-			goto out;
-		}
-	}
-	for (k = 0; k < n; k++) {
-		v[k] = strdup(slugs[k]);
-		if (v[k] == NULL) {
-			rc = CS_ERR_NOMEM;
-			goto out;
-		}
-	}
-	if (n > 0)
-		qsort(v, n, sizeof(*v), cmp_str);
-	free_open_events(c);
-	c->open_ev = v;
-	c->nopen_ev = n;
-	v = NULL;
+	reconcile_set_free(c->ce);
+	c->ce = s;
+	c->ce_read_at = read_at;
 	c->dirty = 1;
-out:
-	if (v != NULL) {
-		for (size_t i = 0; i < k; i++)
-			free(v[i]);
-		free(v);
-	}
-	return rc;
-}
-
-static int
-is_open_event(const struct classify *c, const char *slug)
-{
-	return c->nopen_ev > 0 &&
-	    bsearch(&slug, c->open_ev, c->nopen_ev, sizeof(char *), cmp_str) != NULL;
 }
 
 static int
@@ -520,67 +478,209 @@ cmp_rec(const void *a, const void *b)
 	    (*(struct slugrec *const *)b)->slug);
 }
 
-/* Builds the verdicts; on no memory leaves the previous result (or none). */
+/* "24 hours", "90 minutes", "75 seconds": the quiet limit in words. */
+static void
+say_duration(int64_t secs, char *buf, size_t len)
+{
+	long long n = secs;
+	const char *unit = "second";
+
+	if (secs % 3600 == 0) {
+		n = secs / 3600;
+		unit = "hour";
+	} else if (secs % 60 == 0) {
+		n = secs / 60;
+		unit = "minute";
+	}
+	snprintf(buf, len, "%lld %s%s", n, unit, n == 1 ? "" : "s");
+}
+
+/* A formatted copy; NULL on no memory. */
+static char *
+dup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *
+dup_printf(const char *fmt, ...)
+{
+	va_list ap;
+	char *t;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return NULL;
+	t = malloc((size_t)n + 1);
+	if (t == NULL)
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(t, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return t;
+}
+
+/*
+ * The words for a close that AWS posted no RSS item for: the quiet limit
+ * (rule 10) says that AWS went quiet, not that the service recovered;
+ * currentevents' end_time is AWS's word, named as the dashboard's.
+ * Owned; NULL on no memory.
+ */
+static char *
+closing_text(const struct classify *c, const struct classify_service *s,
+    const struct reconcile_event *e, int64_t rss_updated)
+{
+	char when[32], span[48];
+
+	if (s->quiet_closed) {
+		say_duration(c->quiet_limit, span, sizeof(span));
+		return dup_printf("AWS has posted no update on %s for more than %s (the last was at "
+		    "%s) and has not said the event is resolved; it is taken as over.", s->slug, span,
+		    cstime_format_iso8601(rss_updated, when, sizeof(when)));
+	}
+	return dup_printf("The AWS Health Dashboard lists the event on %s as ended at %s: %s",
+	    s->slug, cstime_format_iso8601(e->end_time, when, sizeof(when)), e->title);
+}
+
+/* The earliest update of r's open event (rule 11). */
+static int64_t
+event_start_of(const struct slugrec *r)
+{
+	int64_t start = r->newest;
+
+	for (size_t k = 0; k < r->nopen; k++) {
+		if (r->open[k] < start)
+			start = r->open[k];
+	}
+	return start;
+}
+
+/*
+ * One verdict: RSS record r (NULL: no item) and currentevents' event e
+ * (NULL: none usable) as reconcile_decide() judged them (v). Sets *desc
+ * (resolved by description) and *closing (owned text or NULL). Returns
+ * CS_OK or CS_ERR_NOMEM.
+ */
+static cs_err
+fill(const struct classify *c, const struct slugrec *r, const struct reconcile_event *e,
+    const struct reconcile_verdict *v, struct classify_service *s, unsigned char *desc,
+    char **closing)
+{
+	s->slug = r != NULL ? r->slug : e->slug;
+	s->state = v->state;
+	s->source = v->source;
+	s->disagree = v->disagree;
+	s->disagree_new = v->disagree != RECONCILE_AGREE &&
+	    reconcile_seen_kind(c->ce, s->slug) != v->disagree;
+	s->quiet_closed = v->quiet_closed;
+	if (v->ce_text) {
+		s->title = e->title;
+		s->guid = e->guid;
+		s->updated = e->updated;
+	} else {
+		s->title = r->title;
+		s->guid = r->guid;
+		s->updated = r->newest;
+		s->unknown_prefix = r->unknown;
+	}
+	if (s->state != STATUS_AWS_NORMAL) {
+		s->event_start = v->source == RECONCILE_CURRENTEVENTS ? e->start : event_start_of(r);
+	} else if (v->ended) {
+		s->resolved = 1;
+		*desc = RESOLVED_END_TIME;
+	} else if (r != NULL && r->closing) {
+		s->resolved = r->resolved || r->desc_resolved;
+		*desc = r->desc_resolved ? RESOLVED_DESCRIPTION : 0;
+	}
+	if (s->quiet_closed || v->ended) {
+		*closing = closing_text(c, s, e, r != NULL ? r->newest : 0);
+		if (*closing == NULL)
+			return CS_ERR_NOMEM;
+		s->closing_title = *closing;
+	}
+	return CS_OK;
+}
+
+static void
+free_closing(char **v, size_t n)
+{
+	for (size_t i = 0; v != NULL && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/*
+ * Builds the verdicts: the slugs with items and those currentevents
+ * lists, both sorted by slug, merged. On no memory leaves the previous
+ * result (or none).
+ */
 static void
 compute(struct classify *c)
 {
 	struct slugrec **recs = NULL;
 	struct classify_service *res = NULL;
 	unsigned char *desc = NULL;
-	size_t n = 0;
+	char **closing = NULL;
+	const struct reconcile_set *ce = c->ce;
+	size_t n = 0, nce, m = 0, i = 0, k = 0;
+	int known;
 
 	if (!c->dirty)
 		goto out;
+	/* A document unread for longer than the quiet limit is no evidence. */
+	if (ce != NULL && c->now != 0 && c->quiet_limit > 0 && c->now - c->ce_read_at > c->quiet_limit)
+		ce = NULL;
+	nce = ce != NULL ? ce->n : 0;
+	known = ce != NULL && !ce->legacy;
 	recs = malloc((c->nrec + 1) * sizeof(*recs));
-	res = calloc(c->nrec + 1, sizeof(*res));
-	desc = calloc(c->nrec + 1, 1);
-	if (recs == NULL || res == NULL || desc == NULL)
+	res = calloc(c->nrec + nce + 1, sizeof(*res));
+	desc = calloc(c->nrec + nce + 1, 1);
+	closing = calloc(c->nrec + nce + 1, sizeof(*closing));
+	if (recs == NULL || res == NULL || desc == NULL || closing == NULL)
 		goto out;
-	for (size_t i = 0; i < c->tabcap; i++) {
-		if (c->tab[i] != NULL && c->tab[i]->have)
-			recs[n++] = c->tab[i];
+	for (size_t j = 0; j < c->tabcap; j++) {
+		if (c->tab[j] != NULL && c->tab[j]->have)
+			recs[n++] = c->tab[j];
 	}
 	qsort(recs, n, sizeof(*recs), cmp_rec);
-	for (size_t i = 0; i < n; i++) {
-		const struct slugrec *r = recs[i];
-		struct classify_service *s = &res[i];
+	while (i < n || k < nce) {
+		int cmp = i < n && k < nce ? strcmp(recs[i]->slug, ce->ev[k].slug) : i < n ? -1 : 1;
+		const struct slugrec *r = cmp <= 0 ? recs[i++] : NULL;
+		const struct reconcile_event *e = cmp >= 0 ? &ce->ev[k++] : NULL;
+		struct reconcile_rss rss = { 0, 0, STATUS_AWS_NORMAL, 0 };
+		struct reconcile_verdict v;
 
-		s->slug = r->slug;
-		s->updated = r->newest;
-		s->title = r->title;
-		s->guid = r->guid;
-		s->unknown_prefix = r->unknown;
-		if (r->closing) {
-			s->state = STATUS_AWS_NORMAL;
-			s->resolved = r->resolved || r->desc_resolved;
-			desc[i] = (unsigned char)r->desc_resolved;
+		if (r != NULL) {
+			rss.have = 1;
+			rss.open = !r->closing;
+			rss.state = r->state;
+			rss.updated = r->newest;
+		}
+		reconcile_decide(&rss, e, known, c->now, c->quiet_limit, &v);
+		if (!v.listed)
 			continue;
+		if (fill(c, r, e, &v, &res[m], &desc[m], &closing[m]) != CS_OK) {
+			m++;
+			goto out;
 		}
-		s->state = r->state;
-		s->event_start = r->newest;
-		for (size_t k = 0; k < r->nopen; k++) {
-			if (r->open[k] < s->event_start)
-				s->event_start = r->open[k];
-		}
-		if (c->now != 0 && c->quiet_limit > 0 &&
-		    c->now - r->newest > c->quiet_limit && !is_open_event(c, r->slug)) {
-			s->state = STATUS_AWS_NORMAL;
-			s->quiet_closed = 1;
-			s->event_start = 0;
-		}
+		m++;
 	}
 	free(c->res);
 	free(c->res_desc);
+	free_closing(c->res_closing, c->nres);
 	c->res = res;
 	c->res_desc = desc;
-	c->nres = n;
+	c->res_closing = closing;
+	c->nres = m;
 	res = NULL;
 	desc = NULL;
+	closing = NULL;
 	c->dirty = 0;
 out:
 	free(recs);
 	free(res);
 	free(desc);
+	free_closing(closing, m);
 }
 
 const struct classify_service *
@@ -628,10 +728,16 @@ classify_dump(struct classify *c, FILE *fp)
 		else
 			memcpy(st, "-", 2);
 		fprintf(fp, "%s state=%s updated=%s event_start=%s resolved=%s "
-		    "quiet_closed=%d unknown_prefix=%d guid=",
+		    "quiet_closed=%d unknown_prefix=%d ",
 		    s->slug, status_aws_name(s->state), up, st,
-		    !s->resolved ? "no" : c->res_desc[i] ? "description" : "title",
+		    !s->resolved ? "no" : c->res_desc[i] == RESOLVED_DESCRIPTION ? "description" :
+		    c->res_desc[i] == RESOLVED_END_TIME ? "currentevents" : "title",
 		    s->quiet_closed, s->unknown_prefix);
+		/* Only when currentevents counted: the dumps of RSS alone stay as they were. */
+		if (s->source != RECONCILE_RSS || s->disagree != RECONCILE_AGREE)
+			fprintf(fp, "source=%s disagreement=%s ", reconcile_source_name(s->source),
+			    reconcile_disagree_name(s->disagree));
+		fputs("guid=", fp);
 		put_clean(fp, s->guid);
 		fputs(" title=", fp);
 		put_clean(fp, s->title);
@@ -656,8 +762,9 @@ classify_free(struct classify *c)
 		free(r);
 	}
 	free(c->tab);
-	free_open_events(c);
+	reconcile_set_free(c->ce);
 	free(c->res);
 	free(c->res_desc);
+	free_closing(c->res_closing, c->nres);
 	free(c);
 }

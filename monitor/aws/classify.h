@@ -8,23 +8,37 @@
 
 #include "base/cs_error.h"
 #include "aws/feed_parse.h"
+#include "aws/reconcile.h"
 #include "base/status.h"
 
 /*
  * The verdict for one slug (AWS "service-region", e.g. "connect-us-east-1",
- * or a global service "route53"). The newest item by epoch decides; see the
- * rule table in classify.c and README. Strings are owned by the classifier.
+ * or a global service "route53"). The newest item by epoch decides, then
+ * the currentevents document may open or close it; see the rule tables in
+ * classify.c and reconcile.c. Strings are owned by the classifier.
+ *
+ * title, guid and updated are those of the newest RSS item, or, when the
+ * verdict rests on currentevents (source currentevents, or both with the
+ * event the worse), of the event: its summary, "currentevents:<arn>:<slug>"
+ * (":end" appended once it ended) and its newest update (end_time once
+ * ended).
  */
 struct classify_service {
 	char      *slug;
 	status_aws state;       /* never STATUS_AWS_UNKNOWN */
-	int64_t    updated;     /* epoch of the newest item considered */
-	char      *title;       /* title of the newest item */
-	char      *guid;        /* guid of the newest item */
+	int64_t    updated;     /* epoch of the newest update considered */
+	char      *title;       /* its title (an item's, or the event's summary) */
+	char      *guid;        /* its guid */
 	int64_t    event_start; /* epoch of the first item of the open event, 0 if normal */
-	int        resolved;    /* newest item says the event is resolved */
-	int        quiet_closed;/* open event closed by the quiet limit */
+	int        resolved;    /* AWS says the event is over (an item, or currentevents' end_time) */
+	int        quiet_closed;/* open event closed by the quiet limit: AWS said nothing */
 	int        unknown_prefix; /* the newest title had a prefix we do not know */
+	enum reconcile_source   source;   /* the document the verdict rests on */
+	enum reconcile_disagree disagree; /* how the RSS feed and currentevents differ */
+	int        disagree_new;/* disagree differs from what the last cycle remembered */
+	char      *closing_title; /* for a close AWS posted no RSS item for (quiet_closed, or
+	                           * ended by currentevents): the words saying so, for the
+	                           * incident update; NULL otherwise */
 };
 
 struct classify;
@@ -33,7 +47,8 @@ struct classify;
  * Creates a classifier judging as of now (items with epoch > now are
  * ignored; now == 0 means "no limit") with the given quiet limit in seconds
  * (an unresolved event whose newest update is older is closed as normal,
- * unless classify_set_open_events() lists it). Returns NULL on no memory.
+ * unless currentevents lists it open: classify_set_currentevents()).
+ * Returns NULL on no memory.
  */
 struct classify *classify_new(int64_t now, int64_t quiet_limit);
 
@@ -45,15 +60,19 @@ cs_err classify_add(struct classify *c, const struct feed_item *item);
 int classify_item_cb(const struct feed_item *item, void *ctx); /* ctx = struct classify * */
 
 /*
- * Marks slugs that the currentevents document still lists as open: such an
- * event is never closed by the quiet limit. slugs is borrowed.
+ * Gives the classifier what currentevents says (reconcile.h), read at
+ * read_at (epoch of the document's last good read): s is owned by c from
+ * now on (NULL: none). A document read more than the quiet limit before
+ * now counts for nothing. s's seen disagreements are the last cycle's:
+ * they set each verdict's disagree_new.
  */
-cs_err classify_set_open_events(struct classify *c, const char *const *slugs, size_t n);
+void classify_set_currentevents(struct classify *c, struct reconcile_set *s, int64_t read_at);
 
 /*
  * Computes the verdicts. The array is owned by c, sorted by slug, valid until
  * the next call that changes c or classify_free(). A slug that had a feed but
- * no items is not listed (callers treat an empty feed as normal).
+ * no items is not listed (callers treat an empty feed as normal), unless
+ * currentevents lists it (reconcile.c rules F, G).
  */
 const struct classify_service *classify_result(struct classify *c, size_t *n);
 

@@ -164,6 +164,30 @@ free_event(struct currentevents_event *ev)
 	free(ev->impacted);
 }
 
+/*
+ * The epoch of the newest update of an event: the largest event_log[].timestamp,
+ * never earlier than the event's date. The log is read leniently (an entry
+ * without a usable timestamp is skipped): it only dates the event's text,
+ * and a document is not worth losing over it.
+ */
+static int64_t
+newest_log(const json_t *log, int64_t date)
+{
+	int64_t newest = date;
+	size_t i;
+	json_t *e;
+
+	if (!json_is_array(log))
+		return newest;
+	json_array_foreach(log, i, e) {
+		int64_t t;
+
+		if (get_epoch(json_object_get(e, "timestamp"), &t) == 0 && t > newest)
+			newest = t;
+	}
+	return newest;
+}
+
 static cs_err
 parse_event(const char *name, size_t idx, const json_t *o, struct currentevents_event *ev,
     char *err, size_t errlen)
@@ -195,6 +219,7 @@ parse_event(const char *name, size_t idx, const json_t *o, struct currentevents_
 	if (v != NULL && !json_is_string(v))
 		return cs_seterr(err, errlen, CS_ERR_PARSE, "%s: [%zu].summary: expected a string", name,
 		    idx);
+	ev->updated = newest_log(json_object_get(o, "event_log"), ev->date);
 	ev->service = dup_member(o, "service");
 	ev->summary = dup_member(o, "summary");
 	ev->arn = dup_member(o, "arn");

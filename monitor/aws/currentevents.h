@@ -26,6 +26,7 @@ struct currentevents_event {
 	char      *summary;     /* "[RESOLVED] Elevated Packet Loss" */
 	int64_t    date;        /* epoch the event began */
 	int64_t    end_time;    /* epoch it ended; 0 while open */
+	int64_t    updated;     /* epoch of its newest event_log entry; date without one */
 	char      *arn;         /* "arn:aws:health:...", "" if absent */
 	struct currentevents_impact *impacted;
 	size_t     nimpacted;

@@ -299,6 +299,19 @@ say_changes(const struct cycle_decision *d, const struct cycle_written *w, cycle
 			say(log, logctx, "warning", "classify", "%s: unknown title prefix, taken as "
 			    "informational: \"%s\"", j->feeds[i].slug, j->feeds[i].title);
 	}
+	/* The RSS feed and currentevents disagreeing: said once, when it appears. */
+	{
+		size_t n;
+		const struct classify_service *s = classify_result(d->cls, &n);
+
+		for (size_t i = 0; i < n; i++) {
+			if (s[i].disagree_new)
+				say(log, logctx, "warning", "reconcile", "%s: %s; verdict %s from %s: \"%s\"",
+				    s[i].slug, reconcile_disagree_text(s[i].disagree),
+				    status_aws_name(s[i].state), reconcile_source_name(s[i].source),
+				    s[i].title);
+		}
+	}
 	/* A change is news; a component's first status (a new store) is not. */
 	for (size_t i = 0; i < d->nchanges; i++) {
 		const struct cycle_change *c = &d->changes[i];

@@ -8,6 +8,7 @@
 
 #include "aws/currentevents.h"
 #include "aws/poll.h"
+#include "aws/reconcile.h"
 #include "base/cstime.h"
 #include "base/hash.h"
 #include "model/mapper.h"
@@ -52,16 +53,18 @@ jitter(const char *key, int64_t now)
 	return (double)(h >> 11) / 9007199254740992.0;
 }
 
-/* The open slugs of a 200 currentevents document; its parse error makes it a failure. */
+/*
+ * The currentevents record of a 200 document (folded per slug,
+ * aws/reconcile.h) into d->open_events_json; decide_classify() completes
+ * it. Its parse error makes the fetch a failure.
+ */
 static cs_err
 decide_currentevents(const struct cycle_doc *doc, struct cycle_decision *d, char **perr)
 {
 	struct currentevents *ce = NULL;
+	struct reconcile_set *rs = NULL;
 	char e[CS_ERRLEN];
-	json_t *arr = NULL;
-	const char *const *slugs;
-	size_t n;
-	cs_err rc = CS_OK;
+	cs_err rc;
 
 	e[0] = '\0';
 	if (currentevents_parse(doc->url, doc->body ? doc->body : "", doc->blen, &ce, e,
@@ -69,16 +72,13 @@ decide_currentevents(const struct cycle_doc *doc, struct cycle_decision *d, char
 		*perr = strdup(e[0] ? e : "currentevents: unreadable");
 		return *perr != NULL ? CS_OK : CS_ERR_NOMEM;
 	}
-	arr = json_array();
-	slugs = currentevents_open_slugs(ce, &n);
-	for (size_t i = 0; arr != NULL && i < n; i++) {
-		if (json_array_append_new(arr, json_string(slugs[i])) != 0)
+	rc = reconcile_from_currentevents(ce, &rs);
+	if (rc == CS_OK) {
+		d->open_events_json = reconcile_to_json(rs);
+		if (d->open_events_json == NULL)
 			rc = CS_ERR_NOMEM;
 	}
-	d->open_events_json = arr != NULL && rc == CS_OK ? json_dumps(arr, JSON_COMPACT) : NULL;
-	if (d->open_events_json == NULL)
-		rc = CS_ERR_NOMEM;
-	json_decref(arr);
+	reconcile_set_free(rs);
 	currentevents_free(ce);
 	return rc;
 }
@@ -183,15 +183,136 @@ cmp_sighting(const void *a, const void *b)
 	return (x->pos > y->pos) - (x->pos < y->pos);
 }
 
-/* Step 2: classifies the stored items with this cycle's over them. */
+/* A slug the configuration watches (reconcile_filter's test). */
+static int
+watched(const char *slug, const void *cfg)
+{
+	return config_feed_index(cfg, slug) >= 0;
+}
+
+/*
+ * The currentevents record this cycle judges with (*rec, NULL when there
+ * is none): this cycle's document when it parsed (*fresh), with the ended
+ * slugs and the disagreements of the stored record carried over, else the
+ * stored record. A stored record that does not read is as none: the next
+ * document replaces it.
+ */
+static cs_err
+ce_record(const struct config *cfg, const struct cycle_snapshot *snap,
+    const struct cycle_decision *d, int64_t now, struct reconcile_set **rec, int *fresh)
+{
+	struct reconcile_set *prev = NULL, *cur = NULL;
+	char e[CS_ERRLEN];
+	cs_err rc = CS_OK;
+
+	*rec = NULL;
+	*fresh = d->open_events_json != NULL;
+	if (snap->open_events_json != NULL) {
+		rc = reconcile_from_json(snap->open_events_json, &prev, e, sizeof(e));
+		if (rc == CS_ERR_PARSE)
+			rc = CS_OK;
+		if (rc != CS_OK)
+			goto out;
+	}
+	if (!*fresh) {
+		*rec = prev;
+		prev = NULL;
+		goto out;
+	}
+	rc = reconcile_from_json(d->open_events_json, &cur, e, sizeof(e));
+	if (rc == CS_OK)
+		rc = reconcile_keep_ended(cur, prev, now, cfg->quiet_limit);
+	if (rc == CS_OK && prev != NULL)
+		rc = reconcile_set_seen(cur, prev->seen, prev->nseen);
+	if (rc == CS_OK) {
+		*rec = cur;
+		cur = NULL;
+	}
+out:
+	reconcile_set_free(prev);
+	reconcile_set_free(cur);
+	return rc == CS_ERR_PARSE ? CS_ERR_INTERNAL : rc; /* our own form always reads */
+}
+
+/*
+ * When currentevents was last read: now, when this cycle's answer was a
+ * 304 or a 200 that parsed (fresh), else the last good read of the fetch
+ * state (0 never).
+ */
+static int64_t
+ce_read_at(const struct cycle_snapshot *snap, const struct cycle_doc *docs, size_t ndocs,
+    int fresh, int64_t now)
+{
+	for (size_t i = 0; i < ndocs; i++) {
+		if (strcmp(docs[i].key, CYCLE_KEY_CURRENTEVENTS) == 0 && !docs[i].skipped &&
+		    docs[i].ok && (docs[i].not_modified || fresh))
+			return now;
+	}
+	for (size_t i = 0; i < snap->nfetch; i++) {
+		if (snap->fetch[i].slug != NULL &&
+		    strcmp(snap->fetch[i].slug, CYCLE_KEY_CURRENTEVENTS) == 0)
+			return snap->fetch[i].last_success;
+	}
+	return 0;
+}
+
+/*
+ * The record to store: rec with this cycle's disagreements (so each is
+ * logged once), into d->open_events_json when it is new (fresh) or the
+ * disagreements changed; NULL (unchanged) otherwise.
+ */
+static cs_err
+ce_remember(struct cycle_decision *d, struct reconcile_set *rec, int fresh)
+{
+	const struct classify_service *s;
+	struct reconcile_seen *seen = NULL;
+	size_t n, k = 0;
+	int same;
+	cs_err rc = CS_OK;
+
+	free(d->open_events_json);
+	d->open_events_json = NULL;
+	if (rec == NULL)
+		return CS_OK;
+	s = classify_result(d->cls, &n);
+	seen = calloc(n + 1, sizeof(*seen));
+	if (seen == NULL)
+		return CS_ERR_NOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i].disagree == RECONCILE_AGREE)
+			continue;
+		seen[k].slug = s[i].slug;
+		seen[k++].kind = s[i].disagree;
+	}
+	/* Both sorted by slug. */
+	same = k == rec->nseen;
+	for (size_t i = 0; same && i < k; i++)
+		same = strcmp(seen[i].slug, rec->seen[i].slug) == 0 && seen[i].kind == rec->seen[i].kind;
+	if (fresh || !same) {
+		rc = reconcile_set_seen(rec, seen, k);
+		if (rc == CS_OK) {
+			d->open_events_json = reconcile_to_json(rec);
+			if (d->open_events_json == NULL)
+				rc = CS_ERR_NOMEM;
+		}
+	}
+	free(seen);
+	return rc;
+}
+
+/*
+ * Step 2: classifies the stored items with this cycle's over them, and
+ * what currentevents says of the configuration's feeds.
+ */
 static cs_err
 decide_classify(const struct config *cfg, const struct cycle_snapshot *snap,
     const struct cycle_doc *docs, size_t ndocs, int64_t now, struct cycle_decision *d)
 {
 	const struct feed_item **v = NULL, **u = NULL;
 	struct sighting *g = NULL;
+	struct reconcile_set *rec = NULL, *mine = NULL;
 	size_t n = 0, nu = 0, cap = snap->nitems;
-	json_t *open = NULL;
+	int fresh = 0;
 	cs_err rc = CS_OK;
 
 	/* The clock may be behind AWS's by up to clock_skew: judge as of its end. */
@@ -247,29 +368,20 @@ decide_classify(const struct config *cfg, const struct cycle_snapshot *snap,
 	d->njudged = nu;
 	qsort(u, nu, sizeof(*u), cmp_item);
 	/* currentevents: this cycle's document when it parsed, else the last one's. */
-	if (d->open_events_json != NULL)
-		open = json_loads(d->open_events_json, 0, NULL);
-	{
-		size_t no = open != NULL ? json_array_size(open) : snap->nopen_events;
-		const char **slugs = calloc(no + 1, sizeof(*slugs));
-
-		if (slugs == NULL) {
-			rc = CS_ERR_NOMEM;
-			goto out;
-		}
-		for (size_t i = 0; i < no; i++) {
-			slugs[i] = open != NULL ? json_string_value(json_array_get(open, i)) :
-			    snap->open_events[i];
-			if (slugs[i] == NULL)
-				slugs[i] = "";
-		}
-		rc = classify_set_open_events(d->cls, slugs, no);
-		free(slugs);
+	rc = ce_record(cfg, snap, d, now, &rec, &fresh);
+	if (rc == CS_OK && rec != NULL)
+		rc = reconcile_filter(rec, watched, cfg, &mine);
+	if (rc == CS_OK) {
+		classify_set_currentevents(d->cls, mine, ce_read_at(snap, docs, ndocs, fresh, now));
+		mine = NULL;
 	}
 	for (size_t i = 0; rc == CS_OK && i < nu; i++)
 		rc = classify_add(d->cls, u[i]);
+	if (rc == CS_OK)
+		rc = ce_remember(d, rec, fresh);
 out:
-	json_decref(open);
+	reconcile_set_free(rec);
+	reconcile_set_free(mine);
 	free(g);
 	free(v);
 	free(u);

@@ -260,8 +260,6 @@ cycle_load_fetch(const struct config *cfg, struct store *st, struct store_feed *
 static cs_err
 load_meta(struct store *st, struct cycle_snapshot *s, char *err, size_t errlen)
 {
-	char *text = NULL;
-	json_t *arr = NULL;
 	int found;
 	cs_err rc;
 
@@ -269,32 +267,9 @@ load_meta(struct store *st, struct cycle_snapshot *s, char *err, size_t errlen)
 	if (rc == CS_OK)
 		rc = store_meta_get_int64(st, CYCLE_META_LAST_POLL_OK, &s->last_poll_ok, &found, err,
 		    errlen);
+	/* The currentevents record is read by cycle_decide (aws/reconcile.h). */
 	if (rc == CS_OK)
-		rc = store_meta_get(st, CYCLE_META_OPEN_EVENTS, &text, err, errlen);
-	if (rc != CS_OK || text == NULL)
-		goto out;
-	arr = json_loads(text, 0, NULL);
-	if (!json_is_array(arr)) {
-		rc = cs_seterr(err, errlen, CS_ERR_DB, "store: meta %s is not a JSON array",
-		    CYCLE_META_OPEN_EVENTS);
-		goto out;
-	}
-	s->open_events = calloc(json_array_size(arr) + 1, sizeof(*s->open_events));
-	if (s->open_events == NULL)
-		goto nomem;
-	for (size_t i = 0; i < json_array_size(arr); i++) {
-		const char *slug = json_string_value(json_array_get(arr, i));
-
-		s->open_events[s->nopen_events] = strdup(slug ? slug : "");
-		if (s->open_events[s->nopen_events++] == NULL)
-			goto nomem;
-	}
-	goto out;
-nomem:
-	rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
-out:
-	json_decref(arr);
-	free(text);
+		rc = store_meta_get(st, CYCLE_META_OPEN_EVENTS, &s->open_events_json, err, errlen);
 	return rc;
 }
 
@@ -390,9 +365,7 @@ cycle_snapshot_free(struct cycle_snapshot *s)
 	for (size_t i = 0; i < s->nfetch; i++)
 		store_feed_clear(&s->fetch[i]);
 	free(s->fetch);
-	for (size_t i = 0; i < s->nopen_events; i++)
-		free(s->open_events[i]);
-	free(s->open_events);
+	free(s->open_events_json);
 	for (size_t i = 0; i < s->nitems; i++)
 		free((char *)(uintptr_t)s->items[i].title); /* the start of the item's one allocation */
 	free(s->items);

@@ -63,8 +63,8 @@ struct cycle_snapshot {
 	int64_t now;
 	struct store_feed *fetch;       /* fetch state per document, cycle_doc_key() order */
 	size_t nfetch;
-	char **open_events;             /* slugs the last currentevents listed open */
-	size_t nopen_events;
+	char *open_events_json;         /* the currentevents record as stored (CYCLE_META_OPEN_EVENTS),
+	                                 * NULL none */
 	int64_t last_poll, last_poll_ok;
 	struct feed_item *items;        /* stored items of the configuration's feeds as of now; each
 	                                 * item's strings are one allocation starting at its title */
@@ -97,7 +97,8 @@ struct cycle_decision {
 	struct store_feed *fetch;     /* new fetch state per document not skipped (borrows urls, errors) */
 	size_t nfetch;
 	size_t fetched, not_modified, failed, skipped; /* documents by outcome */
-	char *open_events_json;       /* currentevents' open slugs to remember, NULL unchanged */
+	char *open_events_json;       /* the currentevents record to store (CYCLE_META_OPEN_EVENTS),
+	                               * NULL unchanged */
 	int poll;                     /* a poll happened: record last_poll (and last_poll_ok) */
 	int poll_ok;                  /* every document was read */
 	struct classify *cls;         /* the verdicts (store_feed_state rows) */
@@ -163,8 +164,32 @@ cs_err cycle_commit(const struct config *cfg, struct store *st,
     const struct cycle_doc *docs, size_t ndocs, const struct cycle_decision *d,
     struct cycle_written *w, char *err, size_t errlen);
 
-/* Store meta keys. */
-#define CYCLE_META_OPEN_EVENTS "currentevents_open" /* JSON array: slugs currentevents lists open */
+/*
+ * Store meta keys.
+ *
+ * CYCLE_META_OPEN_EVENTS holds what currentevents says per slug
+ * (aws/reconcile.h), so that a cycle whose currentevents answers 304 or
+ * fails judges with the last document's events:
+ *
+ *   { "schema": 2,
+ *     "events": [ { "slug": "connect-us-east-1", "open": true, "state": "disruption",
+ *                   "start": EPOCH, "updated": EPOCH, "end_time": 0,
+ *                   "title": "Increased call failures",
+ *                   "guid": "currentevents:arn:aws:health:us-east-1::event/...:connect-us-east-1" },
+ *                 ... ],
+ *     "seen": [ { "slug": "connect-us-east-1", "disagreement": "currentevents_only" }, ... ] }
+ *
+ * events: every slug of the last document that parsed, sorted (open: the
+ * worst "current" state, the deciding event's date, newest event_log time,
+ * summary; ended: "normal", end_time in updated and end_time, guid ending
+ * ":end"), plus the ended slugs of earlier documents that it no longer
+ * lists, for the quiet limit after their end. seen: the disagreements of
+ * the configuration's feeds in the last cycle (reconcile_disagree_name()),
+ * so each is logged once, when it appears. Versions before this form
+ * stored a JSON array of the open slugs; it is still read, and only keeps
+ * the quiet limit off for those slugs until the next document.
+ */
+#define CYCLE_META_OPEN_EVENTS "currentevents_open" /* the currentevents record, above */
 #define CYCLE_META_LAST_POLL "last_poll"            /* epoch of the last cycle */
 #define CYCLE_META_LAST_POLL_OK "last_poll_ok"      /* epoch of the last cycle that read every document */
 #define CYCLE_META_JUDGEMENT "judgement"            /* the committed judgement (judgement.h) */

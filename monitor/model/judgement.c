@@ -64,6 +64,8 @@ judgement_new(const struct config *cfg, int64_t now, const struct mapper_feed *f
 		f->event_start = s != NULL ? s->event_start : 0;
 		f->quiet_closed = s != NULL && s->quiet_closed;
 		f->unknown_prefix = s != NULL && s->unknown_prefix;
+		f->source = s != NULL ? s->source : RECONCILE_RSS;
+		f->disagree = s != NULL ? s->disagree : RECONCILE_AGREE;
 		if (f->slug == NULL || f->title == NULL || f->guid == NULL)
 			goto nomem;
 	}
@@ -87,12 +89,13 @@ cause_json(const struct mapper_cause *c)
 static json_t *
 feed_json(const struct judgement_feed *f)
 {
-	return json_pack("{s:s, s:b, s:I, s:b, s:s, s:I, s:s, s:s, s:I, s:b, s:b}",
+	return json_pack("{s:s, s:b, s:I, s:b, s:s, s:I, s:s, s:s, s:I, s:b, s:b, s:s, s:s}",
 	    "slug", f->slug, "readable", f->readable, "last_success", (json_int_t)f->last_success,
 	    "has_items", f->has_items, "state", status_aws_name(f->state),
 	    "updated", (json_int_t)f->updated, "title", f->title, "guid", f->guid,
 	    "event_start", (json_int_t)f->event_start, "quiet_closed", f->quiet_closed,
-	    "unknown_prefix", f->unknown_prefix);
+	    "unknown_prefix", f->unknown_prefix, "source", reconcile_source_name(f->source),
+	    "disagreement", reconcile_disagree_name(f->disagree));
 }
 
 char *
@@ -191,6 +194,7 @@ static void
 read_feed(struct reader *r, json_t *o, struct judgement_feed *f)
 {
 	const char *state = json_string_value(json_object_get(o, "state"));
+	const char *src, *dis;
 
 	f->slug = get_str(r, o, "slug");
 	f->readable = get_bool(r, o, "readable");
@@ -204,6 +208,13 @@ read_feed(struct reader *r, json_t *o, struct judgement_feed *f)
 	f->event_start = get_int(r, o, "event_start");
 	f->quiet_closed = get_bool(r, o, "quiet_closed");
 	f->unknown_prefix = get_bool(r, o, "unknown_prefix");
+	/* Absent from records written before currentevents counted. */
+	src = json_string_value(json_object_get(o, "source"));
+	dis = json_string_value(json_object_get(o, "disagreement"));
+	if (src != NULL && reconcile_source_parse(src, &f->source) != 0)
+		bad(r, "feeds[].source");
+	if (dis != NULL && reconcile_disagree_parse(dis, &f->disagree) != 0)
+		bad(r, "feeds[].disagreement");
 }
 
 static void

@@ -21,10 +21,15 @@
  *     "indicator": "minor", "description": "Minor Service Outage",
  *     "feeds": [ { "slug", "readable", "last_success", "has_items", "state",
  *                  "updated", "title", "guid", "event_start", "quiet_closed",
- *                  "unknown_prefix" } ... ],
+ *                  "unknown_prefix", "source", "disagreement" } ... ],
  *     "components": [ { "id", "status",
  *                       "causes": [ { "slug", "service", "region", "aws_state",
  *                                     "status", "title", "guid", "time" } ... ] } ... ] }
+ *
+ * source and disagreement (reconcile_source_name(), reconcile_disagree_name())
+ * say whether the verdict rests on the RSS feed, currentevents or both, and
+ * how they differ; a record written before they existed reads as "rss" and
+ * "none".
  *
  * Time alone changes one thing in it: data ages. A view at a later instant
  * (judgement_age()) applies the staleness rule below to each feed and makes
@@ -52,6 +57,8 @@ struct judgement_feed {
 	int64_t    event_start;   /* first item of the open event, 0 if normal */
 	int        quiet_closed;  /* an open event closed by the quiet limit */
 	int        unknown_prefix;/* the newest title had a prefix we do not know */
+	enum reconcile_source   source;   /* the document the verdict rests on */
+	enum reconcile_disagree disagree; /* how the RSS feed and currentevents differ */
 };
 
 struct judgement {

@@ -10,6 +10,8 @@
 #include <cmocka.h>
 
 #include "aws/classify.h"
+#include "aws/currentevents.h"
+#include "aws/reconcile.h"
 #include "base/cstime.h"
 #include "aws/feed_parse.h"
 #include "testutil.h"
@@ -164,11 +166,23 @@ test_future_and_unusable(void **state)
 	classify_free(c);
 }
 
+/* The record an older version stored: the slugs currentevents listed open. */
+static struct reconcile_set *
+legacy(const char *json)
+{
+	struct reconcile_set *s = NULL;
+	char err[CS_ERRLEN] = "";
+
+	if (reconcile_from_json(json, &s, err, sizeof(err)) != CS_OK)
+		fail_msg("%s", err);
+	assert_true(s->legacy);
+	return s;
+}
+
 /* The quiet limit closes a stale open event, unless currentevents lists it. */
 static void
 test_quiet_limit(void **state)
 {
-	static const char *const open[] = { "multipleservices-me-central-1" };
 	struct classify *c = classify_new(100 * DAY, DAY);
 	const struct classify_service *s;
 
@@ -184,13 +198,13 @@ test_quiet_limit(void **state)
 	/* Exactly at the limit it stays open; one second past, it closes. */
 	assert_int_equal(classify_find(c, "s3-us-east-1")->state, STATUS_AWS_DEGRADED);
 	assert_int_equal(classify_find(c, "s3-us-west-2")->quiet_closed, 1);
-	assert_int_equal(classify_set_open_events(c, open, 1), CS_OK);
+	classify_set_currentevents(c, legacy("[\"multipleservices-me-central-1\"]"), 100 * DAY);
 	s = classify_find(c, "multipleservices-me-central-1");
 	assert_int_equal(s->state, STATUS_AWS_DISRUPTION);
 	assert_int_equal(s->quiet_closed, 0);
 	assert_int_equal(s->event_start, 10 * DAY);
 	assert_int_equal(classify_find(c, "multipleservices-me-south-1")->quiet_closed, 1);
-	assert_int_equal(classify_set_open_events(c, NULL, 0), CS_OK);
+	classify_set_currentevents(c, NULL, 0);
 	assert_int_equal(classify_find(c, "multipleservices-me-central-1")->quiet_closed, 1);
 	classify_free(c);
 }
@@ -244,6 +258,159 @@ test_many_open_updates(void **state)
 	classify_free(NULL);
 }
 
+/* The recorded currentevents of 2026-08-01, folded per slug, with its seen disagreements. */
+static struct reconcile_set *
+recorded_currentevents(const struct reconcile_seen *seen, size_t nseen)
+{
+	size_t len;
+	char *text = testutil_read("tests/fixtures/currentevents-2026-08-01.json", &len);
+	struct currentevents *ce = NULL;
+	struct reconcile_set *s = NULL;
+	char err[CS_ERRLEN] = "";
+
+	if (currentevents_parse("currentevents-2026-08-01.json", text, len, &ce, err,
+	    sizeof(err)) != CS_OK)
+		fail_msg("%s", err);
+	assert_int_equal(reconcile_from_currentevents(ce, &s), CS_OK);
+	assert_int_equal(reconcile_set_seen(s, seen, nseen), CS_OK);
+	currentevents_free(ce);
+	free(text);
+	return s;
+}
+
+/*
+ * Rule 12 with the recorded document of 2026-08-01 (Direct Connect
+ * ap-south-1 ended 2026-07-31T18:54:35Z; the me-central-1 multi-service
+ * disruption open since 2026-03-01T12:51:25Z), judged at
+ * 2026-07-31T20:33:20Z against RSS items written for the test.
+ */
+static void
+test_currentevents_reconciled(void **state)
+{
+	enum { NOW = 1785530000 };
+	static char dc[] = "directconnect-ap-south-1", s3[] = "s3-me-central-1";
+	static const struct reconcile_seen seen[] = {
+		{ dc, RECONCILE_CE_ONLY }, { s3, RECONCILE_CE_ONLY },
+	};
+	struct classify *c = classify_new(NOW, DAY);
+	const struct classify_service *s;
+
+	(void)state;
+	classify_set_currentevents(c, recorded_currentevents(seen, 2), NOW - 60);
+	/* The Direct Connect event in its RSS feed: one open update, never resolved there. */
+	add(c, "directconnect-ap-south-1", 1785519198, "Service impact: Elevated Packet Loss", NULL);
+	/* Open in route53's feed, which currentevents lists with "current": "0". */
+	add(c, "route53", NOW - 3600, "Service degradation: Increased DNS latency", NULL);
+	/* Open in RSS and currentevents, the RSS update months old. */
+	add(c, "sts-me-central-1", 1772369485 + 60, "Service disruption: Increased Error Rates", NULL);
+	/* Open in RSS, quiet for a day and a second, unknown to currentevents. */
+	add(c, "ec2-us-east-1", NOW - DAY - 1, "Service degradation: Instance launches", NULL);
+
+	/* The end in currentevents closes the RSS event (not newer than the end). */
+	s = classify_find(c, "directconnect-ap-south-1");
+	assert_non_null(s);
+	assert_int_equal(s->state, STATUS_AWS_NORMAL);
+	assert_true(s->resolved);
+	assert_false(s->quiet_closed);
+	assert_int_equal(s->source, RECONCILE_CURRENTEVENTS);
+	assert_int_equal(s->disagree, RECONCILE_CE_ENDED);
+	assert_true(s->disagree_new); /* remembered as another kind */
+	assert_int_equal(s->updated, 1785524075);
+	assert_int_equal(s->event_start, 0);
+	assert_string_equal(s->title, "[RESOLVED] Elevated Packet Loss");
+	assert_string_equal(s->guid, "currentevents:arn:aws:health:ap-south-1::event/DIRECTCONNECT/"
+	    "AWS_DIRECTCONNECT_OPERATIONAL_ISSUE/AWS_DIRECTCONNECT_OPERATIONAL_ISSUE_00B73_1C6411F1489:"
+	    "directconnect-ap-south-1:end");
+	assert_string_equal(s->closing_title, "The AWS Health Dashboard lists the event on "
+	    "directconnect-ap-south-1 as ended at 2026-07-31T18:54:35Z: [RESOLVED] Elevated Packet Loss");
+
+	/* An empty RSS feed: currentevents opens the service as the event says. */
+	s = classify_find(c, "s3-me-central-1");
+	assert_non_null(s);
+	assert_int_equal(s->state, STATUS_AWS_DISRUPTION);
+	assert_int_equal(s->source, RECONCILE_CURRENTEVENTS);
+	assert_int_equal(s->disagree, RECONCILE_CE_ONLY);
+	assert_false(s->disagree_new); /* the last cycle saw it */
+	assert_string_equal(s->title, "Increased Error Rates");
+	assert_int_equal(s->updated, 1772369485);
+	assert_int_equal(s->event_start, 1772369485);
+	assert_null(s->closing_title);
+	assert_non_null(strstr(s->guid, "AWS_MULTIPLE_SERVICES_OPERATIONAL_ISSUE_5E6B8_EF2498889B5:"
+	    "s3-me-central-1"));
+
+	/* "current": "0": RSS decides; the two disagree. */
+	s = classify_find(c, "route53");
+	assert_int_equal(s->state, STATUS_AWS_DEGRADED);
+	assert_int_equal(s->source, RECONCILE_RSS);
+	assert_int_equal(s->disagree, RECONCILE_RSS_ONLY);
+	assert_true(s->disagree_new);
+	assert_string_equal(s->title, "Service degradation: Increased DNS latency");
+
+	/* Both open: no quiet close though the RSS update is months old. */
+	s = classify_find(c, "sts-me-central-1");
+	assert_int_equal(s->state, STATUS_AWS_DISRUPTION);
+	assert_int_equal(s->source, RECONCILE_BOTH);
+	assert_int_equal(s->disagree, RECONCILE_AGREE);
+	assert_false(s->quiet_closed);
+	assert_string_equal(s->title, "Service disruption: Increased Error Rates");
+
+	/* The quiet limit, said honestly. */
+	s = classify_find(c, "ec2-us-east-1");
+	assert_int_equal(s->state, STATUS_AWS_NORMAL);
+	assert_true(s->quiet_closed);
+	assert_false(s->resolved);
+	assert_int_equal(s->disagree, RECONCILE_AGREE);
+	assert_string_equal(s->closing_title, "AWS has posted no update on ec2-us-east-1 for more "
+	    "than 24 hours (the last was at 2026-07-30T20:33:19Z) and has not said the event is "
+	    "resolved; it is taken as over.");
+
+	/* Listed nowhere open: no verdict. */
+	assert_null(classify_find(c, "route53-nothing"));
+	assert_null(classify_find(c, "cloudfront"));
+
+	/* A document last read more than the quiet limit ago is no evidence. */
+	classify_set_currentevents(c, recorded_currentevents(NULL, 0), NOW - DAY - 1);
+	assert_null(classify_find(c, "s3-me-central-1"));
+	s = classify_find(c, "directconnect-ap-south-1");
+	assert_int_equal(s->state, STATUS_AWS_INFORMATIONAL);
+	assert_int_equal(s->source, RECONCILE_RSS);
+	assert_int_equal(s->disagree, RECONCILE_AGREE);
+	assert_null(s->closing_title);
+	assert_int_equal(classify_find(c, "route53")->disagree, RECONCILE_AGREE);
+	/* Exactly at the limit it still counts. */
+	classify_set_currentevents(c, recorded_currentevents(NULL, 0), NOW - DAY);
+	assert_int_equal(classify_find(c, "s3-me-central-1")->state, STATUS_AWS_DISRUPTION);
+	classify_free(c);
+}
+
+/* The dump says where a verdict came from, only when currentevents counted. */
+static void
+test_currentevents_dump(void **state)
+{
+	enum { NOW = 1785530000 };
+	struct classify *c = classify_new(NOW, DAY);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	(void)state;
+	classify_set_currentevents(c, recorded_currentevents(NULL, 0), NOW);
+	add(c, "directconnect-ap-south-1", 1785519198, "Service impact: Elevated Packet Loss", NULL);
+	add(c, "ec2-us-east-1", NOW - 60, "Service degradation: x", NULL);
+	fp = open_memstream(&text, &len);
+	assert_non_null(fp);
+	classify_dump(c, fp);
+	fclose(fp);
+	assert_non_null(strstr(text, "\ndirectconnect-ap-south-1 state=normal updated=2026-07-31T18:54:35Z "
+	    "event_start=- resolved=currentevents quiet_closed=0 unknown_prefix=0 "
+	    "source=currentevents disagreement=currentevents_ended guid=currentevents:"));
+	assert_non_null(strstr(text, "\nec2-us-east-1 state=degraded updated=2026-07-31T20:32:20Z "
+	    "event_start=2026-07-31T20:32:20Z resolved=no quiet_closed=0 unknown_prefix=0 "
+	    "source=rss disagreement=rss_only guid="));
+	free(text);
+	classify_free(c);
+}
+
 /* Goldens: every recorded feed, judged at a few moments. */
 struct judge {
 	const char *label;
@@ -255,15 +422,13 @@ struct judge {
 static void
 judge_feed(FILE *out, const char *fixture, const char *buf, size_t len, const struct judge *j)
 {
-	static const char *const open[] = {
-		"multipleservices-me-central-1", "multipleservices-me-south-1"
-	};
 	struct classify *c = classify_new(j->now, j->quiet);
 	char err[CS_ERRLEN] = "", when[32];
 
 	assert_non_null(c);
 	if (j->open_events)
-		assert_int_equal(classify_set_open_events(c, open, 2), CS_OK);
+		classify_set_currentevents(c, legacy("[\"multipleservices-me-central-1\","
+		    "\"multipleservices-me-south-1\"]"), j->now);
 	if (feed_parse_buffer(fixture, buf, len, classify_item_cb, c, err, sizeof(err)) != CS_OK)
 		fail_msg("%s", err);
 	cstime_format_iso8601(j->now, when, sizeof(when));
@@ -346,6 +511,8 @@ main(void)
 		cmocka_unit_test(test_quiet_limit),
 		cmocka_unit_test(test_unknown_and_description),
 		cmocka_unit_test(test_many_open_updates),
+		cmocka_unit_test(test_currentevents_reconciled),
+		cmocka_unit_test(test_currentevents_dump),
 		cmocka_unit_test(test_fixtures_golden),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -245,6 +245,8 @@ test_minimal(void **state)
 	assert_int_equal(n, 1);
 	assert_string_equal(open[0], "connect-us-east-1");
 	assert_string_equal(ce->events[0].arn, "");
+	/* Without an event_log the newest update is the event's date. */
+	assert_int_equal(ce->events[0].updated, 1700000000);
 	currentevents_free(ce);
 	ce = parse_ok("e", "[]", 2);
 	assert_int_equal(ce->nevents, 0);
@@ -252,6 +254,35 @@ test_minimal(void **state)
 	assert_int_equal(n, 0);
 	currentevents_free(ce);
 	currentevents_free(NULL);
+}
+
+/* The newest update of an event: its largest event_log timestamp, in any order; bad entries skipped. */
+static void
+test_event_log_time(void **state)
+{
+	static const char doc[] = "[{\"service\":\"connect-us-east-1\",\"status\":\"2\","
+	    "\"date\":\"1700000000\",\"event_log\":[{\"timestamp\":1700003600},"
+	    "{\"timestamp\":1700000000},{\"timestamp\":\"1700001800\"},{\"timestamp\":-5},"
+	    "{\"summary\":\"no time\"},7]},"
+	    "{\"service\":\"sqs-us-east-1\",\"status\":\"1\",\"date\":\"1700000000\","
+	    "\"event_log\":[{\"timestamp\":1600000000}]},"
+	    "{\"service\":\"sns-us-east-1\",\"status\":\"1\",\"date\":\"1700000000\","
+	    "\"event_log\":\"not a list\"}]";
+	struct currentevents *ce = parse_ok("log", doc, sizeof(doc) - 1);
+	size_t len;
+	char *text = testutil_read("tests/fixtures/currentevents-2026-08-01.json", &len);
+
+	(void)state;
+	assert_int_equal(ce->events[0].updated, 1700003600);
+	assert_int_equal(ce->events[1].updated, 1700000000); /* never before the date */
+	assert_int_equal(ce->events[2].updated, 1700000000);
+	currentevents_free(ce);
+	/* The recorded events each have one log entry, at their date. */
+	ce = parse_ok("currentevents-2026-08-01.json", text, len);
+	assert_int_equal(ce->events[0].updated, 1785519198);
+	assert_int_equal(ce->events[1].updated, 1772369485);
+	currentevents_free(ce);
+	free(text);
 }
 
 int
@@ -263,6 +294,7 @@ main(void)
 		cmocka_unit_test(test_encodings),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_minimal),
+		cmocka_unit_test(test_event_log_time),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "aws/reconcile.h"
 #include "cycle/decide.h"
 #include "model/config.h"
 #include "support/incident.h"
@@ -73,7 +74,6 @@ struct fx {
 	char urls[NDOCS][128];
 	struct store_component comps[NCOMPS];
 	struct feed_item items[4];        /* stored items */
-	char *open_events[2];
 	struct cycle_incident inc[2];
 	struct incident_cause causes[2];
 	struct incident_component icomps[NCOMPS];
@@ -304,6 +304,20 @@ expect_fetch_ok(const struct cycle_decision *d, size_t i, int64_t items)
 	assert_int_equal(f->items_seen, items);
 }
 
+/* The currentevents record a decision stores (CYCLE_META_OPEN_EVENTS), read back. */
+static struct reconcile_set *
+record(const char *json)
+{
+	struct reconcile_set *s = NULL;
+	char err[CS_ERRLEN] = "";
+
+	assert_non_null(json);
+	if (reconcile_from_json(json, &s, err, sizeof(err)) != CS_OK)
+		fail_msg("%s: %s", err, json);
+	assert_false(s->legacy);
+	return s;
+}
+
 /* 1. A new AWS item opens one public incident on the components it hits. */
 static void
 test_new_item_opens(void **state)
@@ -312,6 +326,7 @@ test_new_item_opens(void **state)
 	const struct classify_service *s;
 	const struct judgement_feed *jf;
 	const struct incident_action *a;
+	struct reconcile_set *rec;
 	static const char ce[] = "[{\"service\":\"connect-us-east-1\",\"status\":\"3\","
 	    "\"date\":\"1786799700\",\"summary\":\"Increased call failures\"}]";
 
@@ -335,7 +350,16 @@ test_new_item_opens(void **state)
 	assert_true(d->poll);
 	assert_true(d->poll_ok);
 	assert_null(d->parse_error);
-	assert_string_equal(d->open_events_json, "[\"connect-us-east-1\"]");
+	/* The record keeps what currentevents said, for the cycles that get a 304. */
+	rec = record(d->open_events_json);
+	assert_int_equal(rec->n, 1);
+	assert_string_equal(rec->ev[0].slug, "connect-us-east-1");
+	assert_true(rec->ev[0].open);
+	assert_int_equal(rec->ev[0].state, STATUS_AWS_DISRUPTION);
+	assert_int_equal(rec->ev[0].updated, T2);
+	assert_string_equal(rec->ev[0].title, "Increased call failures");
+	assert_int_equal(rec->nseen, 0); /* RSS and currentevents agree */
+	reconcile_set_free(rec);
 
 	/* The verdict. */
 	s = classify_find(d->cls, "connect-us-east-1");
@@ -414,17 +438,15 @@ static void
 test_resolving_item(void **state)
 {
 	struct cycle_decision *d;
+	struct reconcile_set *rec;
 	const struct classify_service *s;
 	const struct incident_action *a;
-	char *oe = S("connect-us-east-1");
 
 	(void)state;
 	fx_init();
 	fx_stored_disruption();
 	fx_open_incident(0);
-	fx.open_events[0] = oe;
-	fx.snap.open_events = fx.open_events;
-	fx.snap.nopen_events = 1;
+	fx.snap.open_events_json = S("[\"connect-us-east-1\"]"); /* as an older version stored it */
 	/* The feed carries the whole event: the first item again and the closing one. */
 	fx.ditems[0] = item(G3, TITLE3, T3);
 	fx.ditems[1] = item(G1, TITLE1, T1);
@@ -438,7 +460,10 @@ test_resolving_item(void **state)
 	assert_int_equal(d->fetched, NDOCS);
 	assert_int_equal(d->failed, 0);
 	assert_true(d->poll_ok);
-	assert_string_equal(d->open_events_json, "[]");
+	rec = record(d->open_events_json); /* the document listed nothing */
+	assert_int_equal(rec->n, 0);
+	assert_int_equal(rec->nseen, 0);
+	reconcile_set_free(rec);
 
 	s = classify_find(d->cls, "connect-us-east-1");
 	assert_non_null(s);
@@ -796,7 +821,6 @@ test_currentevents_unreadable(void **state)
 	struct cycle_decision *d;
 	const struct classify_service *s;
 	const struct store_feed *f;
-	char *oe = S("connect-us-east-1");
 
 	(void)state;
 	fx_init();
@@ -806,9 +830,7 @@ test_currentevents_unreadable(void **state)
 	fx_open_incident(0);
 	fx.causes[0].guid = G0;
 	fx.causes[0].time = T0;
-	fx.open_events[0] = oe;
-	fx.snap.open_events = fx.open_events;
-	fx.snap.nopen_events = 1;
+	fx.snap.open_events_json = S("[\"connect-us-east-1\"]"); /* as an older version stored it */
 	fx.docs[D_CE].body = "<html>Service Unavailable</html>";
 	fx.docs[D_CE].blen = strlen(fx.docs[D_CE].body);
 	d = decide(NDOCS);
@@ -841,6 +863,222 @@ test_currentevents_unreadable(void **state)
 	assert_int_equal(d->nchanges, 0);
 	assert_int_equal(d->plan->nactions, 0);
 	assert_int_equal(d->nmsteps, 0);
+	cycle_decision_free(d);
+}
+
+/*
+ * currentevents as evidence. The Connect event as the dashboard lists it:
+ * open (status "3") since T1, its newest update at T2; then ended at
+ * T1 + 60. NOW 1786800000, T1 1786796400, T2 1786799700.
+ */
+#define CE_ARN "arn:aws:health:us-east-1::event/CONNECT/AWS_CONNECT_OPERATIONAL_ISSUE/X1"
+#define CE_GUID "currentevents:" CE_ARN ":connect-us-east-1"
+static const char ce_open[] = "[{\"service\":\"connect-us-east-1\",\"status\":\"3\","
+    "\"date\":\"1786796400\",\"arn\":\"" CE_ARN "\",\"summary\":\"Increased call failures\","
+    "\"event_log\":[{\"summary\":\"Increased call failures\",\"status\":1,"
+    "\"timestamp\":1786796400},{\"status\":1,\"timestamp\":1786799700}]}]";
+static const char ce_ended[] = "[{\"service\":\"connect-us-east-1\",\"status\":\"0\","
+    "\"date\":\"1786796400\",\"arn\":\"" CE_ARN "\","
+    "\"summary\":\"[RESOLVED] Increased call failures\",\"end_time\":\"1786796460\","
+    "\"event_log\":[{\"status\":1,\"timestamp\":1786796400}]}]";
+
+static void
+fx_currentevents(const char *body)
+{
+	fx.docs[D_CE].body = body;
+	fx.docs[D_CE].blen = strlen(body);
+}
+
+/* Every document of this cycle answers 304. */
+static void
+fx_all_not_modified(void)
+{
+	for (size_t i = 0; i < NDOCS; i++) {
+		fx.docs[i].not_modified = 1;
+		fx.docs[i].http_status = 304;
+		fx.docs[i].etag = NULL;
+		fx.docs[i].last_modified = NULL;
+		fx.docs[i].body = NULL;
+		fx.docs[i].blen = 0;
+	}
+}
+
+/* 8. An event open in currentevents opens though the Connect feed is empty; a 304 keeps it. */
+static void
+test_currentevents_opens(void **state)
+{
+	struct cycle_decision *d;
+	const struct classify_service *s;
+	const struct incident_action *a;
+	struct reconcile_set *rec;
+	char *stored;
+
+	(void)state;
+	fx_init();
+	fx_currentevents(ce_open);
+	d = decide(NDOCS);
+	s = classify_find(d->cls, "connect-us-east-1");
+	assert_non_null(s);
+	assert_int_equal(s->state, STATUS_AWS_DISRUPTION);
+	assert_int_equal(s->source, RECONCILE_CURRENTEVENTS);
+	assert_int_equal(s->disagree, RECONCILE_CE_ONLY);
+	assert_true(s->disagree_new);
+	assert_string_equal(s->guid, CE_GUID);
+	assert_int_equal(s->updated, T2);
+	assert_int_equal(s->event_start, T1);
+	expect_map(d, STATUS_MAJOR_OUTAGE, STATUS_MAJOR_OUTAGE, STATUS_OPERATIONAL,
+	    STATUS_IND_CRITICAL, "Major System Outage");
+	assert_int_equal(judgement_feed_find(d->judgement, "connect-us-east-1")->source,
+	    RECONCILE_CURRENTEVENTS);
+	assert_int_equal(judgement_feed_find(d->judgement, "connect-us-east-1")->disagree,
+	    RECONCILE_CE_ONLY);
+	expect_cause_json(d->causes[C_VOICE], "connect-us-east-1", "disruption", CE_GUID);
+	/* The incident opens quoting the event's summary, at its newest update. */
+	assert_int_equal(d->plan->nactions, 1);
+	a = &d->plan->actions[0];
+	assert_int_equal(a->kind, INCIDENT_ACT_OPEN);
+	assert_true(a->public);
+	assert_non_null(strstr(a->body, "AWS posted: \"Increased call failures\""));
+	assert_string_equal(a->source_guid, CE_GUID);
+	assert_int_equal(a->source_time, T2);
+	/* The record remembers the event and the disagreement. */
+	rec = record(d->open_events_json);
+	assert_int_equal(rec->n, 1);
+	assert_int_equal(rec->nseen, 1);
+	assert_string_equal(rec->seen[0].slug, "connect-us-east-1");
+	assert_int_equal(rec->seen[0].kind, RECONCILE_CE_ONLY);
+	reconcile_set_free(rec);
+	stored = strdup(d->open_events_json);
+	cycle_decision_free(d);
+
+	/* Next cycle: currentevents answers 304; the stored events still count. */
+	fx_init();
+	fx_all_not_modified();
+	fx.snap.open_events_json = stored;
+	fx.comps[C_VOICE].status = STATUS_MAJOR_OUTAGE;
+	fx.comps[C_REPORTING].status = STATUS_MAJOR_OUTAGE;
+	d = decide(NDOCS);
+	s = classify_find(d->cls, "connect-us-east-1");
+	assert_non_null(s);
+	assert_int_equal(s->state, STATUS_AWS_DISRUPTION);
+	assert_false(s->disagree_new); /* said once */
+	assert_int_equal(d->nchanges, 0);
+	assert_null(d->open_events_json); /* nothing new to store */
+	cycle_decision_free(d);
+
+	/* currentevents fails: the last read (one poll ago) still counts. */
+	fx_init();
+	fx.snap.open_events_json = stored;
+	fx.docs[D_CE].ok = 0;
+	fx.docs[D_CE].http_status = 503;
+	fx.docs[D_CE].error = "http 503";
+	d = decide(NDOCS);
+	assert_int_equal(classify_find(d->cls, "connect-us-east-1")->state, STATUS_AWS_DISRUPTION);
+	cycle_decision_free(d);
+
+	/* ... until its last good read is older than the quiet limit: no evidence then. */
+	fx_init();
+	fx.snap.open_events_json = stored;
+	fx.docs[D_CE].ok = 0;
+	fx.docs[D_CE].http_status = 503;
+	fx.docs[D_CE].error = "http 503";
+	fx.fetch[D_CE].last_success = NOW - 86400 - 1;
+	d = decide(NDOCS);
+	assert_null(classify_find(d->cls, "connect-us-east-1"));
+	expect_map(d, STATUS_OPERATIONAL, STATUS_OPERATIONAL, STATUS_OPERATIONAL, STATUS_IND_NONE,
+	    "All Systems Operational");
+	/* The disagreement is gone: the record is stored again without it. */
+	rec = record(d->open_events_json);
+	assert_int_equal(rec->n, 1);
+	assert_int_equal(rec->nseen, 0);
+	reconcile_set_free(rec);
+	cycle_decision_free(d);
+	free(stored);
+}
+
+/* 9. currentevents' end closes an RSS event no newer than the end; a newer RSS item decides. */
+static void
+test_currentevents_ends(void **state)
+{
+	struct cycle_decision *d;
+	const struct classify_service *s;
+	const struct incident_action *a;
+
+	(void)state;
+	/* The RSS event (item G1 at T1, never resolved there), its open incident. */
+	fx_init();
+	fx_stored_disruption();
+	fx_open_incident(0);
+	fx_currentevents(ce_ended);
+	d = decide(NDOCS);
+	s = classify_find(d->cls, "connect-us-east-1");
+	assert_non_null(s);
+	assert_int_equal(s->state, STATUS_AWS_NORMAL);
+	assert_true(s->resolved);
+	assert_false(s->quiet_closed);
+	assert_int_equal(s->source, RECONCILE_CURRENTEVENTS);
+	assert_int_equal(s->disagree, RECONCILE_CE_ENDED);
+	assert_int_equal(s->updated, T1 + 60);
+	assert_string_equal(s->guid, CE_GUID ":end");
+	assert_string_equal(s->closing_title, "The AWS Health Dashboard lists the event on "
+	    "connect-us-east-1 as ended at 2026-08-15T12:21:00Z: [RESOLVED] Increased call failures");
+	expect_map(d, STATUS_OPERATIONAL, STATUS_OPERATIONAL, STATUS_OPERATIONAL, STATUS_IND_NONE,
+	    "All Systems Operational");
+	assert_int_equal(d->nchanges, 2);
+	/* The incident resolves at the end. */
+	assert_int_equal(d->plan->nactions, 1);
+	a = &d->plan->actions[0];
+	assert_int_equal(a->kind, INCIDENT_ACT_RESOLVE);
+	assert_int_equal(a->incident_id, 7);
+	assert_int_equal(a->status, INCIDENT_RESOLVED);
+	assert_string_equal(a->source_guid, CE_GUID ":end");
+	cycle_decision_free(d);
+
+	/* An RSS item newer than the end (G2 at T2): RSS decides, the two disagree. */
+	fx_init();
+	fx_stored_disruption();
+	fx_open_incident(0);
+	fx_currentevents(ce_ended);
+	fx.ditems[0] = item(G2, TITLE2, T2);
+	fx.docs[D_CONNECT].items = fx.ditems;
+	fx.docs[D_CONNECT].nitems = 1;
+	d = decide(NDOCS);
+	s = classify_find(d->cls, "connect-us-east-1");
+	assert_int_equal(s->state, STATUS_AWS_DISRUPTION);
+	assert_int_equal(s->source, RECONCILE_RSS);
+	assert_int_equal(s->disagree, RECONCILE_CE_ENDED);
+	assert_string_equal(s->guid, G2);
+	expect_map(d, STATUS_MAJOR_OUTAGE, STATUS_MAJOR_OUTAGE, STATUS_OPERATIONAL,
+	    STATUS_IND_CRITICAL, "Major System Outage");
+	cycle_decision_free(d);
+}
+
+/* 10. The quiet limit closes an event AWS went silent on, and says so. */
+static void
+test_quiet_close_says_so(void **state)
+{
+	struct cycle_decision *d;
+	const struct classify_service *s;
+
+	(void)state;
+	fx_init();
+	fx_stored_disruption();
+	fx.items[0] = item(G0, TITLE1, T0); /* two days ago */
+	fx_open_incident(0);
+	fx.causes[0].guid = G0;
+	fx.causes[0].time = T0;
+	d = decide(NDOCS);
+	s = classify_find(d->cls, "connect-us-east-1");
+	assert_int_equal(s->state, STATUS_AWS_NORMAL);
+	assert_true(s->quiet_closed);
+	assert_false(s->resolved);
+	assert_string_equal(s->closing_title, "AWS has posted no update on connect-us-east-1 for "
+	    "more than 24 hours (the last was at 2026-08-13T13:20:00Z) and has not said the event "
+	    "is resolved; it is taken as over.");
+	assert_int_equal(d->plan->nactions, 1);
+	assert_int_equal(d->plan->actions[0].kind, INCIDENT_ACT_RESOLVE);
+	/* AWS said nothing: the resolution must not claim it did. */
+	assert_null(strstr(d->plan->actions[0].body, "operating normally"));
 	cycle_decision_free(d);
 }
 
@@ -979,6 +1217,9 @@ main(void)
 		cmocka_unit_test(test_clock_skew),
 		cmocka_unit_test(test_currentevents_unreadable),
 		cmocka_unit_test(test_deterministic),
+		cmocka_unit_test(test_currentevents_opens),
+		cmocka_unit_test(test_currentevents_ends),
+		cmocka_unit_test(test_quiet_close_says_so),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
