@@ -275,19 +275,25 @@ closing_item(const struct mapper_feed *f, const struct incident_action_cause *c,
 {
 	const struct classify_service *s = f != NULL ? f->svc : NULL;
 
-	if (s != NULL && s->guid != NULL && !s->quiet_closed) {
+	(void)c;
+	*guid = "";
+	*time = now;
+	if (s != NULL && s->closing_title != NULL) {
+		/* No RSS item: the classifier's words for the quiet limit or currentevents' end. */
+		*title = s->closing_title;
+		if (!s->quiet_closed && s->guid != NULL) {
+			*guid = s->guid; /* the event's end, as currentevents lists it */
+			*time = s->updated;
+		}
+	} else if (s != NULL && s->guid != NULL && !s->quiet_closed) {
 		*title = s->title;
 		*guid = s->guid;
 		*time = s->updated;
-		return;
-	}
-	*guid = "";
-	*time = now;
-	if (s != NULL && s->quiet_closed)
+	} else if (s != NULL && s->quiet_closed) {
 		*title = quiet;
-	else
+	} else {
 		*title = "AWS no longer lists an event for this service.";
-	(void)c;
+	}
 }
 
 /*
