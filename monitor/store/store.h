@@ -281,7 +281,8 @@ enum store_component_change {
 struct store_component {
 	char            *id;         /* NULL when store_component_get() found nothing */
 	status_component status;
-	int64_t          since;      /* epoch the status began */
+	int64_t          since;      /* epoch the status began: its last change */
+	int64_t          first_seen; /* epoch of its first status: when it was first stored */
 	char            *cause_json; /* JSON, NULL if none */
 };
 
@@ -298,7 +299,11 @@ struct store_component {
 cs_err store_component_set(struct store *st, const char *id, status_component status,
     const char *cause_json, int64_t now, int *changed, char *err, size_t errlen);
 
-/* Reads component id into *out (owned); out->id NULL when unknown. */
+/*
+ * Reads component id into *out (owned); out->id NULL when unknown.
+ * first_seen is the start of its first history period, so it stays put
+ * across renders and status changes (history is never pruned).
+ */
 cs_err store_component_get(struct store *st, const char *id, struct store_component *out,
     char *err, size_t errlen);
 

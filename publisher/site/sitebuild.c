@@ -129,8 +129,11 @@ add_components(const struct catalogue *cat, const struct judgement *j, struct st
 		c.ncauses = mc->ncauses;
 		rc = store_component_get(st, mc->cfg->id, &sc, err, errlen);
 		if (rc == CS_OK) {
+			/* Statuspage's created_at: when the component was first stored, not
+			 * its last change (that is updated_at); unknown (null) for one the
+			 * store has not seen yet. */
 			c.updated_at = sc.id != NULL ? sc.since : j->viewed_at;
-			c.created_at = c.updated_at;
+			c.created_at = sc.id != NULL ? sc.first_seen : 0;
 			rc = sitebuild_uptime(st, mc->cfg->id, j->viewed_at, c.day, &c.uptime, err, errlen);
 		}
 		if (rc == CS_OK)
