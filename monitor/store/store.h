@@ -378,7 +378,7 @@ struct store_incident {
 	char   *not_affected_reason; /* NULL unless not_affected */
 	int64_t responded_at;     /* first update posted by a person, 0 none */
 	int64_t updated_at;       /* last public update, 0 none */
-	char   *rca_draft;        /* file or URL, NULL none */
+	char   *rca_draft;        /* an http(s) URL or the document's text (engineer.h), NULL none */
 	int64_t rca_draft_at;
 	char   *rca_final;
 	int64_t rca_final_at;
