@@ -201,17 +201,18 @@ cs_err store_feed_list(struct store *st, store_feed_cb cb, void *ctx, char *err,
 
 /* What store_item_upsert() did. */
 enum store_item_change {
-	STORE_ITEM_UNCHANGED = 0, /* same guid, same title and description */
+	STORE_ITEM_UNCHANGED = 0, /* same guid, a title and description it already had */
 	STORE_ITEM_NEW = 1,       /* first time this guid is seen */
 	STORE_ITEM_REVISED = 2    /* same guid, edited title or description: a revision added */
 };
 
 /*
  * Records one AWS item, deduplicated by guid. The first sighting stores
- * the item and its revision 1; a later sighting with a different title or
- * description adds the next revision (AWS edits updates in place); any
- * sighting updates last_seen (and link, slug, epoch, pubdate, which
- * follow the newest sighting). item is borrowed. Sets *change (may be
+ * the item and its revision 1; a later sighting with a title and
+ * description none of its revisions has adds the next revision (AWS edits
+ * updates in place); a text seen before (all.rss and the service feed
+ * disagreeing) adds none. Any sighting updates last_seen (and link, slug,
+ * epoch, pubdate, which follow the newest sighting). item is borrowed. Sets *change (may be
  * NULL). CS_ERR_PARSE if the item has no guid.
  */
 cs_err store_item_upsert(struct store *st, const struct feed_item *item, int64_t now,
