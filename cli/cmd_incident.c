@@ -37,7 +37,8 @@ cmd_incident_usage(FILE *fp)
 	    "  not-affected ID --reason TEXT\n"
 	    "                     CLICK ruled out for this AWS incident: off the page and notifications\n"
 	    "  rca ID draft|final FILE|URL\n"
-	    "                     attach the root-cause analysis (an existing file or an http(s) URL)\n"
+	    "                     attach the root-cause analysis: an http(s) URL, or a text file\n"
+	    "                     whose content is kept and published on the incident page\n"
 	    "  list [--all]       open incidents (--all: every incident)\n"
 	    "  show ID            an incident, its components, AWS causes and updates\n"
 	    "\n"
@@ -270,8 +271,13 @@ run_request(struct run *r, const char *sub, int64_t id, const struct engineer_re
 		    "notifications\n", res.id);
 		break;
 	case ENGINEER_RCA:
-		printf("incident %" PRId64 ": RCA %s attached: %s\n", res.id,
-		    q.rca_final ? "final" : "draft", q.rca_ref);
+		if (q.rca_url != NULL)
+			printf("incident %" PRId64 ": RCA %s attached: %s\n", res.id,
+			    q.rca_final ? "final" : "draft", q.rca_url);
+		else
+			printf("incident %" PRId64 ": RCA %s attached: the document in %s (%zu bytes), "
+			    "published on the incident page\n", res.id, q.rca_final ? "final" : "draft",
+			    q.rca_file, strlen(q.rca_text));
 		break;
 	}
 	return CLI_EXIT_OK;
@@ -327,13 +333,66 @@ do_not_affected(struct run *r, struct iopts *o, int64_t id)
 	return run_request(r, "not-affected", id, &q, o);
 }
 
-/* The reference is checked here, at the edge: a file must exist (kept by its absolute path). */
+/*
+ * Reads the RCA document FILE (a regular file, at most ENGINEER_RCA_MAX
+ * bytes) into *out (owned, NUL-terminated). Returns 0, or prints why and
+ * returns CLI_EXIT_USAGE.
+ */
+static int
+read_rca(const char *path, char **out)
+{
+	struct stat sb;
+	FILE *fp = NULL;
+	char *buf = NULL;
+	size_t n = 0;
+	int ret = CLI_EXIT_USAGE;
+
+	*out = NULL;
+	errno = 0;
+	fp = fopen(path, "rb");
+	if (fp == NULL || fstat(fileno(fp), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		fprintf(stderr, "clickstatus incident rca: %s: not a file nor an http(s) URL%s%s\n",
+		    path, errno ? ": " : "", errno ? strerror(errno) : "");
+		goto out;
+	}
+	buf = malloc(ENGINEER_RCA_MAX + 2);
+	if (buf == NULL) {
+		fprintf(stderr, "clickstatus incident rca: out of memory\n");
+		ret = CLI_EXIT_FAIL;
+		goto out;
+	}
+	n = fread(buf, 1, ENGINEER_RCA_MAX + 1, fp);
+	if (ferror(fp)) {
+		fprintf(stderr, "clickstatus incident rca: %s: %s\n", path, strerror(errno));
+		goto out;
+	}
+	/* Past the limit and NUL bytes are the rule's to refuse; keep them visible to it. */
+	if (memchr(buf, '\0', n) != NULL) {
+		fprintf(stderr, "clickstatus incident rca: %s is not text (a NUL byte); publish it "
+		    "elsewhere and attach its URL\n", path);
+		goto out;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	buf = NULL;
+	ret = 0;
+out:
+	free(buf);
+	if (fp != NULL)
+		fclose(fp);
+	return ret;
+}
+
+/*
+ * An http(s) URL is kept as it is; anything else names a file, read here at
+ * the edge, whose content is the document kept and published (the path
+ * would mean nothing to the page's readers, and the file may go away).
+ */
 static int
 do_rca(struct run *r, struct iopts *o, int64_t id, const char *which, const char *ref)
 {
 	struct engineer_request q;
-	struct stat sb;
-	char *abs = NULL;
+	char *text = NULL;
 	int ret;
 
 	if (which == NULL || ref == NULL || (strcmp(which, "draft") != 0 &&
@@ -341,25 +400,20 @@ do_rca(struct run *r, struct iopts *o, int64_t id, const char *which, const char
 		fprintf(stderr, "clickstatus incident rca: want ID draft|final FILE|URL\n");
 		return CLI_EXIT_USAGE;
 	}
-	errno = 0;
-	if (strncmp(ref, "https://", 8) != 0 && strncmp(ref, "http://", 7) != 0) {
-		if (stat(ref, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-			fprintf(stderr, "clickstatus incident rca: %s: not a file nor an http(s) URL%s%s\n",
-			    ref, errno ? ": " : "", errno ? strerror(errno) : "");
-			return CLI_EXIT_USAGE;
-		}
-		abs = realpath(ref, NULL);
-		if (abs == NULL) {
-			fprintf(stderr, "clickstatus incident rca: %s: %s\n", ref, strerror(errno));
-			return CLI_EXIT_USAGE;
-		}
-	}
 	memset(&q, 0, sizeof(q));
 	q.kind = ENGINEER_RCA;
 	q.rca_final = strcmp(which, "final") == 0;
-	q.rca_ref = abs ? abs : ref;
+	if (strncmp(ref, "https://", 8) == 0 || strncmp(ref, "http://", 7) == 0) {
+		q.rca_url = ref;
+	} else {
+		ret = read_rca(ref, &text);
+		if (ret != 0)
+			return ret;
+		q.rca_text = text;
+		q.rca_file = ref;
+	}
 	ret = run_request(r, "rca", id, &q, o);
-	free(abs);
+	free(text);
 	return ret;
 }
 
@@ -433,6 +487,21 @@ show_comp(const char *id, const char *status, void *ctx)
 	return 0;
 }
 
+/* One RCA line of `incident show`: its URL, or the size of the document kept. */
+static void
+show_rca(const char *which, const char *ref, int64_t at)
+{
+	char w[32];
+
+	if (ref == NULL)
+		return;
+	if (engineer_rca_is_url(ref))
+		printf("  RCA %s %s (%s)\n", which, ref, cstime_format_iso8601(at, w, sizeof(w)));
+	else
+		printf("  RCA %s: a document of %zu bytes, on the incident page (%s)\n", which,
+		    strlen(ref), cstime_format_iso8601(at, w, sizeof(w)));
+}
+
 static int
 do_show(struct run *r, int64_t id)
 {
@@ -451,12 +520,8 @@ do_show(struct run *r, int64_t id)
 	if (r->inc.not_affected)
 		printf("  CLICK not affected: %s\n", r->inc.not_affected_reason ?
 		    r->inc.not_affected_reason : "");
-	if (r->inc.rca_draft)
-		printf("  RCA draft %s (%s)\n", r->inc.rca_draft,
-		    cstime_format_iso8601(r->inc.rca_draft_at, w1, sizeof(w1)));
-	if (r->inc.rca_final)
-		printf("  RCA final %s (%s)\n", r->inc.rca_final,
-		    cstime_format_iso8601(r->inc.rca_final_at, w1, sizeof(w1)));
+	show_rca("draft", r->inc.rca_draft, r->inc.rca_draft_at);
+	show_rca("final", r->inc.rca_final, r->inc.rca_final_at);
 	if (store_incident_components(r->st, id, show_comp, NULL, r->err, sizeof(r->err)) != CS_OK ||
 	    store_incident_causes(r->st, id, show_cause, NULL, r->err, sizeof(r->err)) != CS_OK ||
 	    store_incident_updates(r->st, id, show_update, NULL, r->err, sizeof(r->err)) != CS_OK) {

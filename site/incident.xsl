@@ -57,13 +57,22 @@
         </dd>
         <xsl:if test="@rca">
           <dt>Root-cause analysis</dt>
-          <dd><xsl:call-template name="rca-words"/></dd>
+          <dd><xsl:call-template name="rca-words"/>
+            <xsl:if test="@rca-url"><xsl:text> </xsl:text><a href="{@rca-url}" rel="nofollow">Read it</a></xsl:if>
+            <xsl:if test="rca-document"><xsl:text> </xsl:text><a href="#rca">Read it below</a></xsl:if>
+          </dd>
         </xsl:if>
       </dl>
       <xsl:if test="cause">
         <section aria-labelledby="aws-h">
           <h2 id="aws-h">AWS items behind this incident</h2>
           <ul class="causes"><xsl:apply-templates select="cause"/></ul>
+        </section>
+      </xsl:if>
+      <xsl:if test="rca-document">
+        <section id="rca" aria-labelledby="rca-h">
+          <h2 id="rca-h">Root-cause analysis<xsl:if test="rca-document/@final = 'no'"> (draft)</xsl:if></h2>
+          <div class="body"><xsl:value-of select="rca-document"/></div>
         </section>
       </xsl:if>
       <section aria-labelledby="upd-h">

@@ -29,7 +29,17 @@
               <link><xsl:value-of select="../@url"/>#update-<xsl:value-of select="@id"/></link>
               <guid isPermaLink="false"><xsl:value-of select="../@url"/>#update-<xsl:value-of select="@id"/></guid>
               <pubDate><xsl:value-of select="@created-at-rfc822"/></pubDate>
-              <description><xsl:value-of select="body"/></description>
+              <!-- Readers (npm feedparser, rss-parser, most aggregators) take the
+                   description as HTML, so its text must be HTML whose text is the body:
+                   libxslt's serializer escapes the body once ("&lt;script&gt;") and the
+                   CDATA section keeps that escaped form as the description's text. The
+                   section cannot be closed early: the serializer writes every ">" of
+                   the body as "&gt;". -->
+              <description>
+                <xsl:text disable-output-escaping="yes">&lt;![CDATA[</xsl:text>
+                <xsl:value-of select="body"/>
+                <xsl:text disable-output-escaping="yes">]]&gt;</xsl:text>
+              </description>
             </item>
           </xsl:if>
         </xsl:for-each>

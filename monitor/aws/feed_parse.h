@@ -16,7 +16,7 @@
 struct feed_item {
 	const char *title;
 	const char *link;
-	const char *guid;        /* full guid text */
+	const char *guid;        /* full guid text; an http:// guid in its https:// form */
 	const char *description; /* may be long; HTML as AWS wrote it, not trusted */
 	const char *slug;        /* from the guid fragment "<slug>_<epoch>", "" if none */
 	int64_t     epoch;       /* from the guid fragment, else pubDate; 0 if neither */

@@ -142,16 +142,41 @@ guid_fragment(const char *guid, char *slug, size_t slen, int64_t *epoch)
 	return 0;
 }
 
+/*
+ * AWS writes one item's guid as "http://status.aws.amazon.com/#<slug>_<epoch>"
+ * in some documents and "https://..." in others (both in the recorded
+ * feeds, and all.rss and a service feed can disagree on one item). They name
+ * the same item, so an http:// guid is given in its https:// form (written
+ * into buf, of size len) and the store keeps the item once. A guid too long
+ * for buf is no AWS guid and is left as it is.
+ */
+static const char *
+guid_https(const char *guid, char *buf, size_t len)
+{
+	static const char http[] = "http://";
+	size_t i, n = strlen(guid);
+
+	for (i = 0; i + 1 < sizeof(http); i++) {
+		if (ascii_tolower(guid[i]) != http[i])
+			return guid;
+	}
+	if (n + 2 > len)
+		return guid;
+	memcpy(buf, "https://", 8);
+	memcpy(buf + 8, guid + 7, n - 7 + 1);
+	return buf;
+}
+
 static void
 deliver_item(struct feed_parser *p)
 {
 	struct feed_item it;
-	char slug[256];
+	char slug[256], guid[1024];
 	int64_t epoch = 0;
 
 	it.title = field_text(&p->f[F_TITLE], 0);
 	it.link = field_text(&p->f[F_LINK], 0);
-	it.guid = field_text(&p->f[F_GUID], 0);
+	it.guid = guid_https(field_text(&p->f[F_GUID], 0), guid, sizeof(guid));
 	it.description = field_text(&p->f[F_DESCRIPTION], 1);
 	if (cstime_parse_rfc822(field_text(&p->f[F_PUBDATE], 0), &it.pubdate) != 0)
 		it.pubdate = 0;

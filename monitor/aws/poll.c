@@ -9,6 +9,8 @@
 
 #include <curl/curl.h>
 
+#include "base/ascii.h"
+
 #define POLL_DEFAULT_UA "clickstatus/0.1 (AWS Health Dashboard monitor; libcurl)"
 #define POLL_ACCEPT     "application/rss+xml, application/xml;q=0.9, */*;q=0.1"
 
@@ -23,6 +25,7 @@ struct slot {
 	int                busy;        /* in the multi handle */
 	size_t             idx;         /* request index */
 	unsigned           redirects;   /* hops followed so far */
+	int                https_only;  /* a hop was https: no later hop may be plain http */
 	char              *url;         /* URL of the current hop, owned */
 	struct curl_slist *hdrs;        /* conditional headers, owned */
 	double             start;       /* monotonic seconds at the first hop */
@@ -195,8 +198,16 @@ slot_start_hop(struct slot *s, const char *url, int loopback)
 	bad += curl_easy_setopt(s->h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)p->opt.max_body) != CURLE_OK;
 	/* Redirects are followed in finish() so each target passes poll_url_refusal(). */
 	bad += curl_easy_setopt(s->h, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK;
-	bad += curl_easy_setopt(s->h, CURLOPT_PROTOCOLS_STR, loopback ? "http,https" : "https") != CURLE_OK;
+	/*
+	 * libcurl enforces the scheme of each hop: plain http only to a loopback
+	 * host, and never again once the request has been on https (finish()
+	 * refuses such a redirect first, with a clearer message).
+	 */
+	bad += curl_easy_setopt(s->h, CURLOPT_PROTOCOLS_STR,
+	    loopback && !s->https_only ? "http,https" : "https") != CURLE_OK;
 	bad += curl_easy_setopt(s->h, CURLOPT_REDIR_PROTOCOLS_STR, "https") != CURLE_OK;
+	if (p->opt.ca_file != NULL)
+		bad += curl_easy_setopt(s->h, CURLOPT_CAINFO, p->opt.ca_file) != CURLE_OK;
 	bad += curl_easy_setopt(s->h, CURLOPT_HTTPHEADER, s->hdrs) != CURLE_OK;
 	if (bad != 0) {
 		rc = cs_seterr(s->abort_msg, sizeof(s->abort_msg), CS_ERR_INTERNAL,
@@ -271,6 +282,32 @@ is_redirect(long status)
 
 static void fill(struct poll *p);
 
+/* Whether url's scheme is plain http (libcurl's URL parser says; 0 if it cannot tell). */
+static int
+url_is_http(const char *url)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL;
+	int http = 0;
+
+	if (u != NULL && curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK)
+		http = strcmp(scheme, "http") == 0;
+	curl_free(scheme);
+	curl_url_cleanup(u);
+	return http;
+}
+
+/* Whether the hop that just ended was on https (CURLINFO_SCHEME, "HTTPS"). */
+static int
+hop_was_https(CURL *h)
+{
+	char *scheme = NULL;
+
+	return curl_easy_getinfo(h, CURLINFO_SCHEME, &scheme) == CURLE_OK && scheme != NULL &&
+	    ascii_caseeq(scheme, "https");
+}
+
 /*
  * A hop ended. Either it is a redirect we may follow (the slot starts the
  * next hop and nothing is reported) or the request is over: the result is
@@ -313,8 +350,13 @@ finish(struct poll *p, struct slot *s, CURLcode cc)
 		int loopback = 0;
 
 		curl_easy_getinfo(s->h, CURLINFO_REDIRECT_URL, &loc);
+		if (hop_was_https(s->h))
+			s->https_only = 1;
 		if (loc != NULL)
 			why = poll_url_refusal(loc, &loopback);
+		/* An https feed redirected to plain http would be readable and forgeable on the way. */
+		if (loc != NULL && why == NULL && s->https_only && url_is_http(loc))
+			why = "an https request is never redirected to plain http";
 		if (loc == NULL) {
 			res.err = cs_seterr(msg, sizeof(msg), CS_ERR_HTTP,
 			    "%s: HTTP %ld without a usable Location%s", r->url, status, via);
@@ -391,6 +433,7 @@ start_request(struct poll *p, struct slot *s, size_t idx)
 	}
 	s->idx = idx;
 	s->redirects = 0;
+	s->https_only = 0;
 	s->bytes = 0;
 	s->abort_err = CS_OK;
 	s->abort_msg[0] = '\0';

@@ -38,6 +38,7 @@ struct poll_options {
 	size_t      max_body;           /* decoded (gunzipped) body bytes per feed */
 	unsigned    max_redirects;      /* redirects followed per request */
 	const char *user_agent;         /* borrowed; must outlive the poller */
+	const char *ca_file;            /* PEM certificates to trust, borrowed; NULL: the system's */
 };
 
 /* One feed to fetch. All strings are borrowed for the duration of poll_run(). */

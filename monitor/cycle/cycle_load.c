@@ -29,26 +29,46 @@ cycle_doc_key(const struct config *cfg, size_t i, size_t *n)
 struct walk {
 	struct cycle_snapshot *s;
 	int nomem;    /* an allocation failed or a cap was reached */
+	int capped;   /* it was the cap: more rows than a cycle loads */
 	size_t cap;
 };
 
+/*
+ * Makes room in *v (n used of *cap, elements of size) for one more, at most
+ * max. The cap is checked before realloc, so *v and w->cap always describe
+ * the block held and the snapshot frees exactly that, whatever stopped the
+ * walk (a realloc kept only when the cap allowed it read freed memory once).
+ * Returns 0, or 1 with w->nomem (and w->capped at the cap) set.
+ */
 static int
-grow(void **v, size_t n, size_t *cap, size_t size, size_t max)
+grow(struct walk *w, void **v, size_t n, size_t size, size_t max)
 {
 	void *nv;
 	size_t c;
 
-	if (n < *cap)
+	if (n < w->cap)
 		return 0;
-	c = *cap ? *cap * 2 : 16;
-	if (c > max)
-		return -1;
+	c = w->cap ? w->cap * 2 : 16;
+	if (c > max) {
+		w->capped = 1;
+		return w->nomem = 1;
+	}
 	nv = realloc(*v, c * size);
 	if (nv == NULL)
-		return -1;
+		return w->nomem = 1;
 	*v = nv;
-	*cap = c;
+	w->cap = c;
 	return 0;
+}
+
+/* The error of a walk that stopped on w->nomem: the cap (what) or memory. */
+static cs_err
+walk_error(const struct walk *w, size_t max, const char *what, char *err, size_t errlen)
+{
+	if (w->capped)
+		return cs_seterr(err, errlen, CS_ERR_TOOBIG, "more than the %zu %s a cycle loads",
+		    max, what);
+	return cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory loading the %s", what);
 }
 
 /* Keeps one stored item: its five strings in one allocation. */
@@ -61,8 +81,8 @@ keep_item(const struct feed_item *it, void *ctx)
 	struct feed_item *d;
 	char *t;
 
-	if (grow((void **)&s->items, s->nitems, &w->cap, sizeof(*s->items), MAX_ITEMS) != 0)
-		return w->nomem = 1;
+	if (grow(w, (void **)&s->items, s->nitems, sizeof(*s->items), MAX_ITEMS) != 0)
+		return 1;
 	len[0] = strlen(it->title) + 1;
 	len[1] = strlen(it->link) + 1;
 	len[2] = strlen(it->guid) + 1;
@@ -95,9 +115,8 @@ keep_incident(const struct store_incident *inc, void *ctx)
 	struct cycle_snapshot *s = w->s;
 	struct cycle_incident *l;
 
-	if (grow((void **)&s->incidents, s->nincidents, &w->cap, sizeof(*s->incidents),
-		MAX_LOADED) != 0)
-		return w->nomem = 1;
+	if (grow(w, (void **)&s->incidents, s->nincidents, sizeof(*s->incidents), MAX_LOADED) != 0)
+		return 1;
 	l = &s->incidents[s->nincidents++];
 	memset(l, 0, sizeof(*l));
 	l->inc = *inc;
@@ -107,7 +126,10 @@ keep_incident(const struct store_incident *inc, void *ctx)
 	l->inc.not_affected_reason = dup_or_null(inc->not_affected_reason);
 	l->inc.rca_draft = dup_or_null(inc->rca_draft);
 	l->inc.rca_final = dup_or_null(inc->rca_final);
-	if (l->inc.kind == NULL || l->inc.title == NULL || l->inc.status == NULL)
+	if (l->inc.kind == NULL || l->inc.title == NULL || l->inc.status == NULL ||
+	    (inc->not_affected_reason != NULL && l->inc.not_affected_reason == NULL) ||
+	    (inc->rca_draft != NULL && l->inc.rca_draft == NULL) ||
+	    (inc->rca_final != NULL && l->inc.rca_final == NULL))
 		return w->nomem = 1;
 	return 0;
 }
@@ -162,8 +184,8 @@ keep_maintenance(const struct store_maintenance *m, void *ctx)
 	json_t *arr;
 	size_t k;
 
-	if (grow((void **)&s->maint, s->nmaint, &w->cap, sizeof(*s->maint), MAX_LOADED) != 0)
-		return w->nomem = 1;
+	if (grow(w, (void **)&s->maint, s->nmaint, sizeof(*s->maint), MAX_LOADED) != 0)
+		return 1;
 	d = &s->maint[s->nmaint++];
 	memset(d, 0, sizeof(*d));
 	d->m = *m;
@@ -277,15 +299,15 @@ static cs_err
 load_incidents(struct store *st, const struct config *cfg, struct cycle_snapshot *s,
     char *err, size_t errlen)
 {
-	struct walk w = { s, 0, 0 };
+	struct walk w = { s, 0, 0, 0 };
 	int64_t since = s->now - (cfg->flap_window > 0 ? cfg->flap_window : 0);
 	cs_err rc;
 
 	/* Open ones (rulings, AWS incidents) and those that may re-open within the flap window. */
 	rc = store_incident_list(st, since < 1 ? 1 : since, keep_incident, &w, err, errlen);
 	if (w.nomem)
-		return cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory (or over %d incidents)",
-		    MAX_LOADED);
+		return walk_error(&w, MAX_LOADED, "incidents (open, or resolved within the flap window)",
+		    err, errlen);
 	for (size_t i = 0; rc == CS_OK && i < s->nincidents; i++) {
 		struct cycle_incident *l = &s->incidents[i];
 
@@ -334,7 +356,7 @@ cycle_load(const struct config *cfg, struct store *st, int64_t now,
 		rc = store_items_all(st, now > 0 ? now + cfg->clock_skew : 0, slugs, nf, keep_item, &w,
 		    err, errlen);
 	if (w.nomem) {
-		rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory (or over %d items)", MAX_ITEMS);
+		rc = walk_error(&w, MAX_ITEMS, "AWS items", err, errlen);
 		goto out;
 	}
 	if (rc == CS_OK)
@@ -346,8 +368,7 @@ cycle_load(const struct config *cfg, struct store *st, int64_t now,
 		rc = store_maintenance_list(st, now > 86400 ? now - 86400 : 1, keep_maintenance, &w,
 		    err, errlen);
 	if (w.nomem)
-		rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory (or over %d maintenances)",
-		    MAX_LOADED);
+		rc = walk_error(&w, MAX_LOADED, "maintenances (not completed a day ago)", err, errlen);
 out:
 	if (rc != CS_OK) {
 		cycle_snapshot_free(s);

@@ -201,17 +201,18 @@ cs_err store_feed_list(struct store *st, store_feed_cb cb, void *ctx, char *err,
 
 /* What store_item_upsert() did. */
 enum store_item_change {
-	STORE_ITEM_UNCHANGED = 0, /* same guid, same title and description */
+	STORE_ITEM_UNCHANGED = 0, /* same guid, a title and description it already had */
 	STORE_ITEM_NEW = 1,       /* first time this guid is seen */
 	STORE_ITEM_REVISED = 2    /* same guid, edited title or description: a revision added */
 };
 
 /*
  * Records one AWS item, deduplicated by guid. The first sighting stores
- * the item and its revision 1; a later sighting with a different title or
- * description adds the next revision (AWS edits updates in place); any
- * sighting updates last_seen (and link, slug, epoch, pubdate, which
- * follow the newest sighting). item is borrowed. Sets *change (may be
+ * the item and its revision 1; a later sighting with a title and
+ * description none of its revisions has adds the next revision (AWS edits
+ * updates in place); a text seen before (all.rss and the service feed
+ * disagreeing) adds none. Any sighting updates last_seen (and link, slug,
+ * epoch, pubdate, which follow the newest sighting). item is borrowed. Sets *change (may be
  * NULL). CS_ERR_PARSE if the item has no guid.
  */
 cs_err store_item_upsert(struct store *st, const struct feed_item *item, int64_t now,
@@ -281,7 +282,8 @@ enum store_component_change {
 struct store_component {
 	char            *id;         /* NULL when store_component_get() found nothing */
 	status_component status;
-	int64_t          since;      /* epoch the status began */
+	int64_t          since;      /* epoch the status began: its last change */
+	int64_t          first_seen; /* epoch of its first status: when it was first stored */
 	char            *cause_json; /* JSON, NULL if none */
 };
 
@@ -298,7 +300,11 @@ struct store_component {
 cs_err store_component_set(struct store *st, const char *id, status_component status,
     const char *cause_json, int64_t now, int *changed, char *err, size_t errlen);
 
-/* Reads component id into *out (owned); out->id NULL when unknown. */
+/*
+ * Reads component id into *out (owned); out->id NULL when unknown.
+ * first_seen is the start of its first history period, so it stays put
+ * across renders and status changes (history is never pruned).
+ */
 cs_err store_component_get(struct store *st, const char *id, struct store_component *out,
     char *err, size_t errlen);
 
@@ -373,7 +379,7 @@ struct store_incident {
 	char   *not_affected_reason; /* NULL unless not_affected */
 	int64_t responded_at;     /* first update posted by a person, 0 none */
 	int64_t updated_at;       /* last public update, 0 none */
-	char   *rca_draft;        /* file or URL, NULL none */
+	char   *rca_draft;        /* an http(s) URL or the document's text (engineer.h), NULL none */
 	int64_t rca_draft_at;
 	char   *rca_final;
 	int64_t rca_final_at;

@@ -100,8 +100,9 @@ store_component_get(struct store *st, const char *id, struct store_component *ou
 
 	memset(out, 0, sizeof(*out));
 	rc = store_query(st, &s, err, errlen,
-	    "SELECT component_id, status, since, cause_json FROM component_status"
-	    " WHERE component_id = ?1", "s", id);
+	    "SELECT component_id, status, since, cause_json,"
+	    " (SELECT min(start) FROM component_history h WHERE h.component_id = ?1)"
+	    " FROM component_status WHERE component_id = ?1", "s", id);
 	if (rc != CS_OK)
 		goto out;
 	rc = store_step(st, s, &row, "read component", err, errlen);
@@ -113,6 +114,8 @@ store_component_get(struct store *st, const char *id, struct store_component *ou
 		goto out;
 	}
 	out->since = sqlite3_column_int64(s, 2);
+	out->first_seen = sqlite3_column_type(s, 4) == SQLITE_NULL ? out->since
+	    : sqlite3_column_int64(s, 4);
 	rc = store_col_dup(s, 0, &out->id, err, errlen);
 	if (rc == CS_OK)
 		rc = store_col_dup(s, 3, &out->cause_json, err, errlen);

@@ -137,11 +137,15 @@ nz(const char *s)
  * a revision so that `clickstatus explain` can show what was said when;
  * the classifier always sees the newest revision.
  *
- * The newest revision is read first (its number, and whether its text is
- * the same, compared in SQL). The item row is then inserted, or updated
- * only when a field or last_seen moves: an item seen again in the same
- * cycle (in all.rss and in its own feed) writes no page. A revision is
- * added only for a new item or a new text.
+ * A revision is added only for a new item or a text the item never had:
+ * all.rss and the service's own feed can carry different texts of one
+ * item for a long while (one document rewritten before the other), and
+ * comparing with the newest revision only would add both texts again on
+ * every poll, flip-flopping between them. So the newest revision number
+ * and whether any revision already has this text are read first (compared
+ * in SQL). The item row is then inserted, or updated only when a field or
+ * last_seen moves; its title follows the newest revision, so a text seen
+ * again writes no page.
  */
 cs_err
 store_item_upsert(struct store *st, const struct feed_item *item, int64_t now, int *change,
@@ -163,30 +167,33 @@ store_item_upsert(struct store *st, const struct feed_item *item, int64_t now, i
 	if (rc != CS_OK)
 		goto out;
 	begun = 1;
+	/* An aggregate: one row, rev NULL (0) when the item is new. */
 	rc = store_query(st, &s, err, errlen,
-	    "SELECT rev, title = ?2 AND description = ?3 FROM item_revisions WHERE guid = ?1"
-	    " ORDER BY rev DESC LIMIT 1", "sss", item->guid, title, desc);
+	    "SELECT count(*), coalesce(max(rev), 0),"
+	    " coalesce(max(title = ?2 AND description = ?3), 0)"
+	    " FROM item_revisions WHERE guid = ?1", "sss", item->guid, title, desc);
 	if (rc == CS_OK)
 		rc = store_step(st, s, &row, "read item", err, errlen);
 	if (rc != CS_OK)
 		goto out;
-	if (!row)
+	if (!row || sqlite3_column_int(s, 0) == 0)
 		what = STORE_ITEM_NEW;
-	else if (!sqlite3_column_int(s, 1))
+	else if (!sqlite3_column_int(s, 2))
 		what = STORE_ITEM_REVISED;
 	if (row)
-		rev = sqlite3_column_int(s, 0);
+		rev = sqlite3_column_int(s, 1);
 	store_release(st, s);
 	s = NULL;
 	rc = store_exec(st, NULL, "write item", err, errlen,
 	    "INSERT INTO items(guid, slug, epoch, pubdate, title, link, first_seen, last_seen)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)"
-	    " ON CONFLICT(guid) DO UPDATE SET slug = ?2, epoch = ?3, pubdate = ?4, title = ?5,"
+	    " ON CONFLICT(guid) DO UPDATE SET slug = ?2, epoch = ?3, pubdate = ?4,"
+	    " title = CASE WHEN ?8 THEN ?5 ELSE title END,"
 	    " link = ?6, last_seen = max(last_seen, ?7)"
 	    " WHERE last_seen < ?7 OR slug <> ?2 OR epoch <> ?3 OR pubdate <> ?4"
-	    " OR title <> ?5 OR link <> ?6",
-	    "ssLLssL", item->guid, nz(item->slug), item->epoch, item->pubdate, title,
-	    nz(item->link), now);
+	    " OR (?8 AND title <> ?5) OR link <> ?6",
+	    "ssLLssLi", item->guid, nz(item->slug), item->epoch, item->pubdate, title,
+	    nz(item->link), now, what != STORE_ITEM_UNCHANGED);
 	if (rc != CS_OK || what == STORE_ITEM_UNCHANGED)
 		goto out;
 	rc = store_exec(st, NULL, "add item revision", err, errlen,

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libxml/xmlstring.h>
+
 /*
  * The rules
  * ---------
@@ -26,10 +28,64 @@
  * - not affected: only an AWS incident, once, with a reason that is kept;
  *   the product's judgement changes (its AWS feeds no longer count), so
  *   the cycle decides again in the same transaction.
- * - rca: the draft or the final analysis, by reference.
+ * - rca: the draft or the final analysis: an http(s) URL, or a document
+ *   (the text of the file attached) that the incident page publishes.
  */
 
 #define DEFAULT_RESOLVED_BODY "This incident has been resolved."
+
+int
+engineer_rca_is_url(const char *ref)
+{
+	if (ref == NULL || (strncmp(ref, "https://", 8) != 0 && strncmp(ref, "http://", 7) != 0))
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)ref; *p != '\0'; p++) {
+		if (*p <= 0x20 || *p == 0x7f)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * An RCA is a URL or a document, not both. A document is text the page can
+ * carry: well-formed UTF-8 (libxml2 checks), no control byte but tab and
+ * line ends, bounded (a PDF or an image is refused: attach its URL).
+ */
+static cs_err
+rca_check(const struct engineer_request *req, char *err, size_t errlen)
+{
+	const char *file = req->rca_file != NULL ? req->rca_file : "the document";
+	size_t n;
+
+	if ((req->rca_url == NULL) == (req->rca_text == NULL))
+		return cs_seterr(err, errlen, CS_ERR_USAGE, "want ID draft|final FILE|URL");
+	if (req->rca_url != NULL) {
+		if (!engineer_rca_is_url(req->rca_url))
+			return cs_seterr(err, errlen, CS_ERR_USAGE, "\"%s\" is not an http(s) URL "
+			    "(no spaces)", req->rca_url);
+		if (strlen(req->rca_url) > ENGINEER_RCA_URL_MAX)
+			return cs_seterr(err, errlen, CS_ERR_USAGE, "the URL is longer than %d bytes",
+			    ENGINEER_RCA_URL_MAX);
+		return CS_OK;
+	}
+	n = strnlen(req->rca_text, ENGINEER_RCA_MAX + 1);
+	if (n == 0)
+		return cs_seterr(err, errlen, CS_ERR_USAGE, "%s is empty", file);
+	if (n > ENGINEER_RCA_MAX)
+		return cs_seterr(err, errlen, CS_ERR_USAGE, "%s is longer than %d bytes; publish "
+		    "it elsewhere and attach its URL", file, ENGINEER_RCA_MAX);
+	if (xmlCheckUTF8((const xmlChar *)req->rca_text) == 0)
+		return cs_seterr(err, errlen, CS_ERR_USAGE, "%s is not UTF-8 text; publish it "
+		    "elsewhere and attach its URL", file);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)req->rca_text[i];
+
+		if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)
+			return cs_seterr(err, errlen, CS_ERR_USAGE, "%s is not text (control byte "
+			    "0x%02x at byte %zu); publish it elsewhere and attach its URL", file, c, i);
+	}
+	return CS_OK;
+}
 
 cs_err
 engineer_check(const struct config *cfg, const struct engineer_request *req,
@@ -70,9 +126,7 @@ engineer_check(const struct config *cfg, const struct engineer_request *req,
 			return cs_seterr(err, errlen, CS_ERR_USAGE, "--reason is required (it is kept)");
 		return CS_OK;
 	case ENGINEER_RCA:
-		if (req->rca_ref == NULL || req->rca_ref[0] == '\0')
-			return cs_seterr(err, errlen, CS_ERR_USAGE, "want ID draft|final FILE|URL");
-		return CS_OK;
+		return rca_check(req, err, errlen);
 	case ENGINEER_RESOLVE:
 		return CS_OK;
 	}
@@ -243,9 +297,10 @@ engineer_decide(const struct config *cfg, const struct engineer_incident *inc,
 	case ENGINEER_RCA:
 		out->set_rca = 1;
 		out->rca_final = req->rca_final;
-		out->rca_ref = req->rca_ref;
+		out->rca_ref = req->rca_url != NULL ? req->rca_url : req->rca_text;
 		out->audit[out->naudit].action = req->rca_final ? "rca-final" : "rca-draft";
-		out->audit[out->naudit++].detail = req->rca_ref;
+		out->audit[out->naudit++].detail = req->rca_url != NULL ? req->rca_url :
+		    req->rca_file != NULL ? req->rca_file : "document";
 		return CS_OK;
 	case ENGINEER_OPEN:
 		break;

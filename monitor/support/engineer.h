@@ -37,7 +37,9 @@ struct engineer_request {
 	const char *status;     /* OPEN, UPDATE: an incident status name, or NULL */
 	const char *priority;   /* OPEN: P1..P4 or NULL; PRIORITY: P1..P4 or "auto" */
 	const char *reason;     /* PRIORITY (optional), NOT_AFFECTED (required) */
-	const char *rca_ref;    /* RCA: an absolute file path or an http(s) URL */
+	const char *rca_url;    /* RCA: an http(s) URL, or NULL when rca_text is given */
+	const char *rca_text;   /* RCA: the document's text (the file's content), or NULL */
+	const char *rca_file;   /* RCA: the file rca_text was read from, as named (audit log) */
 	int         rca_final;  /* RCA: 1 the final analysis, 0 the draft */
 	const struct incident_component *components; /* --component ID=STATUS, ids in cfg */
 	size_t      ncomponents;
@@ -74,7 +76,7 @@ struct engineer_decision {
 	const char *not_affected_reason;  /* borrowed from the request */
 	int      set_rca;                 /* rca_ref is attached (draft or final by rca_final) */
 	int      rca_final;
-	const char *rca_ref;
+	const char *rca_ref;              /* the URL or the document's text, as stored */
 	/* The update posted, if any. */
 	int      post;
 	incident_status update_status;
@@ -87,6 +89,24 @@ struct engineer_decision {
 	size_t   naudit;
 	int      rejudge;   /* the judgement changes (a ruling): the cycle decides again */
 };
+
+/*
+ * A root-cause analysis is kept (store_incident.rca_draft, rca_final) as one
+ * text: an http(s) URL, published as a link, or the document itself, the
+ * content of the file the engineer attached (UTF-8 text, at most
+ * ENGINEER_RCA_MAX bytes), published on the incident page. A path would
+ * mean nothing to the page's readers, and the file may be gone by the time
+ * the site is rendered, so the content is what is kept.
+ */
+#define ENGINEER_RCA_MAX     (64 * 1024) /* bytes of an RCA document */
+#define ENGINEER_RCA_URL_MAX 2048        /* bytes of an RCA URL */
+
+/*
+ * Whether a stored RCA ref is a URL (else a document): it starts with
+ * http:// or https:// and holds no space or control byte, as no document
+ * of more than one word does. A document that is just such a URL is that link.
+ */
+int engineer_rca_is_url(const char *ref);
 
 /*
  * Checks the arguments of req against cfg, whatever the incident's state:

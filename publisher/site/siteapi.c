@@ -333,7 +333,13 @@ incident_obj(struct ctx *c, const struct sitemodel_incident *in)
 
 		set(c, r, "state", json_string(sitemodel_rca_name(in->rca)));
 		set(c, r, "due_at", time_or_null(in->rca_due));
-		set(c, r, "url", str_or_null(in->rca_url));
+		/* A document attached is published on the incident page. */
+		if (in->rca_url != NULL)
+			set(c, r, "url", json_string(in->rca_url));
+		else if (in->rca_document != NULL)
+			set(c, r, "url", json_sprintf("%s#rca", url));
+		else
+			set(c, r, "url", json_null());
 		set(c, o, "rca", r);
 	} else {
 		set(c, o, "rca", json_null());

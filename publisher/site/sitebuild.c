@@ -9,6 +9,7 @@
 
 #include "base/ascii.h"
 #include "cycle/incident_records.h"
+#include "support/engineer.h"
 
 #define DAY 86400
 
@@ -129,8 +130,11 @@ add_components(const struct catalogue *cat, const struct judgement *j, struct st
 		c.ncauses = mc->ncauses;
 		rc = store_component_get(st, mc->cfg->id, &sc, err, errlen);
 		if (rc == CS_OK) {
+			/* Statuspage's created_at: when the component was first stored, not
+			 * its last change (that is updated_at); unknown (null) for one the
+			 * store has not seen yet. */
 			c.updated_at = sc.id != NULL ? sc.since : j->viewed_at;
-			c.created_at = c.updated_at;
+			c.created_at = sc.id != NULL ? sc.first_seen : 0;
 			rc = sitebuild_uptime(st, mc->cfg->id, j->viewed_at, c.day, &c.uptime, err, errlen);
 		}
 		if (rc == CS_OK)
@@ -410,6 +414,7 @@ sla_facts(const struct config *cfg, const struct store_incident *inc, int64_t no
     struct sitemodel_incident *in)
 {
 	struct sla_report rep;
+	const char *ref;
 	char e[CS_ERRLEN];
 
 	/* Inconsistent facts only cost the page its promises, never the render. */
@@ -426,10 +431,14 @@ sla_facts(const struct config *cfg, const struct store_incident *inc, int64_t no
 			    inc->rca_draft_at ? SITEMODEL_RCA_DRAFT : SITEMODEL_RCA_FINAL_DUE;
 		}
 	}
-	if (inc->rca_final != NULL)
-		in->rca_url = inc->rca_final;
-	else if (inc->rca_draft != NULL)
-		in->rca_url = inc->rca_draft;
+	/* The final analysis replaces the draft; a document is shown on the page. */
+	ref = inc->rca_final != NULL ? inc->rca_final : inc->rca_draft;
+	if (ref != NULL && engineer_rca_is_url(ref)) {
+		in->rca_url = ref;
+	} else if (ref != NULL) {
+		in->rca_document = ref;
+		in->rca_document_final = inc->rca_final != NULL;
+	}
 }
 
 struct inc_walk {

@@ -430,6 +430,7 @@ sitemodel_add_incident(struct sitemodel *m, const struct sitemodel_incident *src
 	COPY(in.name, "incident.name");
 	COPY(in.shortlink, "incident.shortlink");
 	COPY(in.rca_url, "incident.rca_url");
+	COPY(in.rca_document, "incident.rca_document");
 	if (in.ncomponents > 0) {
 		ids = arena_alloc(m, in.ncomponents * sizeof(*ids));
 		if (ids == NULL) {
@@ -662,6 +663,8 @@ sitemodel_incident_digest(const struct sitemodel *m, const struct sitemodel_inci
 	digest_i64(d, in->rca);
 	digest_i64(d, in->rca_due);
 	digest_str(d, in->rca_url);
+	digest_str(d, in->rca_document);
+	digest_i64(d, in->rca_document_final);
 	digest_i64(d, in->is_maintenance);
 	digest_i64(d, in->scheduled_for);
 	digest_i64(d, in->scheduled_until);

@@ -128,7 +128,9 @@ struct sitemodel_incident {
 	size_t      ncauses;
 	enum sitemodel_rca rca;
 	int64_t     rca_due;          /* when the final RCA is (was) due */
-	const char *rca_url;          /* may be NULL */
+	const char *rca_url;          /* an http(s) URL, or NULL */
+	const char *rca_document;     /* the RCA's text (hostile), when it is no URL; or NULL */
+	int         rca_document_final; /* rca_document is the final analysis (else the draft) */
 	int         is_maintenance;
 	int64_t     scheduled_for;    /* maintenance window */
 	int64_t     scheduled_until;

@@ -263,6 +263,9 @@ add_incident(struct xb *b, xmlNodePtr parent, const struct sitemodel *m,
 		prop(b, n, "rca-url", in->rca_url);
 	}
 	child(b, n, "name", in->name);
+	if (in->rca_document != NULL)
+		prop(b, child(b, n, "rca-document", in->rca_document), "final",
+		    in->rca_document_final ? "yes" : "no");
 	for (i = 0; i < in->ncomponents; i++) {
 		xmlNodePtr c = child(b, n, "component", comp_name(m, in->components[i]));
 
