@@ -407,19 +407,22 @@ beyond_ruling(struct decision *d, struct work *x, struct incident_action_cause *
 {
 	const struct incident_cause *vc;
 	const struct mapper_feed *f;
-	char *slug;
+	char *slug, *guid;
 
 	if (!x->not_affected || (vc = view_cause(x, c->slug)) == NULL || !vc->ruled)
 		return 0;
 	f = find_feed(d->feeds, d->nfeeds, c->slug);
 	if (incident_ruling_covers(vc, f != NULL ? f->svc : NULL))
 		return 0;
+	/* incident_work_set_cause() replaces c's strings: keep copies. */
 	slug = strdup(c->slug);
-	if (slug == NULL || incident_work_set_cause(x, slug, c->state, c->guid,
+	guid = strdup(c->guid);
+	if (slug == NULL || guid == NULL || incident_work_set_cause(x, slug, c->state, guid,
 	    "AWS now reports more than was ruled not affected; a public incident follows it.",
 	    d->now, 0) != 0)
 		*nomem = 1;
 	free(slug);
+	free(guid);
 	incident_work_note(x, INCIDENT_ACT_UPDATE, x->status);
 	x->superseded = 1;
 	return 1;
