@@ -6,7 +6,9 @@
 # Serves the fixtures on loopback (every feed CLICK needs as an empty feed,
 # the recorded event as all.rss or as its own feed), runs `poll --once
 # --now @EPOCH` at each recorded AWS item, and compares the incidents with
-# tests/golden/incident-*.txt (UPDATE_GOLDEN=1 rewrites them). Then every
+# tests/golden/incident-*.txt (UPDATE_GOLDEN=1 rewrites them, but only with
+# output that meets each golden's hand-written expectation NAME.expect, checked
+# on every run: see tests/golden_expect.sh). Then every
 # engineer command with bad input must fail with exit 2, say why, and leave
 # the store byte-for-byte as it was (SQL dump before and after).
 set -eu
@@ -32,8 +34,13 @@ fail() {
 	failures=$((failures + 1))
 }
 
-# compare NAME FILE: FILE against tests/golden/NAME.
+# compare NAME FILE: FILE against the expectation tests/golden/NAME.expect (always: a
+# golden is never written from output that contradicts it), then against tests/golden/NAME.
 compare() {
+	if ! sh "$src/tests/golden_expect.sh" "$1" "$2"; then
+		fail "output for golden $1 does not meet tests/golden/$1.expect (golden left as it was)"
+		return 0
+	fi
 	if [ "${UPDATE_GOLDEN:-}" = 1 ]; then
 		cp "$2" "$golden/$1"
 		return 0

@@ -3,6 +3,9 @@
 # binary it names pointed at this build), and the daemon it starts accepts those arguments.
 #
 #   test_systemd_unit.sh PATH/TO/clickstatus
+#
+# Without systemd-analyze (SYSTEMD_ANALYZE, default found on PATH) nothing is verified:
+# the test exits 77, which ctest reports as skipped (SKIP_RETURN_CODE), never as passed.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
@@ -11,12 +14,13 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/cs-unit.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-if ! command -v systemd-analyze >/dev/null; then
-	echo "skipped: systemd-analyze is not installed"
-	exit 0
+analyze=${SYSTEMD_ANALYZE:-systemd-analyze}
+if ! command -v "$analyze" >/dev/null; then
+	echo "SKIP: $analyze is not installed: the unit is not verified"
+	exit 77
 fi
 sed "s|/usr/local/bin/clickstatus|$bin|g" "$src/contrib/clickstatus.service" >"$tmp/clickstatus.service"
-out=$(systemd-analyze verify "$tmp/clickstatus.service" 2>&1) || fail "systemd-analyze: $out"
+out=$("$analyze" verify "$tmp/clickstatus.service" 2>&1) || fail "systemd-analyze: $out"
 [ -z "$out" ] || fail "systemd-analyze warns: $out"
 # The command lines of the unit, with this build and the source tree's files.
 "$bin" --config "$src/feeds/click.json" check-config >/dev/null || fail "ExecStartPre fails"

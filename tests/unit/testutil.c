@@ -1,4 +1,7 @@
 /* testutil.c: fixtures and golden-file comparison for the unit tests. */
+#include <sys/types.h>
+#include <sys/wait.h>
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -44,6 +48,44 @@ testutil_read(const char *rel, size_t *len)
 	return buf;
 }
 
+/*
+ * The expectation is checked by tests/golden_expect.sh, the one reader of the
+ * format, which the shell tests use too: text goes to a temporary file, the
+ * script's verdict is its exit status and its reasons go to stderr.
+ */
+static void
+golden_expect(const char *name, const char *text, size_t len)
+{
+	char tmp[4096], script[4096];
+	const char *dir = getenv("TMPDIR");
+	int fd, status = 0;
+	pid_t pid;
+
+	snprintf(tmp, sizeof(tmp), "%s/golden-expect.XXXXXX", dir != NULL && *dir != '\0' ? dir : "/tmp");
+	snprintf(script, sizeof(script), "%s", testutil_path("tests/golden_expect.sh"));
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		fail_msg("cannot create %s", tmp);
+	if (write(fd, text, len) != (ssize_t)len || close(fd) != 0) {
+		unlink(tmp);
+		fail_msg("cannot write %s", tmp);
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		execl("/bin/sh", "sh", script, name, tmp, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid) {
+		unlink(tmp);
+		fail_msg("cannot run %s", script);
+	}
+	unlink(tmp);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("output for golden %s does not meet tests/golden/%s.expect (see above)%s", name,
+		    name, getenv("UPDATE_GOLDEN") != NULL ? "; the golden is left as it was" : "");
+}
+
 void
 testutil_golden(const char *name, const char *text, size_t len)
 {
@@ -53,6 +95,7 @@ testutil_golden(const char *name, const char *text, size_t len)
 	size_t wlen;
 
 	snprintf(rel, sizeof(rel), "tests/golden/%s", name);
+	golden_expect(name, text, len);
 	if (upd != NULL && strcmp(upd, "1") == 0) {
 		FILE *fp = fopen(testutil_path(rel), "wb");
 
@@ -62,8 +105,8 @@ testutil_golden(const char *name, const char *text, size_t len)
 	}
 	want = testutil_read(rel, &wlen);
 	if (wlen != len || memcmp(want, text, len) != 0) {
-		fprintf(stderr, "--- golden %s differs; got:\n%.*s\n--- (UPDATE_GOLDEN=1 rewrites it)\n",
-		    testutil_path(rel), (int)len, text);
+		fprintf(stderr, "--- golden %s differs; got:\n%.*s\n--- (UPDATE_GOLDEN=1 rewrites it, "
+		    "if it meets %s.expect)\n", testutil_path(rel), (int)len, text, name);
 		free(want);
 		fail_msg("output differs from golden file %s", rel);
 	}

@@ -11,9 +11,13 @@ const char *testutil_path(const char *rel);
 char *testutil_read(const char *rel, size_t *len);
 
 /*
- * Compares text with the golden file tests/golden/<name>; fails the test
- * with a diff hint when they differ. With UPDATE_GOLDEN=1 in the
- * environment it rewrites the golden file instead.
+ * Checks text against the golden's hand-written expectation
+ * tests/golden/<name>.expect (tests/golden_expect.sh: counts written from the
+ * input), then compares it with the golden file tests/golden/<name>; fails the
+ * test when the expectation does not hold (whatever the golden says) or the
+ * text differs from the golden. With UPDATE_GOLDEN=1 in the environment it
+ * rewrites the golden instead of comparing, but only with text that meets
+ * the expectation.
  */
 void testutil_golden(const char *name, const char *text, size_t len);
 
