@@ -79,13 +79,14 @@ print_table(const struct config *cfg, const struct judgement *j)
 	char when[32];
 
 	printf("%s%s status: %s%s\n", bold, cfg->product, j->map->description, reset);
-	if (j->last_poll_ok == 0)
-		printf("data: never verified (run `clickstatus poll`)\n");
+	if (j->data_verified_at == 0)
+		printf("data: never verified (no AWS feed read yet: run `clickstatus poll`)\n");
 	else if (j->stale)
-		printf("data: STALE: last verified %s, polls have failed since\n",
-		    cstime_format_iso8601(j->last_poll_ok, when, sizeof(when)));
+		printf("data: STALE: no AWS feed read since %s\n",
+		    cstime_format_iso8601(j->data_verified_at, when, sizeof(when)));
 	else
-		printf("data verified at %s\n", cstime_format_iso8601(j->last_poll_ok, when, sizeof(when)));
+		printf("data verified at %s\n",
+		    cstime_format_iso8601(j->data_verified_at, when, sizeof(when)));
 	for (size_t i = 0; i < j->map->ncomponents; i++) {
 		const struct mapper_component *mc = &j->map->components[i];
 

@@ -16,6 +16,7 @@
           <section class="banner ind-{summary/@indicator}" aria-labelledby="overall">
             <h1 id="overall"><xsl:value-of select="summary/description"/></h1>
           </section>
+          <xsl:apply-templates select="freshness" mode="updated"/>
           <xsl:call-template name="active"/>
           <xsl:call-template name="maintenance"/>
           <section aria-labelledby="comp-h">
@@ -54,15 +55,7 @@
             </section>
           </xsl:if>
           <p class="verified">
-            <xsl:choose>
-              <xsl:when test="freshness/@verified-at">
-                <xsl:text>Data verified at </xsl:text>
-                <xsl:call-template name="time"><xsl:with-param name="t" select="freshness/@verified-at"/><xsl:with-param name="h" select="freshness/@verified-at-h"/></xsl:call-template>
-                <xsl:text>.</xsl:text>
-              </xsl:when>
-              <xsl:otherwise>Data not yet verified.</xsl:otherwise>
-            </xsl:choose>
-            <xsl:text> Page generated </xsl:text>
+            <xsl:text>Page generated </xsl:text>
             <xsl:call-template name="time"><xsl:with-param name="t" select="freshness/@generated-at"/><xsl:with-param name="h" select="freshness/@generated-at-h"/></xsl:call-template>
             <xsl:text> (render </xsl:text><xsl:value-of select="@render"/><xsl:text>).</xsl:text>
           </p>
@@ -72,22 +65,57 @@
     </html>
   </xsl:template>
 
+  <!--
+    Freshness, all computed when the page is made (no script): the time the
+    AWS data behind the page was last verified, as words relative to this
+    render and as a UTC <time>; a static page read later still shows its
+    absolute times, and the site is re-published every render_interval
+    while the monitor runs, so an old page tells its age.
+  -->
   <xsl:template match="freshness" mode="stale">
     <xsl:if test="@stale = 'yes'">
       <div class="stale" role="alert">
         <strong>This page may be out of date.</strong>
-        <xsl:text> We have not been able to read the AWS Health Dashboard since </xsl:text>
-        <xsl:call-template name="time"><xsl:with-param name="t" select="@stale-since"/><xsl:with-param name="h" select="@stale-since-h"/></xsl:call-template>
-        <xsl:text>. Last verified </xsl:text>
         <xsl:choose>
           <xsl:when test="@verified-at">
+            <xsl:text> We last read the AWS Health Dashboard at </xsl:text>
             <xsl:call-template name="time"><xsl:with-param name="t" select="@verified-at"/><xsl:with-param name="h" select="@verified-at-h"/></xsl:call-template>
+            <xsl:text>, </xsl:text>
+            <xsl:call-template name="age-words"><xsl:with-param name="s" select="@verified-age"/></xsl:call-template>
+            <xsl:text> before this page was generated; component statuses are unknown until we can read it again.</xsl:text>
           </xsl:when>
-          <xsl:otherwise>never</xsl:otherwise>
+          <xsl:otherwise> We have not yet been able to read the AWS Health Dashboard; component statuses are unknown until we can.</xsl:otherwise>
         </xsl:choose>
-        <xsl:text>.</xsl:text>
       </div>
     </xsl:if>
+  </xsl:template>
+
+  <xsl:template match="freshness" mode="updated">
+    <p class="updated">
+      <xsl:choose>
+        <xsl:when test="@verified-at">
+          <xsl:text>Updated </xsl:text>
+          <xsl:call-template name="age-words"><xsl:with-param name="s" select="@verified-age"/></xsl:call-template>
+          <xsl:text> ago (</xsl:text>
+          <xsl:call-template name="time"><xsl:with-param name="t" select="@verified-at"/><xsl:with-param name="h" select="@verified-at-h"/></xsl:call-template>
+          <xsl:text>).</xsl:text>
+        </xsl:when>
+        <xsl:otherwise>Not yet updated from the AWS Health Dashboard.</xsl:otherwise>
+      </xsl:choose>
+    </p>
+  </xsl:template>
+
+  <!-- A duration in seconds in words: "less than a minute", "1 minute", "119 minutes", "47 hours", "3 days". -->
+  <xsl:template name="age-words">
+    <xsl:param name="s"/>
+    <xsl:variable name="m" select="floor($s div 60)"/>
+    <xsl:choose>
+      <xsl:when test="$m &lt; 1">less than a minute</xsl:when>
+      <xsl:when test="$m = 1">1 minute</xsl:when>
+      <xsl:when test="$m &lt; 120"><xsl:value-of select="$m"/> minutes</xsl:when>
+      <xsl:when test="$m &lt; 2880"><xsl:value-of select="floor($m div 60)"/> hours</xsl:when>
+      <xsl:otherwise><xsl:value-of select="floor($m div 1440)"/> days</xsl:otherwise>
+    </xsl:choose>
   </xsl:template>
 
   <xsl:template name="active">

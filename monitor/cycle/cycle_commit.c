@@ -52,16 +52,21 @@ commit_fetch(struct store *st, const struct cycle_doc *docs, size_t ndocs,
 	return rc;
 }
 
-/* The verdicts, the component statuses and the judgement record. */
+/* Store meta key: when the last render was owed (epoch), for the periodic one. */
+#define META_RENDER_OWED "site_render_owed"
+
+/* The verdicts, the component statuses, the judgement record and the render they owe. */
 static cs_err
-commit_judgement(struct store *st, const struct cycle_decision *d, struct cycle_written *w,
-    char *err, size_t errlen)
+commit_judgement(const struct config *cfg, struct store *st, const struct cycle_decision *d,
+    struct cycle_written *w, char *err, size_t errlen)
 {
 	const struct mapper_result *map = d->judgement->map;
 	size_t n;
 	const struct classify_service *s = classify_result(d->cls, &n);
 	char subject[300], event[96], when[32];
 	char *text = NULL;
+	int64_t owed = 0;
+	int found = 0, due;
 	cs_err rc = CS_OK;
 
 	for (size_t i = 0; rc == CS_OK && i < n; i++) {
@@ -92,11 +97,23 @@ commit_judgement(struct store *st, const struct cycle_decision *d, struct cycle_
 		    err, errlen);
 		free(payload);
 	}
-	/* One render per cycle with changes: the site is a function of the committed state. */
-	if (rc == CS_OK && d->nchanges > 0) {
+	/*
+	 * One render per cycle with changes: the site is a function of the
+	 * committed state. And one at least every render_interval without any:
+	 * the page's times ("updated N minutes ago", data_verified_at) move
+	 * while polls succeed, and a page that stops being re-published tells
+	 * its reader how old it is. A clock set back (a replay) renders too.
+	 */
+	if (rc == CS_OK)
+		rc = store_meta_get_int64(st, META_RENDER_OWED, &owed, &found, err, errlen);
+	due = !found || d->now < owed || d->now - owed >= cfg->render_interval;
+	if (rc == CS_OK && (d->nchanges > 0 || due)) {
 		snprintf(event, sizeof(event), "render@%" PRId64, d->now);
-		rc = outbox_fanout(st, OUTBOX_SITE, "site", event,
-		    "{\"reason\":\"component status changed\"}", d->now, &w->outbox_added, err, errlen);
+		rc = outbox_fanout(st, OUTBOX_SITE, "site", event, d->nchanges > 0 ?
+		    "{\"reason\":\"component status changed\"}" : "{\"reason\":\"render_interval\"}",
+		    d->now, &w->outbox_added, err, errlen);
+		if (rc == CS_OK)
+			rc = store_meta_set_int64(st, META_RENDER_OWED, d->now, err, errlen);
 	}
 	if (rc != CS_OK)
 		return rc;
@@ -245,7 +262,7 @@ cycle_commit(const struct config *cfg, struct store *st,
 	memset(w, 0, sizeof(*w));
 	rc = commit_fetch(st, docs, ndocs, d, w, err, errlen);
 	if (rc == CS_OK)
-		rc = commit_judgement(st, d, w, err, errlen);
+		rc = commit_judgement(cfg, st, d, w, err, errlen);
 	for (size_t i = 0; rc == CS_OK && d->plan != NULL && i < d->plan->nactions; i++)
 		rc = commit_action(cfg, st, &d->plan->actions[i], &new_id, d->now, &w->outbox_added,
 		    err, errlen);

@@ -37,6 +37,7 @@ struct config {
 	char   *feed_base_url;    /* "https://status.aws.amazon.com/rss/" */
 	char   *currentevents_url;/* "https://health.aws.amazon.com/public/currentevents" */
 	int64_t poll_interval;    /* seconds between poll cycles */
+	int64_t render_interval;  /* seconds: the site is re-published at least this often, changed or not */
 	int64_t quiet_limit;      /* seconds; see classify.h */
 	int     max_parallel;     /* concurrent feed transfers */
 	int64_t timeout_connect;  /* seconds */

@@ -501,8 +501,9 @@ config_check_root(struct config_errs *e, const struct catalogue *cat, const json
 {
 	static const char *const keys[] = {
 		"product", "company", "site_url", "site_dir", "feed_base_url", "currentevents_url",
-		"poll_interval", "quiet_limit", "max_parallel", "timeout_connect", "timeout_total",
-		"max_feed_bytes", "flap_window", "clock_skew", "business_hours", "holidays", "components"
+		"poll_interval", "render_interval", "quiet_limit", "max_parallel", "timeout_connect",
+		"timeout_total", "max_feed_bytes", "flap_window", "clock_skew", "business_hours",
+		"holidays", "components"
 	};
 	json_t *comps;
 	int64_t v;
@@ -531,6 +532,12 @@ config_check_root(struct config_errs *e, const struct catalogue *cat, const json
 		config_errs_add(e, "currentevents_url", "\"%s\" must start with https:// or http://",
 		    cfg->currentevents_url);
 	get_int(e, root, "poll_interval", 60, 10, 86400, &cfg->poll_interval);
+	/*
+	 * The page's age is seen only on a page published after it: a site
+	 * re-published every render_interval while the daemon runs shows a
+	 * reader the time it was made, so an old one tells its age.
+	 */
+	get_int(e, root, "render_interval", 300, 10, 86400, &cfg->render_interval);
 	get_int(e, root, "quiet_limit", 86400, 60, 31536000, &cfg->quiet_limit);
 	get_int(e, root, "max_parallel", 8, 1, 64, &v);
 	cfg->max_parallel = (int)v;

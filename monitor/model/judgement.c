@@ -14,6 +14,34 @@ judgement_fresh(int64_t last_success, int64_t now, int64_t poll_interval)
 	return last_success > 0 && now - last_success <= JUDGEMENT_STALE_INTERVALS * poll_interval;
 }
 
+/*
+ * The page's verification time (judgement.h): the oldest last read of the
+ * readable feeds, or, with none readable, the newest last read of any.
+ */
+static int64_t
+verified_at(const struct judgement *j)
+{
+	int64_t oldest = 0, newest = 0;
+
+	for (size_t i = 0; i < j->nfeeds; i++) {
+		int64_t t = j->feeds[i].last_success;
+
+		if (t > newest)
+			newest = t;
+		if (j->feeds[i].readable && (oldest == 0 || t < oldest))
+			oldest = t;
+	}
+	return oldest != 0 ? oldest : newest;
+}
+
+/* Sets data_verified_at and stale from the feeds as they stand at viewed_at. */
+static void
+set_freshness(struct judgement *j, int64_t poll_interval)
+{
+	j->data_verified_at = verified_at(j);
+	j->stale = !judgement_fresh(j->data_verified_at, j->viewed_at, poll_interval);
+}
+
 static char *
 dup_or_empty(const char *s)
 {
@@ -44,7 +72,6 @@ judgement_new(const struct config *cfg, int64_t now, const struct mapper_feed *f
 	j->judged_at = j->viewed_at = now;
 	j->last_poll = last_poll;
 	j->last_poll_ok = last_poll_ok;
-	j->stale = !judgement_fresh(last_poll_ok, now, cfg->poll_interval);
 	j->feeds = calloc(nfeeds ? nfeeds : 1, sizeof(*j->feeds));
 	if (j->feeds == NULL)
 		goto nomem;
@@ -70,6 +97,7 @@ judgement_new(const struct config *cfg, int64_t now, const struct mapper_feed *f
 			goto nomem;
 	}
 	qsort(j->feeds, j->nfeeds, sizeof(*j->feeds), cmp_feed);
+	set_freshness(j, cfg->poll_interval);
 	*out = j;
 	return CS_OK;
 nomem:
@@ -104,9 +132,10 @@ judgement_to_json(const struct judgement *j)
 	json_t *doc, *feeds, *comps;
 	char *s = NULL;
 
-	doc = json_pack("{s:i, s:I, s:I, s:I, s:s, s:s, s:[], s:[]}", "schema", JUDGEMENT_SCHEMA,
-	    "judged_at", (json_int_t)j->judged_at, "last_poll", (json_int_t)j->last_poll,
-	    "last_poll_ok", (json_int_t)j->last_poll_ok,
+	doc = json_pack("{s:i, s:I, s:I, s:I, s:I, s:s, s:s, s:[], s:[]}", "schema",
+	    JUDGEMENT_SCHEMA, "judged_at", (json_int_t)j->judged_at,
+	    "last_poll", (json_int_t)j->last_poll, "last_poll_ok", (json_int_t)j->last_poll_ok,
+	    "data_verified_at", (json_int_t)j->data_verified_at,
 	    "indicator", status_indicator_name(j->map->indicator),
 	    "description", j->map->description ? j->map->description : "", "feeds", "components");
 	if (doc == NULL)
@@ -311,7 +340,6 @@ judgement_from_json(const struct config *cfg, const char *text, struct judgement
 	j->judged_at = j->viewed_at = get_int(&r, doc, "judged_at");
 	j->last_poll = get_int(&r, doc, "last_poll");
 	j->last_poll_ok = get_int(&r, doc, "last_poll_ok");
-	j->stale = !judgement_fresh(j->last_poll_ok, j->judged_at, cfg->poll_interval);
 	j->feeds = calloc(json_array_size(feeds) + 1, sizeof(*j->feeds));
 	j->map->components = calloc(cfg->ncomponents + 1, sizeof(*j->map->components));
 	if (j->feeds == NULL || j->map->components == NULL)
@@ -328,6 +356,18 @@ judgement_from_json(const struct config *cfg, const char *text, struct judgement
 	if (r.rc != CS_OK)
 		goto out;
 	qsort(j->feeds, j->nfeeds, sizeof(*j->feeds), cmp_feed);
+	/*
+	 * The time is stored for readers of the record; a record written before
+	 * it was (the same schema, one field fewer) gets it from its feeds,
+	 * which is how it was made.
+	 */
+	set_freshness(j, cfg->poll_interval);
+	if (json_object_get(doc, "data_verified_at") != NULL) {
+		j->data_verified_at = get_int(&r, doc, "data_verified_at");
+		j->stale = !judgement_fresh(j->data_verified_at, j->judged_at, cfg->poll_interval);
+		if (r.rc != CS_OK)
+			goto out;
+	}
 	/* The indicator follows the statuses: a changed configuration is shown as it now is. */
 	if (mapper_indicate(j->map) != CS_OK)
 		goto nomem;
@@ -452,7 +492,6 @@ judgement_age(struct judgement *j, const struct config *cfg, int64_t now)
 	if (now <= j->viewed_at)
 		return CS_OK;
 	j->viewed_at = now;
-	j->stale = !judgement_fresh(j->last_poll_ok, now, cfg->poll_interval);
 	went_stale = calloc(j->nfeeds + 1, sizeof(*went_stale));
 	stale = calloc(j->nfeeds + 1, sizeof(*stale));
 	if (went_stale == NULL || stale == NULL) {
@@ -468,6 +507,10 @@ judgement_age(struct judgement *j, const struct config *cfg, int64_t now)
 			stale[changed++] = f;
 		}
 	}
+	/* A feed past the limit no longer holds the verification time back (judgement.h). */
+	if (changed > 0)
+		j->data_verified_at = verified_at(j);
+	j->stale = !judgement_fresh(j->data_verified_at, now, cfg->poll_interval);
 	for (size_t i = 0; changed > 0 && rc == CS_OK && i < j->map->ncomponents; i++)
 		rc = age_component(j, cfg, &j->map->components[i], went_stale, stale, changed);
 	if (rc == CS_OK && changed > 0)

@@ -18,7 +18,7 @@
  * Its stored form is one JSON document (store meta key "judgement"):
  *
  *   { "schema": 1, "judged_at": EPOCH, "last_poll": EPOCH, "last_poll_ok": EPOCH,
- *     "indicator": "minor", "description": "Minor Service Outage",
+ *     "data_verified_at": EPOCH, "indicator": "minor", "description": "Minor Service Outage",
  *     "feeds": [ { "slug", "readable", "last_success", "has_items", "state",
  *                  "updated", "title", "guid", "event_start", "quiet_closed",
  *                  "unknown_prefix", "source", "disagreement" } ... ],
@@ -36,6 +36,21 @@
  * the dependents of a feed no longer fresh unknown, exactly as the mapper
  * would have: its cause becomes "unknown", an outage seen elsewhere still
  * wins. Nothing else is re-decided at view time.
+ *
+ * Freshness of the page as a whole
+ * --------------------------------
+ * data_verified_at says since when what the page shows as known was read
+ * from AWS: the oldest last read of the configuration's feeds that are
+ * still readable. Each poll that reads every feed of the configuration
+ * moves it to that poll; a feed that failed in the last poll holds it back
+ * to its own last read (its verdict is still shown, from then), until it is
+ * past the limit: its dependents are then unknown, said so component by
+ * component, and it no longer holds the page back. all.rss and
+ * currentevents are secondary documents: they never count here. When no
+ * feed is readable, data_verified_at is the last read of any feed (0 when
+ * none was ever read) and the page is stale: one rule, stale exactly when
+ * data_verified_at is not fresh (judgement_fresh), so a stale page is one
+ * on which every AWS-backed status is unknown.
  */
 
 /* Feeds not read for this many poll intervals make their dependents unknown. */
@@ -68,8 +83,11 @@ struct judgement {
 	struct judgement_feed *feeds;       /* one per feed slug of the configuration, sorted */
 	size_t                nfeeds;
 	int64_t               last_poll;    /* epoch of the last cycle, 0 never */
-	int64_t               last_poll_ok; /* epoch of the last cycle that read every document, 0 never */
-	int                   stale;        /* last_poll_ok not fresh at viewed_at */
+	int64_t               last_poll_ok; /* epoch of the last cycle that read every document
+	                                     * (all.rss and currentevents too), 0 never; a record
+	                                     * only, freshness does not follow it */
+	int64_t               data_verified_at; /* see above: the readable feeds' oldest last read, 0 never */
+	int                   stale;        /* data_verified_at not fresh at viewed_at: no feed readable */
 };
 
 /*
@@ -98,8 +116,8 @@ cs_err judgement_from_json(const struct config *cfg, const char *text, struct ju
 /*
  * Ages j to the instant now (>= j->judged_at; earlier is a no-op): feeds
  * whose last read is no longer fresh become unreadable, their dependents'
- * causes unknown, statuses and indicator follow; stale is set from
- * last_poll_ok. Returns CS_OK or CS_ERR_NOMEM (j is then unchanged in
+ * causes unknown, statuses and indicator follow; data_verified_at and
+ * stale follow the feeds still readable. Returns CS_OK or CS_ERR_NOMEM (j is then unchanged in
  * what it shows but may have lost a feed's readable flag).
  */
 cs_err judgement_age(struct judgement *j, const struct config *cfg, int64_t now);

@@ -639,7 +639,7 @@ sitebuild_model(const struct config *cfg, const struct catalogue *cat,
 	rc = sitemodel_new(&page, &m, err, errlen);
 	if (rc != CS_OK)
 		goto out;
-	sitemodel_set_freshness(m, j->viewed_at, j->last_poll_ok, 0, cfg->poll_interval);
+	sitemodel_set_freshness(m, j->viewed_at, j->data_verified_at, 0, cfg->poll_interval);
 	rc = add_components(cat, j, st, m, err, errlen);
 	if (rc == CS_OK)
 		rc = add_aws(cfg, cat, j, m, err, errlen);

@@ -245,7 +245,8 @@ sitemodel_set_freshness(struct sitemodel *m, int64_t now, int64_t last_ok,
 	m->page.last_successful_poll = last_ok;
 	m->page.stale = !judgement_fresh(last_ok, now, poll_interval); /* the one staleness rule */
 	m->page.stale_since = 0;
-	if (m->page.stale)
+	/* Never read: stale since monitoring began, which is no time to print (never 1970). */
+	if (m->page.stale && last_ok != 0)
 		m->page.stale_since = first_failure != 0 ? first_failure : last_ok + poll_interval;
 }
 

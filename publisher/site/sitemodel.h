@@ -155,9 +155,9 @@ struct sitemodel_page {
 	const char *time_zone;        /* NULL: "Etc/UTC" */
 	const char *subscribe_url;    /* form action; NULL: no form */
 	int64_t     generated_at;     /* when the model was built */
-	int64_t     last_successful_poll; /* "data verified at" */
-	int         stale;            /* polls failing > 3 intervals */
-	int64_t     stale_since;      /* first failed poll, when stale */
+	int64_t     last_successful_poll; /* "data verified at" (judgement.h), 0 never */
+	int         stale;            /* no AWS feed read for 3 poll intervals, or never */
+	int64_t     stale_since;      /* first failed poll, when stale; 0 when never read */
 	status_indicator indicator;
 	const char *description;      /* NULL: derived from indicator */
 };
@@ -199,7 +199,8 @@ int sitemodel_update_cmp(const void *a, const void *b);
  * Sets the freshness fields of the page from the poller's view: verified
  * at last_ok; stale when last_ok is no longer fresh (judgement_fresh(): older than
  * JUDGEMENT_STALE_INTERVALS poll intervals, or never), in which
- * case stale_since is first_failure (or last_ok + poll_interval when 0).
+ * case stale_since is first_failure (or last_ok + poll_interval when 0),
+ * and 0 when last_ok is 0 (never read).
  */
 void sitemodel_set_freshness(struct sitemodel *m, int64_t now, int64_t last_ok,
     int64_t first_failure, int64_t poll_interval);

@@ -16,7 +16,7 @@
  * Layout (site/README.md has the full list):
  *   <status render generated-at>
  *     <page id url time-zone subscribe csp><name/><company/></page>
- *     <freshness render generated-at verified-at stale stale-since/>
+ *     <freshness render generated-at verified-at verified-age stale stale-since/>
  *     <summary indicator><description/></summary>
  *     <components><group name><component ...><days><d/>...</days></component></group></components>
  *     <incidents><incident ...><name/><component/><update><body/><affected/></update><cause/></incident></incidents>
@@ -449,6 +449,10 @@ build(const struct sitemodel *m, const char *render_id, int only_current, xmlDoc
 	prop(&b, n, "render", render_id != NULL ? render_id : "");
 	prop_time(&b, n, "generated-at", m->page.generated_at, 0);
 	prop_time(&b, n, "verified-at", m->page.last_successful_poll, 0);
+	/* Seconds from verification to this render: "updated N minutes ago" with no script. */
+	if (m->page.last_successful_poll != 0)
+		prop_int(&b, n, "verified-age", m->page.generated_at > m->page.last_successful_poll ?
+		    m->page.generated_at - m->page.last_successful_poll : 0);
 	prop(&b, n, "stale", m->page.stale ? "yes" : "no");
 	if (m->page.stale)
 		prop_time(&b, n, "stale-since", m->page.stale_since, 0);

@@ -78,7 +78,7 @@ check_page() { # name url words...
 }
 
 check_page index "$BASE/index.html" "Minor Service Outage" "Degraded performance" \
-	"Operational" "Active incidents" "Data verified at" "Scheduled maintenance" \
+	"Operational" "Active incidents" "Updated less than a minute ago" "Scheduled maintenance" \
 	"AWS services we depend on" "&lt;img src=x onerror=alert(1)&gt;"
 check_page incident "$BASE/incidents/inc-00035.html" "Updates" "Affected components" \
 	"AWS items behind this incident" "Priority P"

@@ -209,6 +209,7 @@ test_defaults(void **state)
 	assert_int_equal(cfg->timeout_connect, 10);
 	assert_int_equal(cfg->timeout_total, 30);
 	assert_int_equal(cfg->max_feed_bytes, 4194304);
+	assert_int_equal(cfg->render_interval, 300);
 	assert_string_equal(cfg->components[0].group, "");
 	assert_string_equal(cfg->components[0].description, "");
 	assert_true(cfg->components[0].user_share == 1.0);
@@ -224,6 +225,44 @@ test_defaults(void **state)
 	assert_string_equal(s[2], "route53-us-gov-west-1");
 	assert_string_equal(s[3], "s3-eu-west-1");
 	config_free(cfg);
+}
+
+/* render_interval: seconds, 10..86400, like poll_interval; a wrong one is named. */
+static void
+test_render_interval(void **state)
+{
+	const struct catalogue *cat = *state;
+	static const char head[] =
+	    "{\"product\":\"P\",\"company\":\"C\",\"site_url\":\"https://s.example\","
+	    "\"components\":[{\"id\":\"a\",\"name\":\"A\",\"depends_on\":[{\"service\":\"route53\"}]}],"
+	    "\"render_interval\":";
+	static const struct { const char *value, *error; int64_t want; } cases[] = {
+		{ "600}", NULL, 600 },
+		{ "10}", NULL, 10 },
+		{ "9}", "t: render_interval: 9 is out of range 10..86400\n", 0 },
+		{ "86401}", "t: render_interval: 86401 is out of range 10..86400\n", 0 },
+		{ "\"5m\"}", "t: render_interval: expected an integer", 0 },
+	};
+	char json[512];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct config *cfg = NULL;
+		char *report = NULL;
+
+		snprintf(json, sizeof(json), "%s%s", head, cases[i].value);
+		if (cases[i].error == NULL) {
+			assert_int_equal(config_parse_report("t", json, strlen(json), cat, &cfg, &report), CS_OK);
+			assert_int_equal(cfg->render_interval, cases[i].want);
+		} else {
+			assert_int_equal(config_parse_report("t", json, strlen(json), cat, &cfg, &report),
+			    CS_ERR_CONFIG);
+			assert_non_null(report);
+			if (strncmp(report, cases[i].error, strlen(cases[i].error)) != 0)
+				fail_msg("%s: got \"%s\"", cases[i].value, report);
+		}
+		config_free(cfg);
+		free(report);
+	}
 }
 
 static void
@@ -260,6 +299,7 @@ main(void)
 		cmocka_unit_test(test_unknown_region_message),
 		cmocka_unit_test(test_all_errors_reported),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_render_interval),
 		cmocka_unit_test(test_io_and_size),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

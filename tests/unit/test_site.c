@@ -347,7 +347,9 @@ test_index(void **state)
 	assert_non_null(strstr(f->data, "content=\"default-src 'none'; style-src 'self'; "
 	    "img-src 'self'; form-action 'self'; base-uri 'none'\""));
 	assert_non_null(strstr(f->data, "<span class=\"st st-degraded_performance\">Degraded performance</span>"));
-	assert_non_null(strstr(f->data, "Data verified at <time datetime=\"2026-11-18T11:05:58Z\">"));
+	/* verified 42 s before the render: said in words and as the UTC time */
+	assert_non_null(strstr(f->data, "<p class=\"updated\">Updated less than a minute ago "
+	    "(<time datetime=\"2026-11-18T11:05:58Z\">18 Nov 2026, 11:05 UTC</time>).</p>"));
 	assert_non_null(strstr(f->data, "data-render=\"" RENDER_ID "\""));
 	assert_non_null(strstr(f->data, "<form method=\"post\" action=\"/subscribe\">"));
 	assert_non_null(strstr(f->data, "role=\"img\" aria-label=\"Inbound calls, last 90 days: "));
@@ -417,7 +419,41 @@ test_stale(void **state)
 
 	(void)state;
 	assert_non_null(strstr(f->data, "<div class=\"stale\" role=\"alert\"><strong>This page may be out of date.</strong>"));
+	/* last read an hour before the render (sitedemo: now - 3600) */
+	assert_non_null(strstr(f->data, "We last read the AWS Health Dashboard at "
+	    "<time datetime=\"2026-11-18T10:06:40Z\">18 Nov 2026, 10:06 UTC</time>, "
+	    "60 minutes before this page was generated"));
+	assert_non_null(strstr(f->data, "Updated 60 minutes ago (<time datetime=\"2026-11-18T10:06:40Z\">"));
 	assert_non_null(strstr(find(s, "api/v2/status.json")->data, "\"stale\": true"));
+	memsink_free(s);
+	sitemodel_free(m);
+}
+
+/*
+ * Nothing was ever read from AWS: the banner says so in words; no time is
+ * printed for a time that does not exist (the page once said "since 1 Jan
+ * 1970, 00:01 UTC. Last verified never").
+ */
+static void
+test_stale_never_read(void **state)
+{
+	struct sitemodel *m = demo_model(0, 0, 0);
+	struct memsink *s;
+	const struct file *f;
+
+	(void)state;
+	sitemodel_set_freshness(m, NOW, 0, 0, 60);
+	assert_true(m->page.stale);
+	assert_int_equal(m->page.stale_since, 0);
+	s = render_all(m);
+	f = find(s, "index.html");
+	assert_non_null(strstr(f->data, "<strong>This page may be out of date.</strong> We have not yet "
+	    "been able to read the AWS Health Dashboard; component statuses are unknown"));
+	assert_non_null(strstr(f->data, "<p class=\"updated\">Not yet updated from the AWS Health Dashboard.</p>"));
+	assert_null(strstr(f->data, "1970"));
+	assert_null(strstr(f->data, "never"));
+	assert_non_null(strstr(find(s, "api/v2/summary.json")->data, "\"stale_since\": null"));
+	assert_non_null(strstr(find(s, "api/v2/summary.json")->data, "\"data_verified_at\": null"));
 	memsink_free(s);
 	sitemodel_free(m);
 }
@@ -624,6 +660,7 @@ main(void)
 		cmocka_unit_test(test_index),
 		cmocka_unit_test(test_index_new_install),
 		cmocka_unit_test(test_stale),
+		cmocka_unit_test(test_stale_never_read),
 		cmocka_unit_test(test_incident_page),
 		cmocka_unit_test(test_feeds),
 		cmocka_unit_test(test_model_checks),
