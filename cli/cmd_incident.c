@@ -474,7 +474,7 @@ show_cause(const struct store_incident_cause *c, void *ctx)
 	/* What the ruling covers: a worse state or another event goes public. */
 	if (c->ruled_state != NULL)
 		printf("      ruled not affected: up to %s, in the event begun %s\n", c->ruled_state,
-		    c->ruled_event ? cstime_format_iso8601(c->ruled_event, when, sizeof(when)) :
+		    c->ruled_at ? cstime_format_iso8601(c->ruled_at, when, sizeof(when)) :
 		    "(any)");
 	return 0;
 }

@@ -161,7 +161,7 @@ commit_incident(struct store *st, struct store_incident *inc, const struct engin
 		if (inc->not_affected_reason == NULL)
 			return cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
 		/* The ruling covers what AWS says now, no more (incident.c, "not affected"). */
-		if (store_incident_rule_causes(st, inc->id, err, errlen) != CS_OK)
+		if (store_incident_rule_causes(st, inc->id, now, err, errlen) != CS_OK)
 			return CS_ERR_DB;
 	}
 	if (d->set_rca) {

@@ -154,7 +154,7 @@ keep_cause(const struct store_incident_cause *c, void *ctx)
 	if (status_aws_parse(c->state, &d->state) != 0)
 		d->state = STATUS_AWS_INFORMATIONAL;
 	d->ruled = c->ruled_state != NULL && status_aws_parse(c->ruled_state, &d->ruled_state) == 0;
-	d->ruled_event = c->ruled_event;
+	d->ruled_at = c->ruled_at;
 	return d->slug == NULL || d->guid == NULL || d->title == NULL;
 }
 

@@ -180,9 +180,11 @@ static const char *const migrations[] = {
 	");",
 	/* 3: what an engineer's "not affected" covers, per cause: the AWS state and event ruled. */
 	"ALTER TABLE incident_causes ADD COLUMN ruled_state TEXT;"
-	"ALTER TABLE incident_causes ADD COLUMN ruled_event INTEGER NOT NULL DEFAULT 0;"
-	/* Rulings made before: they covered the state their causes had (any event). */
-	"UPDATE incident_causes SET ruled_state = state WHERE open = 1 AND incident_id IN"
+	"ALTER TABLE incident_causes ADD COLUMN ruled_at INTEGER NOT NULL DEFAULT 0;"
+	/* Rulings made before: the state their causes had, at the time the audit log gives. */
+	"UPDATE incident_causes SET ruled_state = state, ruled_at = COALESCE((SELECT max(at)"
+	" FROM incident_actions a WHERE a.incident_id = incident_causes.incident_id"
+	" AND a.action = 'not-affected'), 0) WHERE open = 1 AND incident_id IN"
 	" (SELECT id FROM incidents WHERE not_affected = 1);",
 };
 

@@ -467,7 +467,7 @@ struct store_incident_cause {
 	int64_t     time;    /* epoch of that item */
 	int         open;    /* 1 while the feed is not back to normal */
 	const char *ruled_state; /* read only: the state an engineer ruled not affected, NULL none */
-	int64_t     ruled_event; /* read only: the event_start of that ruling (0 unknown) */
+	int64_t     ruled_at;    /* read only: when that ruling was made (0 unknown) */
 };
 
 /* Inserts or replaces cause c->slug of incident id (c borrowed). */
@@ -475,12 +475,13 @@ cs_err store_incident_cause_set(struct store *st, int64_t id, const struct store
     char *err, size_t errlen);
 
 /*
- * Records what a "not affected" ruling of incident id covers: each open
- * cause's AWS state now, and the event its feed's verdict is in
- * (feed_state.event_start), so that a worse state or a new event on the
- * same feed is not hidden by it.
+ * Records what a "not affected" ruling of incident id made at now covers:
+ * each open cause's AWS state now (its feed's verdict, feed_state, else
+ * the cause's), and now, so that a worse state or an event begun later on
+ * the same feed is not hidden by it.
  */
-cs_err store_incident_rule_causes(struct store *st, int64_t id, char *err, size_t errlen);
+cs_err store_incident_rule_causes(struct store *st, int64_t id, int64_t now, char *err,
+    size_t errlen);
 
 typedef int (*store_incident_cause_cb)(const struct store_incident_cause *c, void *ctx);
 

@@ -291,12 +291,13 @@ store_incident_cause_set(struct store *st, int64_t id, const struct store_incide
 }
 
 cs_err
-store_incident_rule_causes(struct store *st, int64_t id, char *err, size_t errlen)
+store_incident_rule_causes(struct store *st, int64_t id, int64_t now, char *err, size_t errlen)
 {
 	return store_exec(st, NULL, "record the ruling's scope", err, errlen,
-	    "UPDATE incident_causes SET ruled_state = state, ruled_event = COALESCE("
-	    "(SELECT event_start FROM feed_state WHERE feed_state.slug = incident_causes.slug), 0)"
-	    " WHERE incident_id = ?1 AND open = 1", "L", id);
+	    "UPDATE incident_causes SET ruled_at = ?2, ruled_state = COALESCE("
+	    "(SELECT state FROM feed_state WHERE feed_state.slug = incident_causes.slug"
+	    " AND feed_state.state != 'normal'), state)"
+	    " WHERE incident_id = ?1 AND open = 1", "LL", id, now);
 }
 
 cs_err
@@ -309,7 +310,7 @@ store_incident_causes(struct store *st, int64_t id, store_incident_cause_cb cb, 
 	int row;
 
 	rc = store_query(st, &s, err, errlen, "SELECT slug, state, guid, title, time, open,"
-	    " ruled_state, ruled_event FROM incident_causes WHERE incident_id = ?1 ORDER BY slug",
+	    " ruled_state, ruled_at FROM incident_causes WHERE incident_id = ?1 ORDER BY slug",
 	    "L", id);
 	if (rc != CS_OK)
 		goto out;
@@ -324,7 +325,7 @@ store_incident_causes(struct store *st, int64_t id, store_incident_cause_cb cb, 
 		c.time = sqlite3_column_int64(s, 4);
 		c.open = sqlite3_column_int(s, 5);
 		c.ruled_state = sqlite3_column_type(s, 6) == SQLITE_NULL ? NULL : store_col_text(s, 6);
-		c.ruled_event = sqlite3_column_int64(s, 7);
+		c.ruled_at = sqlite3_column_int64(s, 7);
 		if (cb(&c, ctx) != 0) {
 			rc = cs_seterr(err, errlen, CS_ERR_STATE, "%s: reading incident causes: "
 			    "stopped by the callback", st->path);

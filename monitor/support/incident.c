@@ -271,7 +271,7 @@ update_status(const struct work *w)
  */
 static void
 closing_item(const struct mapper_feed *f, const struct incident_action_cause *c, int64_t now,
-    const char *quiet, const char **title, const char **guid, int64_t *time)
+    const char **title, const char **guid, int64_t *time)
 {
 	const struct classify_service *s = f != NULL ? f->svc : NULL;
 
@@ -290,7 +290,8 @@ closing_item(const struct mapper_feed *f, const struct incident_action_cause *c,
 		*guid = s->guid;
 		*time = s->updated;
 	} else if (s != NULL && s->quiet_closed) {
-		*title = quiet;
+		*title = "AWS has posted nothing for longer than the quiet limit and has not said "
+		    "the event is over; it is taken as over.";
 	} else {
 		*title = "AWS no longer lists an event for this service.";
 	}
@@ -313,7 +314,6 @@ struct decision {
 	size_t       nfeeds;
 	int64_t      now;
 	int64_t      flap_window;        /* seconds; 0: never re-open */
-	char         quiet[160];         /* the closing text of a quiet close */
 };
 
 /* Makes the working copy of each view, with its causes; d->nw counts those made. */
@@ -382,7 +382,7 @@ incident_ruling_covers(const struct incident_cause *c, const struct classify_ser
 		return 1;
 	if (svc->state > c->ruled_state)
 		return 0;
-	return c->ruled_event == 0 || svc->event_start == 0 || svc->event_start == c->ruled_event;
+	return c->ruled_at == 0 || svc->event_start == 0 || svc->event_start <= c->ruled_at;
 }
 
 /* The cause of slug as the view of x had it, or NULL. */
@@ -396,33 +396,35 @@ view_cause(const struct work *x, const char *slug)
 }
 
 /*
- * "Not affected" is bound to what was ruled: when the feed of a ruled
- * cause now shows a worse state or another event, the ruling does not
- * cover it. The cause leaves the ruled incident (closed there, in
- * private) and is left unclaimed, so that it goes public like any new
- * cause. Returns 1 when c of x was superseded so.
+ * "Not affected" is bound to what was ruled: an incident ruled out keeps
+ * only the causes its ruling still covers. A cause it held closed, or one
+ * never ruled, or one whose feed now shows a worse state or an event begun
+ * after the ruling, is left unclaimed, so that it goes public like any new
+ * cause; an open one leaves the ruled incident (closed there, in private).
+ * Returns 1 when x must not take c's item.
  */
 static int
 beyond_ruling(struct decision *d, struct work *x, struct incident_action_cause *c, int *nomem)
 {
 	const struct incident_cause *vc;
 	const struct mapper_feed *f;
-	char *slug, *guid;
+	char *slug;
 
-	if (!x->not_affected || (vc = view_cause(x, c->slug)) == NULL || !vc->ruled)
+	if (!x->not_affected)
 		return 0;
+	vc = view_cause(x, c->slug);
 	f = find_feed(d->feeds, d->nfeeds, c->slug);
-	if (incident_ruling_covers(vc, f != NULL ? f->svc : NULL))
+	if (c->open && vc != NULL && incident_ruling_covers(vc, f != NULL ? f->svc : NULL))
 		return 0;
-	/* incident_work_set_cause() replaces c's strings: keep copies. */
+	if (!c->open)
+		return 1;
+	/* incident_work_set_cause() replaces c's strings: keep a copy of the slug. */
 	slug = strdup(c->slug);
-	guid = strdup(c->guid);
-	if (slug == NULL || guid == NULL || incident_work_set_cause(x, slug, c->state, guid,
+	if (slug == NULL || incident_work_set_cause(x, slug, c->state, "",
 	    "AWS now reports more than was ruled not affected; a public incident follows it.",
 	    d->now, 0) != 0)
 		*nomem = 1;
 	free(slug);
-	free(guid);
 	incident_work_note(x, INCIDENT_ACT_UPDATE, x->status);
 	x->superseded = 1;
 	return 1;
@@ -443,7 +445,7 @@ update_causes(struct decision *d, struct work *x)
 		struct active *a = find_active(d->act, d->nact, c->slug);
 		int nomem = 0;
 
-		if (a != NULL && !a->claimed && c->open && beyond_ruling(d, x, c, &nomem)) {
+		if (a != NULL && !a->claimed && beyond_ruling(d, x, c, &nomem)) {
 			if (nomem)
 				return CS_ERR_NOMEM;
 			continue;
@@ -451,7 +453,10 @@ update_causes(struct decision *d, struct work *x)
 		if (a == NULL || a->claimed)
 			continue;
 		a->claimed = 1;
-		if (c->open && strcmp(a->guid, c->guid) == 0)
+		/* The same item as mirrored: nothing new (a currentevents event keeps its guid
+		 * while its state or summary moves: that is news). */
+		if (c->open && strcmp(a->guid, c->guid) == 0 && a->state == c->state &&
+		    strcmp(a->title, c->title) == 0)
 			continue;
 		if (mirror_item(d, x, a, INCIDENT_ACT_UPDATE, update_status(x)) != CS_OK)
 			return CS_ERR_NOMEM;
@@ -488,7 +493,7 @@ flapping_incident(const struct decision *d, const char *slug)
 		struct work *x = &d->w[k];
 		struct incident_action_cause *c = incident_work_cause(x, slug);
 
-		/* A ruling covers the event ruled: a new one goes public (incident_ruling_covers()). */
+		/* A ruling covers the event ruled, not the next: that goes public (beyond_ruling()). */
 		if (x->open || x->id == 0 || c == NULL || d->flap_window <= 0 || x->not_affected ||
 		    x->v->resolved_at <= 0 || d->now - x->v->resolved_at > d->flap_window)
 			continue;
@@ -575,7 +580,7 @@ close_cause(struct decision *d, struct work *x, const struct incident_action_cau
 	int64_t t;
 	cs_err rc = CS_OK;
 
-	closing_item(f, c, d->now, d->quiet, &title, &guid, &t);
+	closing_item(f, c, d->now, &title, &guid, &t);
 	/* incident_work_set_cause() replaces c's strings: keep a copy of the slug. */
 	slug = strdup(c->slug);
 	if (slug == NULL ||
@@ -666,9 +671,6 @@ incident_decide(const struct incident_input *in, struct incident_plan **out)
 	d.nfeeds = in->nfeeds;
 	d.now = in->now;
 	d.flap_window = in->flap_window;
-	snprintf(d.quiet, sizeof(d.quiet), "AWS has posted nothing for %lld hours since its last "
-	    "update and has not said the event is over; we consider it over.",
-	    (long long)(in->cfg->quiet_limit / 3600));
 	*out = NULL;
 	d.plan = calloc(1, sizeof(*d.plan));
 	d.w = calloc(in->nviews + 1, sizeof(*d.w));

@@ -46,7 +46,7 @@ struct incident_cause {
 	int         open;   /* the feed is not back to normal */
 	int         ruled;  /* an engineer ruled it "not affected", covering: */
 	status_aws  ruled_state; /* at most this AWS state */
-	int64_t     ruled_event; /* in the event that began then (classify's event_start; 0 any) */
+	int64_t     ruled_at;    /* when: covers an event begun by then (0 unknown: any) */
 };
 
 /* A component of an incident and its status in the last update. */
@@ -142,8 +142,10 @@ cs_err incident_decide(const struct incident_input *in, struct incident_plan **o
 
 /*
  * Whether the "not affected" ruling on cause c still covers the feed's
- * verdict svc (NULL: no item, covered): the same event, no worse state.
- * A cause never ruled is not covered.
+ * verdict svc (NULL: no item, covered): an event that began by the time of
+ * the ruling (whichever document dates it: RSS and currentevents give
+ * different starts for one event), no worse state. A cause never ruled is
+ * not covered.
  */
 int incident_ruling_covers(const struct incident_cause *c, const struct classify_service *svc);
 

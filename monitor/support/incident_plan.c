@@ -278,6 +278,21 @@ seen_before(const struct work *w, const struct incident_action_cause *c)
 	return 0;
 }
 
+/*
+ * Whether c's title is our own words, not an AWS text: a close with no
+ * AWS item (guid ""), or currentevents' end of an event, whose guid
+ * reconcile.c writes "currentevents:...:end" and whose title says in our
+ * words what the Health Dashboard lists.
+ */
+static int
+own_words(const struct incident_action_cause *c)
+{
+	size_t n = strlen(c->guid);
+
+	return n == 0 || (strncmp(c->guid, "currentevents:", 14) == 0 && n > 4 &&
+	    strcmp(c->guid + n - 4, ":end") == 0);
+}
+
 /* At most this many groups of AWS text are quoted in one update; the rest are counted. */
 #define TEXT_GROUPS_MAX 4
 /* At most this many feed names are listed for one text; the rest are counted. */
@@ -312,7 +327,7 @@ text_aws(struct strbuf *t, const struct work *w, const struct incident_input *in
 			const struct incident_action_cause *o = &w->causes[k];
 
 			if (!o->changed || done[k] || o->time != c->time || strcmp(o->title, c->title) != 0 ||
-			    (o->guid[0] == '\0') != (c->guid[0] == '\0'))
+			    own_words(o) != own_words(c))
 				continue;
 			done[k] = 1;
 			if (groups >= TEXT_GROUPS_MAX || seen_before(w, c))
@@ -331,7 +346,7 @@ text_aws(struct strbuf *t, const struct work *w, const struct incident_input *in
 		if (extra > 0)
 			strbuf_printf(t, " and %zu more", extra);
 		groups++;
-		if (c->guid[0] == '\0') {
+		if (own_words(c)) {
 			/* No AWS item: our own words for what AWS did (closing_item()). */
 			strbuf_printf(t, ": %s", c->title);
 			continue;

@@ -209,7 +209,7 @@ fx_open_incident(int not_affected)
 	/* Ruled at the disruption AWS reported then, in the event that began at T1. */
 	fx.causes[0].ruled = not_affected;
 	fx.causes[0].ruled_state = STATUS_AWS_DISRUPTION;
-	fx.causes[0].ruled_event = T1;
+	fx.causes[0].ruled_at = T1;
 	l->causes = fx.causes;
 	l->ncauses = 1;
 	fx.icomps[0].id = "voice";

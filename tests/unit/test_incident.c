@@ -429,6 +429,10 @@ test_not_affected_is_private_and_takes_no_new_cause(void **state)
 	(void)state;
 	open_view(&f, 7, "directconnect-eu-central-1", T0, 1);
 	f.view.not_affected = 1;
+	/* Ruled at informational, soon after it began (store_incident_rule_causes()). */
+	f.cause.ruled = 1;
+	f.cause.ruled_state = STATUS_AWS_INFORMATIONAL;
+	f.cause.ruled_at = T0 + 60;
 	p = decide(&f.view, 1, plus_dns, T0 + 3700);
 	assert_int_equal(p->nactions, 2);
 	/* Its own cause is still followed, in private. */
@@ -535,6 +539,58 @@ test_update_quotes_the_description(void **state)
 	assert_int_equal(p->nactions, 1);
 	assert_non_null(strstr(p->actions[0].body, want));
 	assert_null(strstr(p->actions[0].body, "x()"));
+	incident_plan_free(p);
+}
+
+/*
+ * A ruled-out incident that held route53 as a cause, closed by the time of
+ * the ruling, does not take route53's new disruption: that is a new event
+ * the ruling never covered, so it opens a public incident.
+ */
+static void
+test_not_affected_does_not_absorb_a_closed_cause(void **state)
+{
+	static const struct fspec dns_down[] = {
+		{ "directconnect-eu-central-1", STATUS_AWS_INFORMATIONAL, T0, "Service impact: Increased Packet loss" },
+		{ "route53", STATUS_AWS_DISRUPTION, T0 + 3000, "Service disruption: DNS" },
+		{ NULL, 0, 0, NULL },
+	};
+	struct incident_cause causes[2] = {
+		{ "directconnect-eu-central-1", STATUS_AWS_INFORMATIONAL,
+		  "https://status.aws.amazon.com/#directconnect-eu-central-1_1786765379",
+		  "Service impact: Increased Packet loss", T0, 1, 1, STATUS_AWS_INFORMATIONAL, T0 + 60 },
+		{ "route53", STATUS_AWS_NORMAL, "g-old", "Service is operating normally", T0 - 600, 0, 0,
+		  STATUS_AWS_NORMAL, 0 },
+	};
+	struct incident_component comp = { "eu", STATUS_DEGRADED_PERFORMANCE };
+	struct incident_view v;
+	struct incident_plan *p;
+	size_t pub = 0;
+
+	(void)state;
+	memset(&v, 0, sizeof(v));
+	v.id = 7;
+	v.status = INCIDENT_IDENTIFIED;
+	v.not_affected = 1;
+	v.causes = causes;
+	v.ncauses = 2;
+	v.components = &comp;
+	v.ncomponents = 1;
+	p = decide(&v, 1, dns_down, T0 + 3060);
+	for (size_t i = 0; i < p->nactions; i++) {
+		const struct incident_action *a = &p->actions[i];
+
+		if (a->public) {
+			pub++;
+			assert_int_equal(a->kind, INCIDENT_ACT_OPEN);
+			assert_string_equal(a->causes[0].slug, "route53");
+		} else {
+			assert_int_equal(a->incident_id, 7);
+			for (size_t k = 0; k < a->ncauses; k++)
+				assert_string_not_equal(a->causes[k].slug, "route53");
+		}
+	}
+	assert_int_equal(pub, 1);
 	incident_plan_free(p);
 }
 
@@ -650,6 +706,7 @@ main(void)
 		cmocka_unit_test(test_one_aws_update_on_many_feeds),
 		cmocka_unit_test(test_same_text_on_a_lagging_feed_posts_nothing),
 		cmocka_unit_test(test_update_quotes_the_description),
+		cmocka_unit_test(test_not_affected_does_not_absorb_a_closed_cause),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
