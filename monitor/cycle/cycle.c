@@ -346,18 +346,22 @@ cycle_run_in_tx(const struct config *cfg, struct store *st, int64_t now,
 		}
 	}
 	rc = cycle_commit(cfg, st, docs, ndocs, d, &w, err, errlen);
-	if (rc == CS_OK && d->ahead > 0) {
-		/* Our clock behind AWS's: said the first time, not every minute. */
+	if (rc == CS_OK && (d->ahead > 0 || d->fetched > 0)) {
+		/* Our clock behind AWS's: said when it starts, not every minute; a read
+		 * with nothing ahead ends the episode. */
 		int64_t was = 0;
 		int found = 0;
 
 		rc = store_meta_get_int64(st, CYCLE_META_CLOCK_AHEAD, &was, &found, err, errlen);
-		if (rc == CS_OK && (!found || was == 0)) {
+		if (rc == CS_OK && d->ahead > 0 && (!found || was == 0 ||
+		    (d->ahead > cfg->clock_skew && was <= cfg->clock_skew)))
 			say(log, logctx, "warning", "clock", "AWS items are dated up to %" PRId64 " s "
 			    "ahead of this machine's clock: is it behind? Items up to clock_skew (%" PRId64
-			    " s) ahead are taken", d->ahead, cfg->clock_skew);
+			    " s) ahead are taken%s", d->ahead, cfg->clock_skew,
+			    d->ahead > cfg->clock_skew ? "; later ones wait until the clock reaches them" :
+			    "");
+		if (rc == CS_OK && (!found || was != d->ahead) && (d->ahead > 0 || was != 0))
 			rc = store_meta_set_int64(st, CYCLE_META_CLOCK_AHEAD, d->ahead, err, errlen);
-		}
 	}
 	if (rc != CS_OK)
 		goto out;

@@ -334,12 +334,14 @@ decide_classify(const struct config *cfg, const struct cycle_snapshot *snap,
 		for (size_t k = 0; docs[i].ok && k < docs[i].nitems; k++) {
 			const struct feed_item *it = &docs[i].items[k];
 
-			if (it->guid[0] == '\0' || config_feed_index(cfg, it->slug) < 0 ||
-			    (now != 0 && it->epoch > now + cfg->clock_skew))
+			if (it->guid[0] == '\0' || config_feed_index(cfg, it->slug) < 0)
 				continue;
-			v[n++] = it;
+			/* Said, taken or not: a clock far behind must not pass silently. */
 			if (now != 0 && it->epoch - now > d->ahead)
 				d->ahead = it->epoch - now;
+			if (now != 0 && it->epoch > now + cfg->clock_skew)
+				continue;
+			v[n++] = it;
 		}
 	}
 	/* The last sighting of each guid in the merged order is the one judged. */

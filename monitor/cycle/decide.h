@@ -115,7 +115,7 @@ struct cycle_decision {
 	size_t nmsteps;
 	char *parse_error;            /* why currentevents did not parse (fetch state borrows it) */
 	int64_t ahead;                /* seconds the newest item fetched is dated ahead of now
-	                               * (taken within clock_skew); 0 none */
+	                               * (taken within clock_skew, later beyond); 0 none */
 };
 
 /*
