@@ -14,6 +14,10 @@ reserve(struct strbuf *b, size_t more)
 
 	if (b->oom)
 		return -1;
+	if (more > STRBUF_MAX || b->len + more + 1 > STRBUF_MAX) {
+		b->oom = 1;
+		return -1;
+	}
 	if (b->len + more + 1 <= b->cap)
 		return 0;
 	cap = (b->len + more + 1) * 2;

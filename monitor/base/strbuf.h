@@ -4,6 +4,9 @@
 
 #include <stddef.h>
 
+/* Longest text a strbuf grows to; past it an addition fails like an out-of-memory. */
+#define STRBUF_MAX (16 * 1024 * 1024)
+
 struct strbuf {
 	char  *s;     /* NULL until something is added; always NUL-terminated after */
 	size_t len, cap;

@@ -170,11 +170,10 @@ make_title(const struct incident_component *comps, size_t n, const struct config
 {
 	char more[48] = "";
 	const char *name = "AWS";
-	char *t = malloc(TITLE_MAX);
+	struct strbuf b = { 0 };
+	char *t;
 	size_t len;
 
-	if (t == NULL)
-		return NULL;
 	for (size_t i = 0; i < n; i++) {
 		const struct config_component *cc = config_find_component(cfg, comps[i].id);
 
@@ -185,9 +184,11 @@ make_title(const struct incident_component *comps, size_t n, const struct config
 	}
 	if (n > 1)
 		snprintf(more, sizeof(more), " and %zu more", n - 1);
-	len = (size_t)snprintf(t, TITLE_MAX, "%s%s: %s", name, more, item_title);
+	strbuf_printf(&b, "%s%s: %s", name, more, item_title);
+	t = strbuf_take(&b);
+	len = t != NULL ? strlen(t) : 0;
 	if (len >= TITLE_MAX) {
-		/* Cut at a UTF-8 character boundary. */
+		/* Cut before the character that would cross the limit, never inside one. */
 		len = TITLE_MAX - 1;
 		while (len > 0 && ((unsigned char)t[len] & 0xc0) == 0x80)
 			len--;

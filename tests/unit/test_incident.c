@@ -594,6 +594,34 @@ test_not_affected_does_not_absorb_a_closed_cause(void **state)
 	incident_plan_free(p);
 }
 
+/* A long AWS title is cut for the incident's title at a character boundary, never inside one. */
+static void
+test_long_title_cut_whole_characters(void **state)
+{
+	static char title[1300];
+	static struct fspec longone[] = {
+		{ "directconnect-eu-central-1", STATUS_AWS_INFORMATIONAL, T0, title },
+		{ NULL, 0, 0, NULL },
+	};
+	struct incident_plan *p;
+	size_t len;
+
+	(void)state;
+	strcpy(title, "Service impact: ");
+	/* "EU: " + 16 ASCII bytes, then two-byte characters: byte 511 falls inside one. */
+	for (size_t i = 0; i < 600; i++)
+		strcat(title, "\xc3\xa9");
+	p = decide(NULL, 0, longone, T0 + 60);
+	assert_int_equal(p->nactions, 1);
+	len = strlen(p->actions[0].title);
+	assert_true(len < 512);
+	assert_true(len >= 509);
+	/* Ends with a whole "é". */
+	assert_int_equal((unsigned char)p->actions[0].title[len - 1], 0xa9);
+	assert_int_equal((unsigned char)p->actions[0].title[len - 2], 0xc3);
+	incident_plan_free(p);
+}
+
 /* Shares finer than a basis point never cross a threshold the policy draws strictly. */
 static void
 test_suggest_exact_thresholds(void **state)
@@ -707,6 +735,7 @@ main(void)
 		cmocka_unit_test(test_same_text_on_a_lagging_feed_posts_nothing),
 		cmocka_unit_test(test_update_quotes_the_description),
 		cmocka_unit_test(test_not_affected_does_not_absorb_a_closed_cause),
+		cmocka_unit_test(test_long_title_cut_whole_characters),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
