@@ -622,6 +622,31 @@ test_long_title_cut_whole_characters(void **state)
 	incident_plan_free(p);
 }
 
+/*
+ * currentevents keeps one guid per event while its state moves: the same
+ * guid at a worse state is news (an update, the priority recomputed).
+ */
+static void
+test_same_guid_worse_state_is_an_update(void **state)
+{
+	static const struct fspec worse[] = {
+		{ "directconnect-eu-central-1", STATUS_AWS_DISRUPTION, T0, "Service impact: Increased Packet loss" },
+		{ NULL, 0, 0, NULL },
+	};
+	struct fixture f;
+	struct incident_plan *p;
+
+	(void)state;
+	open_view(&f, 7, "directconnect-eu-central-1", T0, 1);
+	p = decide(&f.view, 1, worse, T0 + 600);
+	assert_int_equal(p->nactions, 1);
+	assert_int_equal(p->actions[0].kind, INCIDENT_ACT_UPDATE);
+	assert_true(p->actions[0].post);
+	assert_int_equal(p->actions[0].causes[0].state, STATUS_AWS_DISRUPTION);
+	assert_int_equal(p->actions[0].components[0].status, STATUS_MAJOR_OUTAGE);
+	incident_plan_free(p);
+}
+
 /* Shares finer than a basis point never cross a threshold the policy draws strictly. */
 static void
 test_suggest_exact_thresholds(void **state)
@@ -736,6 +761,7 @@ main(void)
 		cmocka_unit_test(test_update_quotes_the_description),
 		cmocka_unit_test(test_not_affected_does_not_absorb_a_closed_cause),
 		cmocka_unit_test(test_long_title_cut_whole_characters),
+		cmocka_unit_test(test_same_guid_worse_state_is_an_update),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
