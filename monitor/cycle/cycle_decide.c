@@ -32,12 +32,12 @@
  * 3. A feed is readable while its last good read is fresh
  *    (judgement_fresh): one bad poll keeps the verdict, only a feed unread
  *    for JUDGEMENT_STALE_INTERVALS polls hides its dependents as unknown.
- * 4. The mapper maps the verdicts onto the components twice: as AWS says,
- *    which incidents follow (an event's priority never depends on rulings
- *    or maintenances), and as users are shown them: without what the
- *    engineers' rulings ("not affected") still cover, then with the
- *    operational components of maintenances in progress under maintenance,
- *    then the indicator of that.
+ * 4. The mapper maps the verdicts onto the components as AWS says, which
+ *    incidents follow (an event's priority never depends on rulings or
+ *    maintenances). Users are shown that map without what the engineers'
+ *    rulings ("not affected") still cover (a second mapper run, only while
+ *    a ruling hides a feed), then with the operational components of
+ *    maintenances in progress under maintenance, then its indicator.
  * 5. Component statuses that differ from the committed ones are changes;
  *    incident_decide() says what the AWS judgement means for the AWS
  *    incidents; maintenances move by the clock.
@@ -441,11 +441,12 @@ ruled_out(const struct cycle_snapshot *snap, const char *slug,
 }
 
 /*
- * Steps 3 and 4: the verdicts as the mapper sees them, the map as AWS says
- * (*aws: what incidents follow, so that an event gets the same priority
- * whatever the rulings and maintenances) and as users are shown (*pub:
- * without what rulings cover, then the maintenance overlay, then the
- * indicator of what users see).
+ * Steps 3 and 4: the verdicts as the mapper sees them, and the map as AWS
+ * says (*aws: what incidents follow, so that an event gets the same
+ * priority whatever the rulings and maintenances). When a ruling hides a
+ * feed, also the map without what rulings cover (*pub); otherwise *pub is
+ * NULL and users are shown *aws itself once the incidents are decided
+ * (one mapper run per cycle, the common case).
  */
 static cs_err
 decide_map(const struct config *cfg, const struct cycle_snapshot *snap,
@@ -454,18 +455,14 @@ decide_map(const struct config *cfg, const struct cycle_snapshot *snap,
     struct mapper_result **pub)
 {
 	struct mapper_feed *shown = NULL;
-	struct maintenance_window *w = NULL;
-	size_t nf;
+	size_t nf, hidden = 0;
 	const char *const *slugs = config_feed_slugs(cfg, &nf);
 	cs_err rc;
 
 	*aws = *pub = NULL;
 	shown = calloc(nf + 1, sizeof(*shown));
-	w = calloc(snap->nmaint + 1, sizeof(*w));
-	if (shown == NULL || w == NULL) {
-		rc = CS_ERR_NOMEM;
-		goto out;
-	}
+	if (shown == NULL)
+		return CS_ERR_NOMEM;
 	for (size_t i = 0; i < nf; i++) {
 		const struct store_feed *f = &snap->fetch[i];
 
@@ -475,22 +472,31 @@ decide_map(const struct config *cfg, const struct cycle_snapshot *snap,
 		feeds[i].readable = judgement_fresh(last_success[i], now, cfg->poll_interval);
 		feeds[i].svc = classify_find(d->cls, slugs[i]);
 		shown[i] = feeds[i];
-		if (ruled_out(snap, slugs[i], feeds[i].svc))
+		if (ruled_out(snap, slugs[i], feeds[i].svc)) {
 			shown[i].svc = NULL; /* as if the feed were quiet */
+			hidden++;
+		}
 	}
 	rc = mapper_run(cfg, feeds, nf, aws);
-	if (rc == CS_OK)
+	if (rc == CS_OK && hidden > 0)
 		rc = mapper_run(cfg, shown, nf, pub);
-	if (rc != CS_OK)
-		goto out;
-	for (size_t i = 0; i < snap->nmaint; i++)
-		w[i] = snap->maint[i].w;
-	maintenance_overlay(*pub, w, snap->nmaint, now);
-	rc = mapper_indicate(*pub);
-out:
-	free(w);
 	free(shown);
 	return rc;
+}
+
+/* Step 4, what users see: the operational components of maintenances in progress under maintenance, then the indicator. */
+static cs_err
+decide_overlay(const struct cycle_snapshot *snap, int64_t now, struct mapper_result *pub)
+{
+	struct maintenance_window *w = calloc(snap->nmaint + 1, sizeof(*w));
+
+	if (w == NULL)
+		return CS_ERR_NOMEM;
+	for (size_t i = 0; i < snap->nmaint; i++)
+		w[i] = snap->maint[i].w;
+	maintenance_overlay(pub, w, snap->nmaint, now);
+	free(w);
+	return mapper_indicate(pub);
 }
 
 /* Step 5: components whose status changes, and every component's cause. */
@@ -607,10 +613,17 @@ cycle_decide(const struct config *cfg, const struct cycle_snapshot *snap,
 		rc = decide_classify(cfg, snap, docs, ndocs, now, d);
 	if (rc == CS_OK)
 		rc = decide_map(cfg, snap, docs, ndocs, d, now, feeds, last_success, &aws, &pub);
-	if (rc == CS_OK)
-		rc = decide_components(cfg, snap, pub, d);
+	/* Incidents first, from AWS's map: with no ruling, that map then becomes the users'. */
 	if (rc == CS_OK)
 		rc = decide_support(cfg, snap, aws, feeds, nf, now, d);
+	if (rc == CS_OK && pub == NULL) {
+		pub = aws;
+		aws = NULL;
+	}
+	if (rc == CS_OK)
+		rc = decide_overlay(snap, now, pub);
+	if (rc == CS_OK)
+		rc = decide_components(cfg, snap, pub, d);
 	if (rc == CS_OK) {
 		rc = judgement_new(cfg, now, feeds, last_success, nf, pub,
 		    d->poll ? now : snap->last_poll, d->poll_ok ? now : snap->last_poll_ok,
