@@ -2,11 +2,13 @@
 #include "store/store_priv.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #define STORE_FILE "clickstatus.db"
 #define STORE_BUSY_MS 5000
@@ -186,6 +188,73 @@ static const char *const migrations[] = {
 	" FROM incident_actions a WHERE a.incident_id = incident_causes.incident_id"
 	" AND a.action = 'not-affected'), 0) WHERE open = 1 AND incident_id IN"
 	" (SELECT id FROM incidents WHERE not_affected = 1);",
+	/*
+	 * 4: email. Subscribers and their single-use confirmation tokens; the
+	 * outbox learns claim tokens (an acknowledgement must come from the
+	 * claim that is still current), a subject for ordering, and final
+	 * states besides "delivered" (dead letters); mailings (what one email
+	 * says, fixed once, so a re-send is the same message) and deliveries
+	 * (one per mailing and recipient: the only place a partial send can
+	 * be recorded).
+	 */
+	"CREATE TABLE subscribers("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  email TEXT NOT NULL UNIQUE,"            /* normalised: the domain in lower case */
+	"  state TEXT NOT NULL CHECK (state IN ('pending', 'confirmed', 'unsubscribed', 'bounced')),"
+	"  components_json TEXT CHECK (components_json IS NULL OR json_valid(components_json)),"
+	"  min_priority INTEGER NOT NULL DEFAULT 4 CHECK (min_priority BETWEEN 1 AND 4),"
+	"  secret TEXT NOT NULL,"                  /* random: what the links' signatures are made of */
+	"  source TEXT NOT NULL,"                  /* "form", "cli", "import" */
+	"  created_at INTEGER NOT NULL,"
+	"  confirmed_at INTEGER NOT NULL DEFAULT 0,"
+	"  updated_at INTEGER NOT NULL,"
+	"  last_error TEXT"                        /* why it bounced */
+	");"
+	"CREATE TABLE subscriber_tokens("
+	"  hash TEXT PRIMARY KEY NOT NULL,"        /* SHA-256 of the token, hex; the token is never stored */
+	"  subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,"
+	"  created_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL,"
+	"  used_at INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE INDEX subscriber_tokens_by_subscriber ON subscriber_tokens(subscriber_id, created_at);"
+	"ALTER TABLE outbox ADD COLUMN subject TEXT;"
+	"ALTER TABLE outbox ADD COLUMN claim_token INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE outbox ADD COLUMN state TEXT NOT NULL DEFAULT 'pending'"
+	"  CHECK (state IN ('pending', 'delivered', 'dead', 'expired', 'mailed'));"
+	"UPDATE outbox SET state = 'delivered' WHERE delivered_at IS NOT NULL;"
+	/* The subject is the key up to its event: "incident:3" of "incident:3:update:2:email". */
+	"UPDATE outbox SET subject = CASE WHEN dedup_key IS NULL THEN NULL"
+	"  WHEN dedup_key LIKE 'site:%' THEN 'site'"
+	"  ELSE substr(dedup_key, 1, instr(dedup_key, ':')"
+	"    + instr(substr(dedup_key, instr(dedup_key, ':') + 1), ':') - 1) END;"
+	"CREATE INDEX outbox_by_subject ON outbox(channel, subject, id) WHERE delivered_at IS NULL;"
+	"CREATE TABLE mailings("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  subject TEXT NOT NULL,"                 /* "incident:3", "subscriber:7" */
+	"  kind TEXT NOT NULL,"                    /* "incident", "maintenance", "rca", "confirm", "welcome_back" */
+	"  outbox_first INTEGER NOT NULL DEFAULT 0,"/* the outbox rows it carries, by id */
+	"  outbox_last INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL,"
+	"  priority INTEGER NOT NULL DEFAULT 0,"   /* 1..4, 0 none: every priority matches */
+	"  components_json TEXT NOT NULL CHECK (json_valid(components_json)),"
+	"  content_json TEXT CHECK (content_json IS NULL OR json_valid(content_json))"
+	");"
+	"CREATE INDEX mailings_by_subject ON mailings(subject, id);"
+	"CREATE TABLE deliveries("
+	"  mailing_id INTEGER NOT NULL REFERENCES mailings(id),"
+	"  subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,"
+	"  state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'bounced', 'dead', 'superseded', 'dropped')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt_at INTEGER NOT NULL,"
+	"  claim_token INTEGER NOT NULL DEFAULT 0,"
+	"  last_code INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT,"
+	"  done_at INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (mailing_id, subscriber_id)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX deliveries_due ON deliveries(next_attempt_at) WHERE state = 'pending';"
+	"CREATE INDEX deliveries_by_subscriber ON deliveries(subscriber_id);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -382,6 +451,31 @@ make_dir(const char *dir, char *err, size_t errlen)
 	return CS_OK;
 }
 
+/*
+ * The store holds subscribers' addresses: personal data that only the
+ * owner may read. The file is created 0600 before SQLite opens it (SQLite
+ * gives its -wal and -shm files the database's mode), and a store made
+ * readable to others by an older version is closed to them.
+ */
+static cs_err
+private_file(const char *path, char *err, size_t errlen)
+{
+	struct stat sb;
+	int fd;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return cs_seterr(err, errlen, CS_ERR_IO, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &sb) == 0 && (sb.st_mode & 077) != 0 && fchmod(fd, 0600) != 0) {
+		cs_seterr(err, errlen, CS_ERR_IO, "%s: cannot make it private (mode 0600): %s", path,
+		    strerror(errno));
+		close(fd);
+		return CS_ERR_IO;
+	}
+	close(fd);
+	return CS_OK;
+}
+
 cs_err
 store_open(const char *dir, struct store **out, char *err, size_t errlen)
 {
@@ -411,6 +505,9 @@ store_open(const char *dir, struct store **out, char *err, size_t errlen)
 	}
 	snprintf(st->path, len + sizeof("/" STORE_FILE), "%s%s" STORE_FILE, dir,
 	    dir[len - 1] == '/' ? "" : "/");
+	rc = private_file(st->path, err, errlen);
+	if (rc != CS_OK)
+		goto out;
 	src = sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (src != SQLITE_OK) {
 		if (st->db == NULL)

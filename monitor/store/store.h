@@ -91,9 +91,18 @@ int store_in_transaction(const struct store *st);
  * will deliver the row again once its lease expires. Consumers must
  * therefore be idempotent, using the row id or dedup_key (an email
  * Message-ID derived from it, an MQTT payload carrying it, a site render
- * that is a pure function of the current state). Due rows are returned in
- * id order; a failing row does not hold back the rows after it, so a
- * consumer that needs strict order must compare ids itself.
+ * that is a pure function of the current state).
+ *
+ * Each claim carries a token; an acknowledgement (delivered or failed)
+ * counts only under the token of the row's current claim, so a worker
+ * whose lease ran out cannot mark a row that another claim took. Due rows
+ * come in id order, and a row is not due while an older row of the same
+ * subject (outbox.h: "incident:3") is undelivered: a subject's rows are
+ * delivered in the order they were decided. A row ends in one of the
+ * states delivered, dead (given up: store_outbox_failed() with retry_at
+ * 0; listed by `clickstatus outbox`, revived by store_outbox_retry_dead()),
+ * expired (older than the claim's max_age when first due: history is
+ * never delivered) or mailed (carried by an email mailing, store_mail.h).
  *
  * dedup_key names the decision ("component:api:major_outage:1700000000"):
  * re-running the same decision after a crash or a retry finds the key
@@ -107,6 +116,7 @@ struct store_outbox_msg {
 	int64_t created_at;      /* epoch */
 	int     attempts;        /* claims so far, including this one */
 	char   *last_error;      /* of the previous failed attempt, NULL if none */
+	int64_t claim_token;     /* this claim's: what delivered/failed must present */
 };
 
 /*
@@ -132,24 +142,39 @@ cs_err store_outbox_claim_due(struct store *st, const char *channel, int64_t now
     int64_t lease, size_t max, struct store_outbox_msg **msgs, size_t *n,
     char *err, size_t errlen);
 
+/*
+ * store_outbox_claim_due() that first expires the channel's undelivered
+ * rows created more than max_age seconds before now (0: none expire).
+ */
+cs_err store_outbox_claim(struct store *st, const char *channel, int64_t now, int64_t lease,
+    int64_t max_age, size_t max, struct store_outbox_msg **msgs, size_t *n, char *err,
+    size_t errlen);
+
 /* Frees an array from store_outbox_claim_due(); NULL is a no-op. */
 void store_outbox_msgs_free(struct store_outbox_msg *msgs, size_t n);
 
 /*
- * Marks row id delivered at now; it is never claimed again. Marking a row
- * twice is harmless. CS_ERR_NOTFOUND if there is no such row.
+ * Marks row id, claimed under token, delivered at now; it is never claimed
+ * again. The same claim marking it twice is harmless. CS_ERR_NOTFOUND if
+ * there is no such row, CS_ERR_STATE if it was already finished or token
+ * is not its current claim's.
  */
-cs_err store_outbox_delivered(struct store *st, int64_t id, int64_t now,
+cs_err store_outbox_delivered(struct store *st, int64_t id, int64_t token, int64_t now,
     char *err, size_t errlen);
 
 /*
- * Records a failed delivery of row id: error (borrowed, may be NULL) is
- * kept as last_error and the row is due again at retry_at (the caller owns
- * the backoff policy). CS_ERR_NOTFOUND if there is no such row,
- * CS_ERR_STATE if it was already delivered.
+ * Records a failed delivery of row id claimed under token: error
+ * (borrowed, may be NULL) is kept as last_error and the row is due again
+ * at retry_at (the caller owns the backoff and attempt cap); retry_at 0
+ * gives up: the row becomes a dead letter. Errors as
+ * store_outbox_delivered().
  */
-cs_err store_outbox_failed(struct store *st, int64_t id, int64_t now, const char *error,
-    int64_t retry_at, char *err, size_t errlen);
+cs_err store_outbox_failed(struct store *st, int64_t id, int64_t token, int64_t now,
+    const char *error, int64_t retry_at, char *err, size_t errlen);
+
+/* Makes the dead letters of channel (NULL: all) due again at now; *n of them. */
+cs_err store_outbox_retry_dead(struct store *st, const char *channel, int64_t now, size_t *n,
+    char *err, size_t errlen);
 
 /* Counts undelivered rows of channel (all channels if channel is NULL). */
 cs_err store_outbox_pending_count(struct store *st, const char *channel, size_t *count,

@@ -101,9 +101,11 @@ sitepub_drain(struct sitepub *sp, const struct config *cfg, struct store *st,
 		char e2[CS_ERRLEN];
 
 		if (rc == CS_OK)
-			store_outbox_delivered(st, msgs[i].id, now, e2, sizeof(e2));
+			store_outbox_delivered(st, msgs[i].id, msgs[i].claim_token, now, e2,
+			    sizeof(e2));
 		else
-			store_outbox_failed(st, msgs[i].id, now, err, now + RENDER_RETRY, e2, sizeof(e2));
+			store_outbox_failed(st, msgs[i].id, msgs[i].claim_token, now, err,
+			    now + RENDER_RETRY, e2, sizeof(e2));
 	}
 	if (rc == CS_OK && rendered != NULL)
 		*rendered = 1;

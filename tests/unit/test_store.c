@@ -348,7 +348,7 @@ test_outbox_claim_deliver_fail_retry(void **state)
 	char err[CS_ERRLEN] = "";
 	struct store_outbox_msg *m = NULL;
 	size_t n = 0;
-	int64_t id1, id2, id3;
+	int64_t id1, id2, id3, t1, t2, t3, tok;
 
 	for (int i = 1; i <= 3; i++) {
 		char key[16], payload[32];
@@ -387,6 +387,9 @@ test_outbox_claim_deliver_fail_retry(void **state)
 	id1 = m[0].id;
 	id2 = m[1].id;
 	id3 = m[2].id;
+	t1 = m[0].claim_token;
+	t2 = m[1].claim_token;
+	t3 = m[2].claim_token;
 	store_outbox_msgs_free(m, n);
 
 	/* Leased: a second consumer gets nothing. */
@@ -394,9 +397,9 @@ test_outbox_claim_deliver_fail_retry(void **state)
 	    sizeof(err)), CS_OK);
 	assert_int_equal(n, 0);
 
-	assert_int_equal(store_outbox_delivered(fx->st, id1, 110, err, sizeof(err)), CS_OK);
-	assert_int_equal(store_outbox_delivered(fx->st, id1, 111, err, sizeof(err)), CS_OK);
-	assert_int_equal(store_outbox_failed(fx->st, id2, 110, "smtp: 421 try later", 200, err,
+	assert_int_equal(store_outbox_delivered(fx->st, id1, t1, 110, err, sizeof(err)), CS_OK);
+	assert_int_equal(store_outbox_delivered(fx->st, id1, t1, 111, err, sizeof(err)), CS_OK);
+	assert_int_equal(store_outbox_failed(fx->st, id2, t2, 110, "smtp: 421 try later", 200, err,
 	    sizeof(err)), CS_OK);
 	assert_int_equal(pending(fx->st, "site"), 2);
 
@@ -406,7 +409,12 @@ test_outbox_claim_deliver_fail_retry(void **state)
 	assert_int_equal(n, 1);
 	assert_int_equal(m[0].id, id3);
 	assert_int_equal(m[0].attempts, 2);
+	assert_true(m[0].claim_token != t3);
 	store_outbox_msgs_free(m, n);
+	/* The crashed consumer comes back: its claim is no longer current. */
+	assert_int_equal(store_outbox_delivered(fx->st, id3, t3, 161, err, sizeof(err)),
+	    CS_ERR_STATE);
+	assert_non_null(strstr(err, "no longer current"));
 
 	assert_int_equal(store_outbox_claim_due(fx->st, "site", 200, 60, 10, &m, &n, err,
 	    sizeof(err)), CS_OK);
@@ -422,10 +430,12 @@ test_outbox_claim_deliver_fail_retry(void **state)
 	assert_int_equal(n, 2);
 	assert_int_equal(m[0].id, id2);
 	assert_int_equal(m[1].id, id3);
+	tok = m[0].claim_token;
+	assert_int_equal(m[1].claim_token, tok);
 	store_outbox_msgs_free(m, n);
 
-	assert_int_equal(store_outbox_delivered(fx->st, id2, 1001, err, sizeof(err)), CS_OK);
-	assert_int_equal(store_outbox_delivered(fx->st, id3, 1001, err, sizeof(err)), CS_OK);
+	assert_int_equal(store_outbox_delivered(fx->st, id2, tok, 1001, err, sizeof(err)), CS_OK);
+	assert_int_equal(store_outbox_delivered(fx->st, id3, tok, 1001, err, sizeof(err)), CS_OK);
 	assert_int_equal(pending(fx->st, "site"), 0);
 	assert_int_equal(pending(fx->st, "email"), 1);
 	assert_int_equal(store_outbox_claim_due(fx->st, "site", 5000, 60, 10, &m, &n, err,
@@ -433,16 +443,89 @@ test_outbox_claim_deliver_fail_retry(void **state)
 	assert_int_equal(n, 0);
 
 	/* Misuse is reported, not ignored. */
-	assert_int_equal(store_outbox_failed(fx->st, id1, 2000, "late", 3000, err, sizeof(err)),
-	    CS_ERR_STATE);
-	assert_int_equal(store_outbox_delivered(fx->st, 999, 2000, err, sizeof(err)),
+	assert_int_equal(store_outbox_failed(fx->st, id1, t1, 2000, "late", 3000, err,
+	    sizeof(err)), CS_ERR_STATE);
+	assert_int_equal(store_outbox_delivered(fx->st, 999, 1, 2000, err, sizeof(err)),
 	    CS_ERR_NOTFOUND);
-	assert_int_equal(store_outbox_failed(fx->st, 999, 2000, NULL, 3000, err, sizeof(err)),
+	assert_int_equal(store_outbox_failed(fx->st, 999, 1, 2000, NULL, 3000, err, sizeof(err)),
 	    CS_ERR_NOTFOUND);
 	assert_int_equal(store_outbox_claim_due(fx->st, "pigeon", 0, 0, 1, &m, &n, err,
 	    sizeof(err)), CS_ERR_USAGE);
 	assert_int_equal(store_outbox_claim_due(fx->st, "site", 0, 0, 100000, &m, &n, err,
 	    sizeof(err)), CS_ERR_USAGE);
+}
+
+/*
+ * A subject's rows go in decision order: while "incident:7"'s first update
+ * is retried, its "resolved" waits; another subject is not held back.
+ * Rows older than max_age are expired, not delivered; a row given up is a
+ * dead letter until revived.
+ */
+static void
+test_outbox_order_expiry_dead(void **state)
+{
+	struct fx *fx = *state;
+	char err[CS_ERRLEN] = "";
+	struct store_outbox_msg *m = NULL;
+	size_t n = 0, revived = 0;
+	int64_t first, tok;
+
+	assert_int_equal(store_outbox_add(fx->st, "mqtt", "incident:7:update:1:mqtt", "{\"u\":1}",
+	    1000, NULL, err, sizeof(err)), CS_OK);
+	assert_int_equal(store_outbox_add(fx->st, "mqtt", "incident:7:update:2:mqtt", "{\"u\":2}",
+	    1001, NULL, err, sizeof(err)), CS_OK);
+	assert_int_equal(store_outbox_add(fx->st, "mqtt", "incident:8:update:1:mqtt", "{\"u\":3}",
+	    1002, NULL, err, sizeof(err)), CS_OK);
+	assert_int_equal(store_outbox_add(fx->st, "mqtt", "incident:9:update:1:mqtt", "{\"old\":1}",
+	    10, NULL, err, sizeof(err)), CS_OK);
+
+	/* incident:9's row is older than 500 s at 1100: expired. */
+	assert_int_equal(store_outbox_claim(fx->st, "mqtt", 1100, 60, 500, 10, &m, &n, err,
+	    sizeof(err)), CS_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(m[0].payload, "{\"u\":1}");
+	assert_string_equal(m[1].payload, "{\"u\":3}");
+	first = m[0].id;
+	tok = m[0].claim_token;
+	assert_int_equal(store_outbox_delivered(fx->st, m[1].id, m[1].claim_token, 1100, err,
+	    sizeof(err)), CS_OK);
+	store_outbox_msgs_free(m, n);
+	assert_int_equal(store_outbox_failed(fx->st, first, tok, 1100, "broker down", 1200, err,
+	    sizeof(err)), CS_OK);
+
+	/* Update 2 still waits behind update 1, which is not due yet. */
+	assert_int_equal(store_outbox_claim(fx->st, "mqtt", 1190, 60, 500, 10, &m, &n, err,
+	    sizeof(err)), CS_OK);
+	assert_int_equal(n, 0);
+
+	/* Given up: a dead letter no longer holds its subject back. */
+	assert_int_equal(store_outbox_claim(fx->st, "mqtt", 1200, 60, 500, 10, &m, &n, err,
+	    sizeof(err)), CS_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(m[0].id, first);
+	tok = m[0].claim_token;
+	store_outbox_msgs_free(m, n);
+	assert_int_equal(store_outbox_failed(fx->st, first, tok, 1200, "broker refused", 0, err,
+	    sizeof(err)), CS_OK);
+	assert_int_equal(raw_sql_int(fx->dir,
+	    "SELECT count(*) FROM outbox WHERE state = 'dead' AND last_error = 'broker refused'"), 1);
+	assert_int_equal(raw_sql_int(fx->dir,
+	    "SELECT count(*) FROM outbox WHERE state = 'expired'"), 1);
+	assert_int_equal(store_outbox_claim(fx->st, "mqtt", 1300, 60, 500, 10, &m, &n, err,
+	    sizeof(err)), CS_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(m[0].payload, "{\"u\":2}");
+	store_outbox_msgs_free(m, n);
+
+	/* Revived, it is due again, and first again for its subject. */
+	assert_int_equal(store_outbox_retry_dead(fx->st, "mqtt", 1400, &revived, err,
+	    sizeof(err)), CS_OK);
+	assert_int_equal(revived, 1);
+	assert_int_equal(store_outbox_claim(fx->st, "mqtt", 1400, 60, 0, 10, &m, &n, err,
+	    sizeof(err)), CS_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(m[0].id, first);
+	store_outbox_msgs_free(m, n);
 }
 
 /* ---- transactions and crash safety ---- */
@@ -1024,6 +1107,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_unwritable_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_dedup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbox_order_expiry_dead, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_claim_deliver_fail_retry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_leaves_neither, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_together_and_restart, setup, teardown),
