@@ -431,5 +431,15 @@ config_free(struct config *cfg)
 	free(cfg->site_dir);
 	free(cfg->feed_base_url);
 	free(cfg->currentevents_url);
+	free(cfg->email.from);
+	free(cfg->email.from_name);
+	free(cfg->email.subscribe_url);
+	free(cfg->email.listen);
+	free(cfg->email.maildir);
+	free(cfg->email.smtp_url);
+	free(cfg->email.smtp_username);
+	free(cfg->email.smtp_password_file);
+	free(cfg->email.smtp_ca_file);
+	free(cfg->email.smtp_helo);
 	free(cfg);
 }

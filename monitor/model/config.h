@@ -29,6 +29,29 @@ struct config_component {
 	size_t ndeps;
 };
 
+/* Email alerts (config "email"); strings owned. */
+struct config_email {
+	char   *from;             /* envelope and From address: "status@synchronet.com" */
+	char   *from_name;        /* "CLICK status" */
+	char   *subscribe_url;    /* public URL of `clickstatus serve` behind the site's proxy */
+	char   *listen;           /* where `serve` listens: "127.0.0.1:8025" */
+	char   *maildir;          /* Maildir when no relay, relative to the state dir if not absolute */
+	char   *smtp_url;         /* relay: "smtps://..." or "smtp://..." (STARTTLS); NULL: Maildir */
+	char   *smtp_username;    /* NULL: no AUTH */
+	char   *smtp_password_file; /* file holding the password (first line), NULL */
+	char   *smtp_ca_file;     /* extra CA bundle, NULL: the system's */
+	char   *smtp_helo;        /* EHLO name, NULL: libcurl's */
+	int     smtp_parallel;    /* connections at once */
+	int64_t smtp_timeout;     /* seconds per message */
+	int64_t batch_window;     /* seconds: updates of one incident within it make one mail */
+	int64_t max_age;          /* seconds: older alerts are never mailed */
+	int     max_attempts;     /* tries of one delivery before it is a dead letter */
+	int64_t confirm_ttl;      /* seconds a confirmation link is valid */
+	int     rate_per_client;  /* subscribe requests per client address per hour */
+	int     rate_per_address; /* confirmation mails per address per day */
+	int     max_connections;  /* `serve`: connections at once */
+};
+
 struct config {
 	char   *product;          /* "CLICK" */
 	char   *company;          /* "SynchroNet" */
@@ -47,6 +70,7 @@ struct config {
 	int64_t clock_skew;       /* seconds: AWS items dated up to this far ahead of our clock
 	                           * are taken (live mode; a replay at --now sets it to 0) */
 	struct bizclock business; /* support hours and holidays: P3/P4 and RCA clocks */
+	struct config_email email;
 	struct config_component *components;
 	size_t ncomponents;
 	char  **feed_slugs;       /* distinct feed slugs needed, sorted (see config_feed_slugs) */

@@ -164,29 +164,39 @@ get_string(struct config_errs *e, const json_t *obj, const char *prefix, const c
 	return 0;
 }
 
-/* An integer member within [min, max], or def when absent. */
+/* An integer member within [min, max] of the object at prefix, or def when absent. */
 static int
-get_int(struct config_errs *e, const json_t *obj, const char *key, int64_t def, int64_t min,
-    int64_t max, int64_t *dst)
+get_int_in(struct config_errs *e, const json_t *obj, const char *prefix, const char *key,
+    int64_t def, int64_t min, int64_t max, int64_t *dst)
 {
 	json_t *v = json_object_get(obj, key);
+	char path[MAX_PATH];
 	json_int_t i;
 
 	*dst = def;
 	if (v == NULL)
 		return 0;
+	join_key(path, sizeof(path), prefix, key);
 	if (!json_is_integer(v)) {
-		config_errs_add(e, key, "expected an integer, got %s", config_type_name(v));
+		config_errs_add(e, path, "expected an integer, got %s", config_type_name(v));
 		return -1;
 	}
 	i = json_integer_value(v);
 	if (i < min || i > max) {
-		config_errs_add(e, key, "%lld is out of range %lld..%lld", (long long)i, (long long)min,
+		config_errs_add(e, path, "%lld is out of range %lld..%lld", (long long)i, (long long)min,
 		    (long long)max);
 		return -1;
 	}
 	*dst = (int64_t)i;
 	return 0;
+}
+
+/* get_int_in() at the top level. */
+static int
+get_int(struct config_errs *e, const json_t *obj, const char *key, int64_t def, int64_t min,
+    int64_t max, int64_t *dst)
+{
+	return get_int_in(e, obj, "", key, def, min, max, dst);
 }
 
 static int
@@ -495,6 +505,107 @@ parse_business(struct config_errs *e, const json_t *root, struct bizclock *bc)
 	}
 }
 
+/* The host of an http(s) URL, into buf ("" when there is none). */
+static void
+url_host(const char *url, char *buf, size_t len)
+{
+	const char *p = strstr(url, "://"), *end;
+
+	buf[0] = '\0';
+	if (p == NULL)
+		return;
+	p += 3;
+	end = p + strcspn(p, "/:?#");
+	if ((size_t)(end - p) < len) {
+		memcpy(buf, p, (size_t)(end - p));
+		buf[end - p] = '\0';
+	}
+}
+
+/*
+ * "email": who the mail is from, where the subscription endpoint is, how
+ * mail leaves (an SMTP relay, or the Maildir under the state directory
+ * when none is set), and the delivery policy. Every key is optional: the
+ * embedded default sends into the Maildir from status@<site host>.
+ */
+static void
+parse_email(struct config_errs *e, const json_t *root, struct config *cfg)
+{
+	static const char *const keys[] = {
+		"from", "from_name", "subscribe_url", "listen", "maildir", "smtp", "batch_window",
+		"max_age", "max_attempts", "confirm_ttl", "rate_per_client", "rate_per_address",
+		"max_connections"
+	};
+	static const char *const smtp_keys[] = {
+		"url", "username", "password_file", "ca_file", "parallel", "helo", "timeout"
+	};
+	struct config_email *m = &cfg->email;
+	const json_t *em = json_object_get(root, "email"), *smtp;
+	char host[256], def[512];
+	int64_t v;
+
+	if (em != NULL && !json_is_object(em)) {
+		config_errs_add(e, "email", "expected an object, got %s", config_type_name(em));
+		em = NULL;
+	}
+	if (em == NULL)
+		em = json_object();   /* every default; a new empty object, released below */
+	else
+		json_incref((json_t *)em);
+	check_keys(e, em, "email", keys, sizeof(keys) / sizeof(keys[0]));
+	url_host(cfg->site_url != NULL ? cfg->site_url : "", host, sizeof(host));
+	snprintf(def, sizeof(def), "status@%s", host[0] ? host : "localhost");
+	get_string(e, em, "email", "from", 0, def, &m->from);
+	snprintf(def, sizeof(def), "%s status", cfg->product != NULL ? cfg->product : "");
+	get_string(e, em, "email", "from_name", 0, def, &m->from_name);
+	snprintf(def, sizeof(def), "%s/subscriptions", cfg->site_url != NULL ? cfg->site_url : "");
+	/* The default follows site_url, whose own error is already said. */
+	if (get_string(e, em, "email", "subscribe_url", 0, def, &m->subscribe_url) == 0 &&
+	    json_object_get(em, "subscribe_url") != NULL && !is_http_url(m->subscribe_url))
+		config_errs_add(e, "email.subscribe_url", "\"%s\" must start with https:// or http://",
+		    m->subscribe_url);
+	get_string(e, em, "email", "listen", 0, "127.0.0.1:8025", &m->listen);
+	get_string(e, em, "email", "maildir", 0, "mail", &m->maildir);
+	get_int_in(e, em, "email", "batch_window", 600, 0, 86400, &m->batch_window);
+	get_int_in(e, em, "email", "max_age", 86400, 600, 30 * 86400, &m->max_age);
+	get_int_in(e, em, "email", "max_attempts", 12, 1, 100, &v);
+	m->max_attempts = (int)v;
+	get_int_in(e, em, "email", "confirm_ttl", 48 * 3600, 600, 7 * 86400, &m->confirm_ttl);
+	get_int_in(e, em, "email", "rate_per_client", 20, 1, 100000, &v);
+	m->rate_per_client = (int)v;
+	get_int_in(e, em, "email", "rate_per_address", 3, 1, 100, &v);
+	m->rate_per_address = (int)v;
+	get_int_in(e, em, "email", "max_connections", 64, 1, 4096, &v);
+	m->max_connections = (int)v;
+	smtp = json_object_get(em, "smtp");
+	if (smtp != NULL && !json_is_object(smtp)) {
+		config_errs_add(e, "email.smtp", "expected an object, got %s", config_type_name(smtp));
+		smtp = NULL;
+	}
+	if (smtp != NULL) {
+		check_keys(e, smtp, "email.smtp", smtp_keys, sizeof(smtp_keys) / sizeof(smtp_keys[0]));
+		if (get_string(e, smtp, "email.smtp", "url", 1, "", &m->smtp_url) == 0 &&
+		    strncmp(m->smtp_url, "smtp://", 7) != 0 && strncmp(m->smtp_url, "smtps://", 8) != 0)
+			config_errs_add(e, "email.smtp.url", "\"%s\" must start with smtp:// (STARTTLS)"
+			    " or smtps://", m->smtp_url);
+		if (json_object_get(smtp, "username") != NULL)
+			get_string(e, smtp, "email.smtp", "username", 1, "", &m->smtp_username);
+		if (json_object_get(smtp, "password_file") != NULL)
+			get_string(e, smtp, "email.smtp", "password_file", 1, "", &m->smtp_password_file);
+		if (json_object_get(smtp, "ca_file") != NULL)
+			get_string(e, smtp, "email.smtp", "ca_file", 1, "", &m->smtp_ca_file);
+		if (json_object_get(smtp, "helo") != NULL)
+			get_string(e, smtp, "email.smtp", "helo", 1, "", &m->smtp_helo);
+		get_int_in(e, smtp, "email.smtp", "parallel", 4, 1, 32, &v);
+		m->smtp_parallel = (int)v;
+		get_int_in(e, smtp, "email.smtp", "timeout", 60, 5, 600, &m->smtp_timeout);
+	} else {
+		m->smtp_parallel = 4;
+		m->smtp_timeout = 60;
+	}
+	json_decref((json_t *)em);
+}
+
 void
 config_check_root(struct config_errs *e, const struct catalogue *cat, const json_t *root,
     struct config *cfg)
@@ -503,7 +614,7 @@ config_check_root(struct config_errs *e, const struct catalogue *cat, const json
 		"product", "company", "site_url", "site_dir", "feed_base_url", "currentevents_url",
 		"poll_interval", "render_interval", "quiet_limit", "max_parallel", "timeout_connect",
 		"timeout_total", "max_feed_bytes", "flap_window", "clock_skew", "business_hours",
-		"holidays", "components"
+		"holidays", "components", "email"
 	};
 	json_t *comps;
 	int64_t v;
@@ -551,6 +662,7 @@ config_check_root(struct config_errs *e, const struct catalogue *cat, const json
 	get_int(e, root, "flap_window", 1800, 0, 86400, &cfg->flap_window);
 	get_int(e, root, "clock_skew", 600, 0, 3600, &cfg->clock_skew);
 	parse_business(e, root, &cfg->business);
+	parse_email(e, root, cfg);
 
 	comps = json_object_get(root, "components");
 	if (comps == NULL) {

@@ -613,7 +613,7 @@ sitebuild_model(const struct config *cfg, const struct catalogue *cat,
 {
 	struct sitemodel_page page;
 	struct sitemodel *m = NULL;
-	char id[65];
+	char id[65], subscribe[1024];
 	size_t k = 0;
 	cs_err rc;
 
@@ -633,6 +633,10 @@ sitebuild_model(const struct config *cfg, const struct catalogue *cat,
 	page.name = cfg->product;
 	page.company = cfg->company;
 	page.url = cfg->site_url;
+	/* The form posts to `clickstatus serve` (publisher/http), behind the site's proxy. */
+	if (cfg->email.subscribe_url != NULL && (size_t)snprintf(subscribe, sizeof(subscribe),
+	    "%s/subscribe", cfg->email.subscribe_url) < sizeof(subscribe))
+		page.subscribe_url = subscribe;
 	page.generated_at = j->viewed_at;
 	page.indicator = j->map->indicator;
 	page.description = j->map->description;
