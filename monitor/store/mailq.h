@@ -83,14 +83,20 @@ struct mailq_job {
 };
 
 /*
- * Claims up to max due pending deliveries (next_attempt_at <= now) of
- * subscribers still confirmed (or the one recipient of a confirmation),
- * oldest mailing first, leased until now + lease. Deliveries of mailings
- * older than max_age are first made dead ("expired"); those of
- * subscribers no longer confirmed are "dropped". Owned *jobs
- * (mailq_jobs_free).
+ * Settles what can no longer go out, once per sending pass: pending
+ * deliveries of mailings older than max_age become dead ("expired"), and
+ * those of subscribers no longer confirmed (unsubscribed, bounced) are
+ * "dropped" (confirmation mails excepted). *settled (may be NULL) counts them.
  */
-cs_err mailq_claim(struct store *st, int64_t now, int64_t lease, int64_t max_age, size_t max,
+cs_err mailq_sweep(struct store *st, int64_t now, int64_t max_age, size_t *settled, char *err,
+    size_t errlen);
+
+/*
+ * Claims up to max due pending deliveries (next_attempt_at <= now), oldest
+ * mailing first, leased until now + lease under one new claim token.
+ * Owned *jobs (mailq_jobs_free), *n of them.
+ */
+cs_err mailq_claim(struct store *st, int64_t now, int64_t lease, size_t max,
     struct mailq_job **jobs, size_t *n, char *err, size_t errlen);
 void mailq_jobs_free(struct mailq_job *jobs, size_t n);
 

@@ -92,12 +92,12 @@ store_outbox_msgs_free(struct store_outbox_msg *msgs, size_t n)
 }
 
 /*
- * A claim's token: the previous one plus one, kept in meta, so that every
- * claim of every process differs (the counter is read and written in the
- * claim's own write transaction).
+ * A claim's token (store_priv.h): the previous one plus one, kept in meta,
+ * so that every claim of every process differs (the counter is read and
+ * written in the claim's own write transaction).
  */
-static cs_err
-outbox_new_token(struct store *st, int64_t *token, char *err, size_t errlen)
+cs_err
+store_claim_token(struct store *st, int64_t *token, char *err, size_t errlen)
 {
 	sqlite3_stmt *s = NULL;
 	cs_err rc;
@@ -224,7 +224,7 @@ store_outbox_claim(struct store *st, const char *channel, int64_t now, int64_t l
 		    " WHERE channel = ?1 AND delivered_at IS NULL AND created_at < ?2 - ?3",
 		    "sLL", channel, now, max_age);
 	if (rc == CS_OK)
-		rc = outbox_new_token(st, &token, err, errlen);
+		rc = store_claim_token(st, &token, err, errlen);
 	if (rc == CS_OK)
 		rc = outbox_select_due(st, channel, now, max, &v, &nv, err, errlen);
 	for (size_t i = 0; rc == CS_OK && i < nv; i++) {
