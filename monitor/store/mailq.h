@@ -38,6 +38,7 @@ struct mailq_new {
 	const char *components_json;  /* JSON array of component ids; "[]": concerns every subscriber */
 	const char *content_json;     /* what the mail says (mail_plan.h) */
 	int64_t     subscriber_id;    /* > 0: this one recipient whatever its state (confirm) */
+	int         no_recipients;    /* 1: settles the rows, mails nobody (a withdrawn incident) */
 };
 
 /*

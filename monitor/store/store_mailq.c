@@ -23,6 +23,10 @@ fan_out(struct store *st, int64_t id, const struct mailq_new *m, int64_t now, si
 	int changes = 0;
 	cs_err rc;
 
+	if (m->no_recipients) {
+		*n = 0;
+		return CS_OK;
+	}
 	if (m->subscriber_id > 0)
 		rc = store_exec(st, &changes, "address a mailing", err, errlen,
 		    "INSERT INTO deliveries(mailing_id, subscriber_id, state, next_attempt_at)"
