@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "base/cs_error.h"
 #include "store/store.h"
@@ -124,6 +125,12 @@ struct mailq_counts {
 	int64_t next_due;          /* earliest pending delivery's next attempt, 0 none */
 };
 cs_err mailq_count(struct store *st, struct mailq_counts *c, char *err, size_t errlen);
+
+/* Makes the dead deliveries due again at now (attempts counted anew); *n of them. */
+cs_err mailq_retry_dead(struct store *st, int64_t now, size_t *n, char *err, size_t errlen);
+
+/* Lists the dead deliveries (addresses masked) to fp; nothing when there are none. */
+cs_err mailq_print_dead(struct store *st, FILE *fp, char *err, size_t errlen);
 
 /* After a confirmation mail went out, its content (which holds the token) is erased. */
 cs_err mailq_scrub(struct store *st, int64_t mailing_id, char *err, size_t errlen);

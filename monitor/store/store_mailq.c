@@ -1,6 +1,9 @@
 /* store_mailq.c: the email queue (mailq.h): mailings, their fan-out into deliveries, claims and acks. */
 #include "store/store_priv.h"
 #include "store/mailq.h"
+#include "store/subscribers.h"
+
+#include "base/cstime.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -410,4 +413,46 @@ cs_err
 store_set_batched_durability(struct store *st, char *err, size_t errlen)
 {
 	return store_run(st, "PRAGMA synchronous = NORMAL", "set synchronous", err, errlen);
+}
+
+cs_err
+mailq_retry_dead(struct store *st, int64_t now, size_t *n, char *err, size_t errlen)
+{
+	int changes = 0;
+	cs_err rc;
+
+	rc = store_exec(st, &changes, "retry dead deliveries", err, errlen,
+	    "UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = ?1, done_at = 0"
+	    " WHERE state = 'dead'", "L", now);
+	*n = rc == CS_OK ? (size_t)changes : 0;
+	return rc;
+}
+
+cs_err
+mailq_print_dead(struct store *st, FILE *fp, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	char masked[128], when[32];
+	cs_err rc;
+	int row, any = 0;
+
+	rc = store_query(st, &s, err, errlen, "SELECT d.mailing_id, m.subject, d.subscriber_id,"
+	    " s.email, d.attempts, d.done_at, d.last_error FROM deliveries d"
+	    " JOIN mailings m ON m.id = d.mailing_id JOIN subscribers s ON s.id = d.subscriber_id"
+	    " WHERE d.state = 'dead' ORDER BY d.mailing_id, d.subscriber_id LIMIT 1000", "");
+	while (rc == CS_OK) {
+		rc = store_step(st, s, &row, "list dead deliveries", err, errlen);
+		if (rc != CS_OK || !row)
+			break;
+		if (!any++)
+			fprintf(fp, "\ndead deliveries (first 1000):\n");
+		store_sub_mask(store_col_text(s, 3), masked, sizeof(masked));
+		cstime_format_iso8601(sqlite3_column_int64(s, 5), when, sizeof(when));
+		fprintf(fp, "  mailing %lld (%s) to #%lld %s: %d attempts, given up %s: %s\n",
+		    (long long)sqlite3_column_int64(s, 0), store_col_text(s, 1),
+		    (long long)sqlite3_column_int64(s, 2), masked, sqlite3_column_int(s, 4), when,
+		    store_col_text(s, 6));
+	}
+	store_release(st, s);
+	return rc;
 }

@@ -1,6 +1,8 @@
 /* store_outbox.c: the transactional outbox: what the store's decisions owe the outside world. */
 #include "store/store_priv.h"
 
+#include "base/cstime.h"
+
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -371,6 +373,45 @@ store_outbox_pending_count(struct store *st, const char *channel, size_t *count,
 	if (rc == CS_OK && row)
 		*count = (size_t)sqlite3_column_int64(s, 0);
 out:
+	store_release(st, s);
+	return rc;
+}
+
+cs_err
+store_outbox_print(struct store *st, FILE *fp, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	char when[32];
+	cs_err rc;
+	int row, any = 0;
+
+	fprintf(fp, "%-8s %-10s %8s\n", "CHANNEL", "STATE", "ROWS");
+	rc = store_query(st, &s, err, errlen, "SELECT channel, state, count(*) FROM outbox"
+	    " GROUP BY channel, state ORDER BY channel, state", "");
+	while (rc == CS_OK) {
+		rc = store_step(st, s, &row, "count outbox rows", err, errlen);
+		if (rc != CS_OK || !row)
+			break;
+		fprintf(fp, "%-8s %-10s %8lld\n", store_col_text(s, 0), store_col_text(s, 1),
+		    (long long)sqlite3_column_int64(s, 2));
+	}
+	store_release(st, s);
+	s = NULL;
+	if (rc == CS_OK)
+		rc = store_query(st, &s, err, errlen, "SELECT id, channel, dedup_key, attempts,"
+		    " delivered_at, last_error FROM outbox WHERE state = 'dead' ORDER BY id", "");
+	while (rc == CS_OK) {
+		rc = store_step(st, s, &row, "list dead letters", err, errlen);
+		if (rc != CS_OK || !row)
+			break;
+		if (!any++)
+			fprintf(fp, "\ndead letters (given up; `clickstatus outbox --retry-dead` makes"
+			    " them due again):\n");
+		cstime_format_iso8601(sqlite3_column_int64(s, 4), when, sizeof(when));
+		fprintf(fp, "  #%lld %s %s: %d attempts, given up %s: %s\n",
+		    (long long)sqlite3_column_int64(s, 0), store_col_text(s, 1), store_col_text(s, 2),
+		    sqlite3_column_int(s, 3), when, store_col_text(s, 5));
+	}
 	store_release(st, s);
 	return rc;
 }
