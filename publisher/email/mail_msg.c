@@ -14,7 +14,8 @@
 #define LOCAL_MAX 64              /* bytes of its local part */
 #define ID_MAX 250                /* bytes of a message id, thread id or list id */
 #define URL_MAX 900               /* bytes of the unsubscribe URL: its header line stays < 998 */
-#define NAME_MAX_BYTES 512        /* bytes of the From display name and the List-Id phrase */
+#define FROM_NAME_MAX 4096        /* bytes of the From display name (folded, not cut) */
+#define PHRASE_MAX 512            /* bytes of the List-Id phrase */
 #define SUBJECT_MAX 8192          /* bytes of a subject as given (it is folded, not cut) */
 #define BODY_MAX (4 * 1024 * 1024) /* bytes of each body */
 #define LINE_MAX_BYTES 998        /* RFC 5322 2.1.1, CRLF excluded */
@@ -54,11 +55,11 @@ dot_atom(const char *s, size_t n)
 	return 1;
 }
 
-/* Nonzero when the n bytes of s are a host name: LDH labels of 1..63 bytes, at least two. */
+/* Nonzero when the n bytes of s are a host name: dot-separated LDH labels of 1..63 bytes. */
 static int
 host_name(const char *s, size_t n)
 {
-	size_t i, label = 0, labels = 1;
+	size_t i, label = 0;
 
 	if (n == 0 || n > 253)
 		return 0;
@@ -69,7 +70,6 @@ host_name(const char *s, size_t n)
 			if (label == 0 || s[i - 1] == '-')
 				return 0;
 			label = 0;
-			labels++;
 			continue;
 		}
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -78,7 +78,7 @@ host_name(const char *s, size_t n)
 		if (++label > 63)
 			return 0;
 	}
-	return label > 0 && s[n - 1] != '-' && labels >= 2;
+	return label > 0 && s[n - 1] != '-';
 }
 
 /*
@@ -171,9 +171,9 @@ list_id_header(const char *v, char **out, char *err, size_t errlen)
 		plen = (size_t)(lt - v);
 		while (plen > 0 && v[plen - 1] == ' ')
 			plen--;
-		if (plen > NAME_MAX_BYTES)
+		if (plen > PHRASE_MAX)
 			return cs_seterr(err, errlen, CS_ERR_USAGE, "list_id: phrase longer than %d bytes",
-			    NAME_MAX_BYTES);
+			    PHRASE_MAX);
 		for (p = v; p < v + plen; p++)
 			if (*p != ' ' && *p != '.' && !is_atext((unsigned char)*p))
 				return cs_seterr(err, errlen, CS_ERR_USAGE,
@@ -209,9 +209,9 @@ check_fields(const struct mail_msg *m, char *err, size_t errlen)
 		return cs_seterr(err, errlen, CS_ERR_USAGE, "from_addr: not one plain addr-spec");
 	if (!mail_msg_addr_ok(m->to_addr))
 		return cs_seterr(err, errlen, CS_ERR_USAGE, "to_addr: not one plain addr-spec");
-	if (m->from_name != NULL && strlen(m->from_name) > NAME_MAX_BYTES)
+	if (m->from_name != NULL && strlen(m->from_name) > FROM_NAME_MAX)
 		return cs_seterr(err, errlen, CS_ERR_USAGE, "from_name: longer than %d bytes",
-		    NAME_MAX_BYTES);
+		    FROM_NAME_MAX);
 	if (strlen(m->subject) > SUBJECT_MAX)
 		return cs_seterr(err, errlen, CS_ERR_USAGE, "subject: longer than %d bytes", SUBJECT_MAX);
 	if (strlen(m->text) > BODY_MAX)
@@ -267,7 +267,7 @@ check_shape(const char *s, size_t n)
 }
 
 /*
- * A text part holding body (cleaned UTF-8, LF line ends) with charset
+ * A text part holding body (cleaned UTF-8, CRLF line breaks) with charset
  * utf-8, stored as it is (no charset conversion: g_mime_text_part_set_text
  * would pick latin-1 for some texts). Quoted-printable, readable as it is
  * and 7bit-clean, unless it would hold a lone "." line: quoted-printable
@@ -315,8 +315,9 @@ clean_free(struct clean *c)
  * Header text is made one line here, before GMime: a CR or LF (or any
  * control) becomes a space, so no value can start a header of its own
  * ("\r\nBcc: evil@x" is " Bcc: evil@x" inside the subject). Bodies get
- * LF line ends; GMime writes them as CRLF and encodes every byte past
- * ASCII, so a body can neither end the headers nor the DATA section.
+ * CRLF line breaks (a lone CR or LF is one too), the canonical form that
+ * base64 must carry; GMime encodes every byte past ASCII, so a body can
+ * neither end the headers nor the DATA section.
  */
 static cs_err
 make_clean(const struct mail_msg *m, struct clean *c, char *err, size_t errlen)
@@ -329,9 +330,9 @@ make_clean(const struct mail_msg *m, struct clean *c, char *err, size_t errlen)
 	if (rc == CS_OK)
 		rc = mail_text_clean(m->subject, MAIL_TEXT_ONELINE | MAIL_TEXT_NOBIDI, 0, &c->subject);
 	if (rc == CS_OK)
-		rc = mail_text_clean(m->text, 0, 0, &c->text);
+		rc = mail_text_clean(m->text, MAIL_TEXT_CRLF, 0, &c->text);
 	if (rc == CS_OK && m->html != NULL)
-		rc = mail_text_clean(m->html, 0, 0, &c->html);
+		rc = mail_text_clean(m->html, MAIL_TEXT_CRLF, 0, &c->html);
 	if (rc != CS_OK)
 		return cs_seterr(err, errlen, rc, "mail: out of memory");
 	if (m->list_id != NULL) {

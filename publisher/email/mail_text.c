@@ -38,6 +38,7 @@ mail_text_clean(const char *in, unsigned flags, size_t max, char **out)
 	const char *p = in;
 	size_t left = strlen(in);
 	int oneline = (flags & MAIL_TEXT_ONELINE) != 0, space = 0;
+	const char *eol = (flags & MAIL_TEXT_CRLF) ? "\r\n" : "\n";
 	char *s;
 
 	*out = NULL;
@@ -57,12 +58,12 @@ mail_text_clean(const char *in, unsigned flags, size_t max, char **out)
 			space = b.len > 0;
 		} else if (is_bidi(c) && (flags & MAIL_TEXT_NOBIDI)) {
 			/* dropped: it would reorder what the reader sees */
-		} else if (!oneline && c == '\r') {
-			strbuf_add(&b, "\n", 1);
-			if (left > 1 && p[1] == '\n')
+		} else if (!oneline && (c == '\r' || c == '\n')) {
+			strbuf_add(&b, eol, strlen(eol));
+			if (c == '\r' && left > 1 && p[1] == '\n')
 				n = 2;
-		} else if (!oneline && (c == '\n' || c == '\t')) {
-			strbuf_add(&b, p, 1);
+		} else if (!oneline && c == '\t') {
+			strbuf_add(&b, "\t", 1);
 		} else if (is_control(c)) {
 			strbuf_add(&b, " ", 1);
 		} else {

@@ -11,8 +11,10 @@
 enum mail_text_flags {
 	MAIL_TEXT_ONELINE = 1,  /* every control (CR, LF, TAB included) becomes a space, runs of
 	                         * white space one space, none at either end: a header value */
-	MAIL_TEXT_NOBIDI = 2    /* remove the bidi embeddings, overrides and isolates
+	MAIL_TEXT_NOBIDI = 2,   /* remove the bidi embeddings, overrides and isolates
 	                         * (U+202A..U+202E, U+2066..U+2069): a subject cannot reorder */
+	MAIL_TEXT_CRLF = 4      /* body text: every line break written CRLF, the canonical
+	                         * form of text in MIME (RFC 2046 4.1.1), instead of LF */
 };
 
 /*
@@ -21,7 +23,7 @@ enum mail_text_flags {
  * U+FFFE and U+FFFF; C0 controls, DEL, the C1 controls (U+0080..U+009F)
  * and U+2028/U+2029 become a space. Without MAIL_TEXT_ONELINE, CRLF and a
  * lone CR become LF and TAB and LF are kept: body text, one LF per line
- * break. With max > 0 the result is cut to at most max bytes at a whole
+ * break (CRLF with MAIL_TEXT_CRLF). With max > 0 the result is cut to at most max bytes at a whole
  * character (and, one-line, with no space left at the end); max 0 keeps
  * it all. Returns CS_OK or CS_ERR_NOMEM (*out NULL).
  */
