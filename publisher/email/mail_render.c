@@ -375,10 +375,11 @@ intro(const struct view *v, struct strbuf p[3])
 	const char *site = v->site_url != NULL ? v->site_url : "our status page";
 	const char *from = v->company != NULL && v->company[0] != '\0' ? v->company : NULL;
 
-	if (c->kind == MAIL_CONFIRM) {
+	if (c->kind == MAIL_CONFIRM || c->kind == MAIL_WELCOME_BACK)
 		strbuf_printf(&p[0], "Someone asked to subscribe this address to %s%s status updates%s%s at %s.",
 		    v->product, v->product[0] != '\0' ? "" : "the", from != NULL ? " from " : "",
 		    from != NULL ? from : "", site);
+	if (c->kind == MAIL_CONFIRM) {
 		strbuf_printf(&p[1], "To confirm, open the link below: it opens a page with a button "
 		    "that confirms the subscription. The link expires in %d hours.", CONFIRM_HOURS);
 		strbuf_printf(&p[2], "If it was not you, ignore this mail: the address is not "
@@ -386,8 +387,6 @@ intro(const struct view *v, struct strbuf p[3])
 		return 3;
 	}
 	if (c->kind == MAIL_WELCOME_BACK) {
-		strbuf_printf(&p[0], "Someone asked to subscribe this address to %s%s status updates at %s.",
-		    v->product, v->product[0] != '\0' ? "" : "the", site);
 		strbuf_printf(&p[1], "This address is already subscribed; nothing has changed. "
 		    "To choose what you receive, or to unsubscribe, manage your subscription:");
 		strbuf_printf(&p[2], "If it was not you, ignore this mail.");
