@@ -9,6 +9,19 @@
   image, script or form. The words come ready-made from
   publisher/email/mail_render.c (the same as the text part); text is
   written with xsl:value-of only, so libxslt escapes it.
+
+  The model (times already in words, UTC):
+  <mail kind="incident|maintenance|rca|confirm|welcome_back" status="investigating|...">
+    <product/> <subject/> <headline/> <announce/>?          announce: "Investigating", "Maintenance scheduled"
+    <para/>*                                                 confirm, welcome_back: the sentences
+    <link kind="action" label href?/>?                       the confirm or manage link; href only for http(s)
+    <facts><fact name="Priority|Since|Starts|Resolved|Ends|Next update by"/>*</facts>?
+    <components><component status><name/><label/></component>*</components>?
+    <rca><line/>*</rca>? | <link kind="rca" label href?/>?
+    <updates><update status><time/><label/><body><line/>*</body></update>*</updates>?
+    <link kind="page" label href?/>?
+    <footer><para/> <link kind="manage|unsubscribe|site" label href?/>*</footer>
+  </mail>
 -->
 <xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
   <xsl:output method="html" encoding="UTF-8" doctype-system="about:legacy-compat" indent="no"/>

@@ -51,7 +51,11 @@ mail_render_ctx_new(const char *site_src, struct mail_render_ctx **out, char *er
 	xmlInitParser();
 	ctx = calloc(1, sizeof(*ctx));
 	strbuf_printf(&b, "%s/%s", site_src, SHEET);
-	if (ctx == NULL || (ctx->path = strbuf_take(&b)) == NULL) {
+	if (ctx != NULL)
+		ctx->path = strbuf_take(&b);
+	else
+		free(strbuf_take(&b));
+	if (ctx == NULL || ctx->path == NULL) {
 		rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "mail render: out of memory");
 		goto out;
 	}
@@ -606,11 +610,11 @@ add_link(xmlNodePtr parent, const char *kind, const char *label, const char *url
 }
 
 /*
- * The model email.xsl reads (site/README.md describes it):
- * <mail kind status> with subject, headline, intro paragraphs, an action
- * link, facts, components, updates (newest first, body as lines), the RCA,
- * the page link and the footer with its links. Every word is made here,
- * the same as in the text part; the stylesheet only lays them out.
+ * The model email.xsl reads (its opening comment shows it): <mail kind
+ * status> with subject, headline, intro paragraphs, an action link,
+ * facts, components, updates (newest first, body as lines), the RCA, the
+ * page link and the footer with its links. Every word is made here, the
+ * same as in the text part; the stylesheet only lays them out.
  */
 static cs_err
 xml_build(const struct view *v, xmlDocPtr *out)
