@@ -13,8 +13,9 @@
   The model (times already in words, UTC):
   <mail kind="incident|maintenance|rca|confirm|welcome_back" status="investigating|...">
     <product/> <subject/> <headline/> <announce/>?          announce: "Investigating", "Maintenance scheduled"
-    <para/>*                                                 confirm, welcome_back: the sentences
-    <link kind="action" label href?/>?                       the confirm or manage link; href only for http(s)
+    <para/>* <link kind="action" label href?/>? <para/>*     confirm, welcome_back: the sentences and, in
+                                                             their order, the confirm or manage link
+                                                             (href only for http(s))
     <facts><fact name="Priority|Since|Starts|Resolved|Ends|Next update by"/>*</facts>?
     <components><component status><name/><label/></component>*</components>?
     <rca><line/>*</rca>? | <link kind="rca" label href?/>?
@@ -75,8 +76,7 @@
                     </td>
                   </tr>
                 </xsl:if>
-                <xsl:apply-templates select="para"/>
-                <xsl:apply-templates select="link[@kind = 'action']"/>
+                <xsl:apply-templates select="para | link[@kind = 'action']"/>
                 <xsl:apply-templates select="facts[fact] | components"/>
                 <xsl:apply-templates select="rca | link[@kind = 'rca']"/>
                 <xsl:apply-templates select="updates"/>

@@ -654,13 +654,14 @@ xml_build(const struct view *v, xmlDocPtr *out)
 		el(root, "announce", w, &oom);
 		free(w);
 	}
+	/* the action link after the second paragraph, where the text part has it */
 	np = intro(v, p);
-	for (i = 0; i < np; i++)
+	for (i = 0; i < np; i++) {
 		para(root, &p[i], &oom);
-	if (c->kind == MAIL_CONFIRM)
-		add_link(root, "action", "Confirm your subscription", v->action_url, &oom);
-	else if (c->kind == MAIL_WELCOME_BACK)
-		add_link(root, "action", "Manage your subscription", v->action_url, &oom);
+		if (i == 1)
+			add_link(root, "action", c->kind == MAIL_CONFIRM ? "Confirm your subscription" :
+			    "Manage your subscription", v->action_url, &oom);
+	}
 	if (about_event(c->kind)) {
 		list = el(root, "facts", NULL, &oom);
 		nf = facts(v, f);

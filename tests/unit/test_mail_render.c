@@ -391,6 +391,11 @@ test_confirm(void **state)
 	assert_lacks(o.text, MANAGE);
 	assert_lacks(o.text, "Unsubscribe");
 	assert_contains(o.html, "href=\"" CONFIRM_URL "\"");
+	/* the link where the words point to it: after "open the link below", before "ignore" */
+	assert_true(strstr(o.text, "48 hours") < strstr(o.text, CONFIRM_URL));
+	assert_true(strstr(o.text, CONFIRM_URL) < strstr(o.text, "ignore this mail"));
+	assert_true(strstr(o.html, "48 hours") < strstr(o.html, CONFIRM_URL));
+	assert_true(strstr(o.html, CONFIRM_URL) < strstr(o.html, "ignore this mail"));
 	assert_lacks(o.html, UNSUB);
 	assert_lacks(o.html, "nsubscribe");
 	assert_line_lengths(o.text);
