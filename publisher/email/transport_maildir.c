@@ -1,4 +1,4 @@
-/* transport_maildir.c: delivery into a Maildir (tmp/, fsync, rename into new/), for tests and a relay-less install. */
+/* transport_maildir.c: delivery into a Maildir: tmp/, fsync, rename into new/. */
 #include "email/mail_transport_priv.h"
 
 #include <errno.h>
@@ -43,12 +43,12 @@ struct maildir {
 	size_t              parallel;
 	struct mail_result *done;        /* results of deliveries not yet returned, parallel of them */
 	size_t              ndone;
-	size_t              unsynced;    /* of done[], the first unsynced ones are not yet covered by a new/ sync */
+	size_t              unsynced;    /* the last that many of done[] wait for a sync of new/ */
 };
 
 static atomic_ulong name_counter;
 
-/* The hostname, with '/' and ':' written as \057 and \072 as the Maildir spec does, other odd bytes as '_'. */
+/* The hostname, '/' and ':' written \057 and \072 as the Maildir spec does, odd bytes '_'. */
 static void
 host_sanitise(char *out, size_t outlen)
 {

@@ -1,4 +1,4 @@
-/* test_mail_transport.c: Maildir delivery into a temporary directory, the configuration checks and the SMTP TLS policy (no connection made). */
+/* test_mail_transport.c: Maildir delivery, the configuration checks, the SMTP TLS policy (no connection). */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -174,7 +174,8 @@ test_maildir_delivery(void **state)
 		char buf[256];
 
 		/* CRLF lines, a lone dot, a lone CR inside a line (kept), no final CRLF on the last */
-		snprintf(buf, sizeof(buf), "Subject: m%zu\r\nX-Tag: %zu\r\n\r\nfirst\r\n.\r\na\rb\r\n\r\nlast", i + 1, i + 1);
+		snprintf(buf, sizeof(buf), "Subject: m%zu\r\nX-Tag: %zu\r\n\r\nfirst\r\n.\r\na\rb\r\n\r\nlast",
+		    i + 1, i + 1);
 		data[i] = strdup(buf);
 		snprintf(expect[i], sizeof(expect[i]), "Subject: m%zu\nX-Tag: %zu\n\nfirst\n.\na\rb\n\nlast", i + 1, i + 1);
 		jobs[i].tag = i + 1;
