@@ -2,8 +2,11 @@
 """smtpserver.py: an SMTP server on loopback (aiosmtpd) that keeps what it accepts and fails on request.
 
 usage: smtpserver.py --out DIR [--log FILE] [--port N] [--faults FILE.json]
-                     [--mode plain|starttls|smtps] --cert CERT.pem --key KEY.pem
+                     [--mode plain|starttls|smtps --cert CERT.pem --key KEY.pem]
                      [--auth USER:PASSWORD] [--auth-plain-ok]
+
+  e.g.  smtpserver.py --out $tmp/out --log $tmp/log --faults $tmp/f.json >$tmp/port &
+        (wait for $tmp/port to be non-empty; connections made: grep -c '^conn ' $tmp/log)
 
 Listens on 127.0.0.1 (only), port N (default 0: a free port) and prints the port on the
 first line of stdout once it accepts connections. Serves until SIGTERM or SIGINT (exit 0).
