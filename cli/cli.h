@@ -98,6 +98,12 @@ void cmd_incident_usage(FILE *fp);
 int cmd_maintenance(struct cli_globals *g, int argc, char **argv);
 void cmd_maintenance_usage(FILE *fp);
 int cmd_sla(struct cli_globals *g, int argc, char **argv);
+int cmd_subscribers(struct cli_globals *g, int argc, char **argv);
+void cmd_subscribers_usage(FILE *fp);
+int cmd_mail(struct cli_globals *g, int argc, char **argv);
+void cmd_mail_usage(FILE *fp);
+int cmd_outbox(struct cli_globals *g, int argc, char **argv);
+void cmd_outbox_usage(FILE *fp);
 void cmd_sla_usage(FILE *fp);
 
 #endif
