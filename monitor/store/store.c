@@ -453,9 +453,15 @@ make_dir(const char *dir, char *err, size_t errlen)
 
 /*
  * The store holds subscribers' addresses: personal data that only the
- * owner may read. The file is created 0600 before SQLite opens it (SQLite
- * gives its -wal and -shm files the database's mode), and a store made
- * readable to others by an older version is closed to them.
+ * owner may read. A new file is created 0600 before SQLite opens it
+ * (SQLite gives its -wal and -shm files the database's mode), and a store
+ * made readable to others by an older version is closed to them.
+ *
+ * An existing file is never opened here: closing any descriptor of a file
+ * drops every POSIX lock this process holds on it, including those of
+ * another store connection of the same process (the daemon's mailer has
+ * its own), which would let two writers in. chmod(2) by name takes no
+ * descriptor.
  */
 static cs_err
 private_file(const char *path, char *err, size_t errlen)
@@ -463,16 +469,19 @@ private_file(const char *path, char *err, size_t errlen)
 	struct stat sb;
 	int fd;
 
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return cs_seterr(err, errlen, CS_ERR_IO, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &sb) == 0 && (sb.st_mode & 077) != 0 && fchmod(fd, 0600) != 0) {
-		cs_seterr(err, errlen, CS_ERR_IO, "%s: cannot make it private (mode 0600): %s", path,
-		    strerror(errno));
-		close(fd);
-		return CS_ERR_IO;
+	if (stat(path, &sb) == 0) {
+		if ((sb.st_mode & 077) != 0 && chmod(path, 0600) != 0)
+			return cs_seterr(err, errlen, CS_ERR_IO, "%s: cannot make it private (mode 0600):"
+			    " %s", path, strerror(errno));
+		return CS_OK;
 	}
-	close(fd);
+	if (errno != ENOENT)
+		return cs_seterr(err, errlen, CS_ERR_IO, "%s: %s", path, strerror(errno));
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
+	else if (errno != EEXIST)
+		return cs_seterr(err, errlen, CS_ERR_IO, "%s: %s", path, strerror(errno));
 	return CS_OK;
 }
 
