@@ -99,5 +99,7 @@ int cmd_maintenance(struct cli_globals *g, int argc, char **argv);
 void cmd_maintenance_usage(FILE *fp);
 int cmd_sla(struct cli_globals *g, int argc, char **argv);
 void cmd_sla_usage(FILE *fp);
+int cmd_serve(struct cli_globals *g, int argc, char **argv);
+void cmd_serve_usage(FILE *fp);
 
 #endif

@@ -22,6 +22,7 @@ static const struct cli_command commands[] = {
 	{ "maintenance", "schedule and list maintenance windows", cmd_maintenance,
 	    cmd_maintenance_usage },
 	{ "sla", "the open support clocks, soonest first", cmd_sla, cmd_sla_usage },
+	{ "serve", "the email subscription endpoint (HTTP)", cmd_serve, cmd_serve_usage },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
