@@ -248,6 +248,8 @@ cycle_engineer(const struct config *cfg, struct store *st, int64_t id,
 		rc = commit_update(cfg, st, &l.inc, req, &d, now, &n, err, errlen);
 	if (rc == CS_OK)
 		rc = commit_incident(st, &l.inc, &d, now, err, errlen);
+	if (rc == CS_OK && d.set_rca && !l.inc.not_affected)
+		rc = incident_records_notify_rca(st, &l.inc, d.rca_final, now, err, errlen);
 	if (rc == CS_OK)
 		rc = commit_audit(st, &l.inc, req, &d, n, req->kind == ENGINEER_OPEN ? 0 : -1, now,
 		    err, errlen);

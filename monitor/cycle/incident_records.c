@@ -64,6 +64,29 @@ out:
 }
 
 cs_err
+incident_records_notify_rca(struct store *st, const struct store_incident *inc, int final,
+    int64_t now, char *err, size_t errlen)
+{
+	json_t *msg = NULL;
+	char *payload = NULL;
+	char subject[64], when[32];
+	cs_err rc;
+
+	cstime_format_iso8601(now, when, sizeof(when));
+	msg = json_pack("{s:s, s:I, s:b, s:s, s:s}", "type", "rca", "incident", (json_int_t)inc->id,
+	    "final", final, "title", inc->title, "at", when);
+	payload = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+	json_decref(msg);
+	if (payload == NULL)
+		return cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
+	snprintf(subject, sizeof(subject), "incident:%" PRId64, inc->id);
+	rc = outbox_fanout(st, OUTBOX_EMAIL | OUTBOX_MQTT, subject, final ? "rca-final" : "rca-draft",
+	    payload, now, NULL, err, errlen);
+	free(payload);
+	return rc;
+}
+
+cs_err
 incident_records_sla(const struct store_incident *inc, const struct bizclock *bc, int64_t now,
     struct sla_report *out, char *err, size_t errlen)
 {

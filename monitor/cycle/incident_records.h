@@ -30,6 +30,15 @@ cs_err incident_records_notify(struct store *st, const struct store_incident *in
     size_t *added, char *err, size_t errlen);
 
 /*
+ * Enqueues the news that inc's root-cause analysis was published (the
+ * draft, or the final when final is nonzero) for email and MQTT, key
+ * "incident:<id>:rca-draft" / "rca-final" (outbox.h). Joins the caller's
+ * transaction.
+ */
+cs_err incident_records_notify_rca(struct store *st, const struct store_incident *inc, int final,
+    int64_t now, char *err, size_t errlen);
+
+/*
  * The support clocks of a stored incident as of now: its priority is the
  * engineer's override, else the suggestion. An incident marked "not
  * affected" or without a priority has none (out->nclocks 0). inc and bc

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "base/cs_error.h"
 #include "store/store.h"
@@ -38,6 +39,7 @@ struct mailq_new {
 	const char *components_json;  /* JSON array of component ids; "[]": concerns every subscriber */
 	const char *content_json;     /* what the mail says (mail_plan.h) */
 	int64_t     subscriber_id;    /* > 0: this one recipient whatever its state (confirm) */
+	int         no_recipients;    /* 1: settles the rows, mails nobody (a withdrawn incident) */
 };
 
 /*
@@ -83,14 +85,20 @@ struct mailq_job {
 };
 
 /*
- * Claims up to max due pending deliveries (next_attempt_at <= now) of
- * subscribers still confirmed (or the one recipient of a confirmation),
- * oldest mailing first, leased until now + lease. Deliveries of mailings
- * older than max_age are first made dead ("expired"); those of
- * subscribers no longer confirmed are "dropped". Owned *jobs
- * (mailq_jobs_free).
+ * Settles what can no longer go out, once per sending pass: pending
+ * deliveries of mailings older than max_age become dead ("expired"), and
+ * those of subscribers no longer confirmed (unsubscribed, bounced) are
+ * "dropped" (confirmation mails excepted). *settled (may be NULL) counts them.
  */
-cs_err mailq_claim(struct store *st, int64_t now, int64_t lease, int64_t max_age, size_t max,
+cs_err mailq_sweep(struct store *st, int64_t now, int64_t max_age, size_t *settled, char *err,
+    size_t errlen);
+
+/*
+ * Claims up to max due pending deliveries (next_attempt_at <= now), oldest
+ * mailing first, leased until now + lease under one new claim token.
+ * Owned *jobs (mailq_jobs_free), *n of them.
+ */
+cs_err mailq_claim(struct store *st, int64_t now, int64_t lease, size_t max,
     struct mailq_job **jobs, size_t *n, char *err, size_t errlen);
 void mailq_jobs_free(struct mailq_job *jobs, size_t n);
 
@@ -117,6 +125,12 @@ struct mailq_counts {
 	int64_t next_due;          /* earliest pending delivery's next attempt, 0 none */
 };
 cs_err mailq_count(struct store *st, struct mailq_counts *c, char *err, size_t errlen);
+
+/* Makes the dead deliveries due again at now (attempts counted anew); *n of them. */
+cs_err mailq_retry_dead(struct store *st, int64_t now, size_t *n, char *err, size_t errlen);
+
+/* Lists the dead deliveries (addresses masked) to fp; nothing when there are none. */
+cs_err mailq_print_dead(struct store *st, FILE *fp, char *err, size_t errlen);
 
 /* After a confirmation mail went out, its content (which holds the token) is erased. */
 cs_err mailq_scrub(struct store *st, int64_t mailing_id, char *err, size_t errlen);

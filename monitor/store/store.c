@@ -253,7 +253,7 @@ static const char *const migrations[] = {
 	"  done_at INTEGER NOT NULL DEFAULT 0,"
 	"  PRIMARY KEY (mailing_id, subscriber_id)"
 	") WITHOUT ROWID;"
-	"CREATE INDEX deliveries_due ON deliveries(next_attempt_at) WHERE state = 'pending';"
+	"CREATE INDEX deliveries_due ON deliveries(mailing_id, subscriber_id) WHERE state = 'pending';"
 	"CREATE INDEX deliveries_by_subscriber ON deliveries(subscriber_id);",
 };
 

@@ -172,6 +172,12 @@ cs_err store_outbox_delivered(struct store *st, int64_t id, int64_t token, int64
 cs_err store_outbox_failed(struct store *st, int64_t id, int64_t token, int64_t now,
     const char *error, int64_t retry_at, char *err, size_t errlen);
 
+/*
+ * Prints the outbox for `clickstatus outbox`: rows by channel and state,
+ * then every dead letter with its attempts and last error.
+ */
+cs_err store_outbox_print(struct store *st, FILE *fp, char *err, size_t errlen);
+
 /* Makes the dead letters of channel (NULL: all) due again at now; *n of them. */
 cs_err store_outbox_retry_dead(struct store *st, const char *channel, int64_t now, size_t *n,
     char *err, size_t errlen);

@@ -1,6 +1,8 @@
 /* store_outbox.c: the transactional outbox: what the store's decisions owe the outside world. */
 #include "store/store_priv.h"
 
+#include "base/cstime.h"
+
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,12 +94,12 @@ store_outbox_msgs_free(struct store_outbox_msg *msgs, size_t n)
 }
 
 /*
- * A claim's token: the previous one plus one, kept in meta, so that every
- * claim of every process differs (the counter is read and written in the
- * claim's own write transaction).
+ * A claim's token (store_priv.h): the previous one plus one, kept in meta,
+ * so that every claim of every process differs (the counter is read and
+ * written in the claim's own write transaction).
  */
-static cs_err
-outbox_new_token(struct store *st, int64_t *token, char *err, size_t errlen)
+cs_err
+store_claim_token(struct store *st, int64_t *token, char *err, size_t errlen)
 {
 	sqlite3_stmt *s = NULL;
 	cs_err rc;
@@ -224,7 +226,7 @@ store_outbox_claim(struct store *st, const char *channel, int64_t now, int64_t l
 		    " WHERE channel = ?1 AND delivered_at IS NULL AND created_at < ?2 - ?3",
 		    "sLL", channel, now, max_age);
 	if (rc == CS_OK)
-		rc = outbox_new_token(st, &token, err, errlen);
+		rc = store_claim_token(st, &token, err, errlen);
 	if (rc == CS_OK)
 		rc = outbox_select_due(st, channel, now, max, &v, &nv, err, errlen);
 	for (size_t i = 0; rc == CS_OK && i < nv; i++) {
@@ -371,6 +373,45 @@ store_outbox_pending_count(struct store *st, const char *channel, size_t *count,
 	if (rc == CS_OK && row)
 		*count = (size_t)sqlite3_column_int64(s, 0);
 out:
+	store_release(st, s);
+	return rc;
+}
+
+cs_err
+store_outbox_print(struct store *st, FILE *fp, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	char when[32];
+	cs_err rc;
+	int row, any = 0;
+
+	fprintf(fp, "%-8s %-10s %8s\n", "CHANNEL", "STATE", "ROWS");
+	rc = store_query(st, &s, err, errlen, "SELECT channel, state, count(*) FROM outbox"
+	    " GROUP BY channel, state ORDER BY channel, state", "");
+	while (rc == CS_OK) {
+		rc = store_step(st, s, &row, "count outbox rows", err, errlen);
+		if (rc != CS_OK || !row)
+			break;
+		fprintf(fp, "%-8s %-10s %8lld\n", store_col_text(s, 0), store_col_text(s, 1),
+		    (long long)sqlite3_column_int64(s, 2));
+	}
+	store_release(st, s);
+	s = NULL;
+	if (rc == CS_OK)
+		rc = store_query(st, &s, err, errlen, "SELECT id, channel, dedup_key, attempts,"
+		    " delivered_at, last_error FROM outbox WHERE state = 'dead' ORDER BY id", "");
+	while (rc == CS_OK) {
+		rc = store_step(st, s, &row, "list dead letters", err, errlen);
+		if (rc != CS_OK || !row)
+			break;
+		if (!any++)
+			fprintf(fp, "\ndead letters (given up; `clickstatus outbox --retry-dead` makes"
+			    " them due again):\n");
+		cstime_format_iso8601(sqlite3_column_int64(s, 4), when, sizeof(when));
+		fprintf(fp, "  #%lld %s %s: %d attempts, given up %s: %s\n",
+		    (long long)sqlite3_column_int64(s, 0), store_col_text(s, 1), store_col_text(s, 2),
+		    sqlite3_column_int(s, 3), when, store_col_text(s, 5));
+	}
 	store_release(st, s);
 	return rc;
 }

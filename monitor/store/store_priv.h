@@ -78,6 +78,13 @@ void store_cache_clear(struct store *st);
  */
 cs_err store_run(struct store *st, const char *sql, const char *what, char *err, size_t errlen);
 
+/*
+ * A new claim token, different from every earlier one of this store (the
+ * outbox's and the mail queue's claims); call inside the claim's write
+ * transaction.
+ */
+cs_err store_claim_token(struct store *st, int64_t *token, char *err, size_t errlen);
+
 /* Copies text column i into *out (owned; NULL for SQL NULL). */
 cs_err store_col_dup(sqlite3_stmt *s, int i, char **out, char *err, size_t errlen);
 

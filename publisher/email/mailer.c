@@ -1,0 +1,571 @@
+/* mailer.c: the email publisher's pass: plan mailings, send due deliveries, acknowledge each result. */
+#include "email/mailer.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/hash.h"
+#include "base/strbuf.h"
+#include "cycle/incident_records.h"
+#include "email/mail_msg.h"
+#include "email/mail_plan.h"
+#include "email/mail_render.h"
+#include "email/mail_token.h"
+#include "email/mail_transport.h"
+#include "store/mailq.h"
+#include "store/subscribers.h"
+
+/* Subjects planned in one pass at most; the rest wait for the next pass. */
+#define MAILER_MAX_SUBJECTS 1000
+/* Deliveries claimed at once per connection. */
+#define MAILER_CLAIM_PER_CONN 16
+/* Updates and components one mail shows at most. */
+#define MAILER_MAX_ITEMS 64
+/* Placeholders for a subscriber's own links in a mailing rendered once for all. */
+#define LINK_MANAGE "@@CS-MANAGE-URL@@"
+#define LINK_UNSUB  "@@CS-UNSUBSCRIBE-URL@@"
+
+struct mailer {
+	const struct config *cfg;
+	struct mail_transport *tr;
+	struct mail_render_ctx *rctx;
+	cycle_log_fn log;
+	void *logctx;
+	char host[100];          /* of site_url: Message-ID and List-Id domain */
+	char list_id[512];
+	int64_t lease;           /* seconds a claimed batch is ours */
+	/* The last mailing rendered, with placeholders for the links. */
+	int64_t cached;
+	char *subject, *text, *html;
+	char thread[192];
+};
+
+static void
+mlog(struct mailer *m, const char *level, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	if (m->log == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	m->log(m->logctx, level, "mail", buf);
+}
+
+void
+mailer_set_log(struct mailer *m, cycle_log_fn fn, void *ctx)
+{
+	m->log = fn;
+	m->logctx = ctx;
+}
+
+static void
+cache_clear(struct mailer *m)
+{
+	free(m->subject);
+	free(m->text);
+	free(m->html);
+	m->subject = m->text = m->html = NULL;
+	m->cached = 0;
+}
+
+void
+mailer_free(struct mailer *m)
+{
+	if (m == NULL)
+		return;
+	cache_clear(m);
+	mail_transport_free(m->tr);
+	mail_render_ctx_free(m->rctx);
+	free(m);
+}
+
+/* The first line of path, the relay password, into an owned *out. */
+static cs_err
+read_password(const char *path, char **out, char *err, size_t errlen)
+{
+	char buf[1024];
+	FILE *fp = fopen(path, "r");
+
+	*out = NULL;
+	if (fp == NULL)
+		return cs_seterr(err, errlen, CS_ERR_IO, "email.smtp.password_file %s: %m", path);
+	if (fgets(buf, sizeof(buf), fp) == NULL)
+		buf[0] = '\0';
+	fclose(fp);
+	buf[strcspn(buf, "\r\n")] = '\0';
+	*out = strdup(buf);
+	return *out != NULL ? CS_OK : cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
+}
+
+cs_err
+mailer_new(const struct config *cfg, const char *state_dir, const char *site_src,
+    struct mailer **out, char *err, size_t errlen)
+{
+	const struct config_email *e = &cfg->email;
+	struct mail_transport_config tc;
+	struct mailer *m = NULL;
+	char maildir[4096], *password = NULL;
+	const char *p, *end;
+	cs_err rc;
+
+	*out = NULL;
+	m = calloc(1, sizeof(*m));
+	if (m == NULL)
+		return cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
+	m->cfg = cfg;
+	p = strstr(cfg->site_url, "://");
+	p = p != NULL ? p + 3 : cfg->site_url;
+	end = p + strcspn(p, "/:?#");
+	snprintf(m->host, sizeof(m->host), "%.*s", (int)(end - p), p);
+	/* List-Id (RFC 2919): a phrase, then a dot-atom under a domain we own. */
+	snprintf(m->list_id, sizeof(m->list_id), "%s status <status-alerts.%s>", cfg->product,
+	    m->host);
+	m->lease = e->smtp_timeout * (MAILER_CLAIM_PER_CONN + 2);
+	memset(&tc, 0, sizeof(tc));
+	if (e->maildir[0] == '/')
+		snprintf(maildir, sizeof(maildir), "%s", e->maildir);
+	else
+		snprintf(maildir, sizeof(maildir), "%s/%s", state_dir, e->maildir);
+	tc.maildir = maildir;
+	tc.smtp_url = e->smtp_url;
+	tc.helo_name = e->smtp_helo;
+	tc.username = e->smtp_username;
+	tc.ca_file = e->smtp_ca_file;
+	tc.parallel = e->smtp_parallel;
+	tc.timeout = e->smtp_timeout;
+	rc = CS_OK;
+	if (e->smtp_password_file != NULL)
+		rc = read_password(e->smtp_password_file, &password, err, errlen);
+	tc.password = password;
+	if (rc == CS_OK)
+		rc = mail_transport_new(&tc, &m->tr, err, errlen);
+	if (rc == CS_OK)
+		rc = mail_render_ctx_new(site_src, &m->rctx, err, errlen);
+	if (password != NULL) {
+		memset(password, 0, strlen(password));
+		free(password);
+	}
+	if (rc != CS_OK) {
+		mailer_free(m);
+		return rc;
+	}
+	*out = m;
+	return CS_OK;
+}
+
+/* ---- planning ---- */
+
+/* Reads what the rows of subject do not carry. Strings in *keep (owned by the caller). */
+static cs_err
+load_facts(struct mailer *m, struct store *st, const char *subject, int64_t now,
+    struct mail_facts *f, struct store_incident *inc, struct store_maintenance *mt, char *err,
+    size_t errlen)
+{
+	struct sla_report rep;
+	int64_t id = 0;
+	cs_err rc;
+
+	memset(f, 0, sizeof(*f));
+	if (strncmp(subject, "incident:", 9) == 0) {
+		id = strtoll(subject + 9, NULL, 10);
+		rc = store_incident_get(st, id, inc, err, errlen);
+		if (rc == CS_ERR_NOTFOUND || (rc == CS_OK && inc->id == 0))
+			return CS_OK;
+		if (rc != CS_OK)
+			return rc;
+		f->found = 1;
+		f->hidden = inc->not_affected;
+		f->title = inc->title;
+		f->priority = inc->prio_override ? inc->prio_override : inc->prio_suggested;
+		f->since = inc->opened_at;
+		f->until = inc->resolved_at;
+		f->rca = inc->rca_final != NULL ? inc->rca_final : inc->rca_draft;
+		if (incident_records_sla(inc, &m->cfg->business, now, &rep, err, errlen) == CS_OK)
+			for (size_t i = 0; i < rep.nclocks; i++)
+				if (strcmp(rep.clocks[i].name, "next_update") == 0 && inc->resolved_at == 0)
+					f->next_update_by = rep.clocks[i].deadline;
+		return CS_OK;
+	}
+	if (strncmp(subject, "maintenance:", 12) == 0) {
+		id = strtoll(subject + 12, NULL, 10);
+		rc = store_maintenance_get(st, id, mt, err, errlen);
+		if (rc == CS_ERR_NOTFOUND || (rc == CS_OK && mt->id == 0))
+			return CS_OK;
+		if (rc != CS_OK)
+			return rc;
+		f->found = 1;
+		f->title = mt->title;
+		f->since = mt->starts_at;
+		f->until = mt->ends_at;
+	}
+	return CS_OK;
+}
+
+/* Plans the next due subject; *done when none is due. */
+static cs_err
+plan_one(struct mailer *m, struct store *st, int64_t now, struct mailer_stats *stats, int *done,
+    char *err, size_t errlen)
+{
+	const struct config_email *e = &m->cfg->email;
+	struct mailq_row *rows = NULL;
+	struct store_incident inc;
+	struct store_maintenance mt;
+	struct mail_planned p;
+	struct mail_facts f;
+	struct mailq_new q;
+	int64_t next = 0, id = 0;
+	size_t n = 0, recipients = 0;
+	cs_err rc;
+
+	memset(&inc, 0, sizeof(inc));
+	memset(&mt, 0, sizeof(mt));
+	memset(&p, 0, sizeof(p));
+	*done = 0;
+	rc = mailq_next_subject(st, now, e->batch_window, e->max_age, &rows, &n, &next, err, errlen);
+	if (rc != CS_OK)
+		goto out;
+	if (n == 0) {
+		*done = 1;
+		if (next != 0 && (stats->next_due == 0 || next < stats->next_due))
+			stats->next_due = next;
+		goto out;
+	}
+	rc = load_facts(m, st, rows[0].subject, now, &f, &inc, &mt, err, errlen);
+	if (rc == CS_OK)
+		rc = mail_plan(m->cfg, rows, n, &f, &p, err, errlen);
+	if (rc == CS_ERR_PARSE) {
+		/* A row no mail can be made of: said, and settled so it does not block its subject. */
+		mlog(m, "error", "%s", err);
+		memset(&p, 0, sizeof(p));
+		p.ncarried = 1;
+		p.skip = 1;
+		p.kind = "incident";
+		rc = CS_OK;
+	}
+	if (rc != CS_OK)
+		goto out;
+	memset(&q, 0, sizeof(q));
+	q.subject = rows[0].subject;
+	q.kind = p.kind;
+	q.outbox_first = rows[0].id;
+	q.outbox_last = rows[p.ncarried - 1].id;
+	q.priority = p.priority;
+	q.components_json = p.components_json != NULL ? p.components_json : "[]";
+	q.content_json = p.content_json != NULL ? p.content_json : "{}";
+	q.no_recipients = p.skip;
+	rc = mailq_create(st, &q, now, &id, &recipients, err, errlen);
+	if (rc != CS_OK)
+		goto out;
+	stats->mailings++;
+	stats->recipients += recipients;
+	if (!p.skip)
+		mlog(m, "info", "mailing %" PRId64 ": %s %s (%zu update%s) to %zu subscriber%s", id,
+		    p.kind, rows[0].subject, p.ncarried, p.ncarried == 1 ? "" : "s", recipients,
+		    recipients == 1 ? "" : "s");
+out:
+	mail_planned_clear(&p);
+	mailq_rows_free(rows, n);
+	store_incident_clear(&inc);
+	store_maintenance_clear(&mt);
+	return rc;
+}
+
+/* ---- sending ---- */
+
+/* s with every placeholder replaced by its link, owned. */
+static char *
+with_links(const char *s, const char *manage, const char *unsub)
+{
+	struct strbuf b = { NULL, 0, 0, 0 };
+	const char *p = s;
+
+	while (*p != '\0') {
+		const char *q = strstr(p, "@@CS-");
+
+		if (q == NULL) {
+			strbuf_add(&b, p, strlen(p));
+			break;
+		}
+		strbuf_add(&b, p, (size_t)(q - p));
+		if (strncmp(q, LINK_MANAGE, sizeof(LINK_MANAGE) - 1) == 0) {
+			strbuf_add(&b, manage, strlen(manage));
+			p = q + sizeof(LINK_MANAGE) - 1;
+		} else if (strncmp(q, LINK_UNSUB, sizeof(LINK_UNSUB) - 1) == 0) {
+			strbuf_add(&b, unsub, strlen(unsub));
+			p = q + sizeof(LINK_UNSUB) - 1;
+		} else {
+			strbuf_add(&b, q, 5);
+			p = q + 5;
+		}
+	}
+	return strbuf_take(&b);
+}
+
+/* Renders job j's mailing once (cached for the next jobs of the same mailing). */
+static cs_err
+render_mailing(struct mailer *m, const struct mailq_job *j, char *err, size_t errlen)
+{
+	struct mail_component comps[MAILER_MAX_ITEMS];
+	struct mail_update ups[MAILER_MAX_ITEMS];
+	struct mail_content c;
+	json_t *doc = NULL;
+	const char *thread;
+	cs_err rc;
+
+	if (m->cached == j->mailing_id && m->text != NULL)
+		return CS_OK;
+	cache_clear(m);
+	rc = mail_plan_content(m->cfg, j->kind, j->content_json, &doc, &c, comps, ups,
+	    MAILER_MAX_ITEMS, err, errlen);
+	if (rc != CS_OK)
+		goto out;
+	if (c.kind != MAIL_CONFIRM) {
+		c.manage_url = LINK_MANAGE;
+		c.unsubscribe_url = LINK_UNSUB;
+	}
+	thread = json_string_value(json_object_get(doc, "thread"));
+	if (thread != NULL)
+		snprintf(m->thread, sizeof(m->thread), "%s@%s", thread, m->host);
+	else
+		m->thread[0] = '\0';
+	rc = mail_render(m->rctx, &c, &m->subject, &m->text, &m->html, err, errlen);
+	if (rc == CS_OK)
+		m->cached = j->mailing_id;
+out:
+	json_decref(doc);
+	return rc;
+}
+
+/* Builds job j's message into an owned *msg of *len bytes. */
+static cs_err
+build(struct mailer *m, struct store *st, const struct mailq_job *j, const char *key,
+    char **msg, size_t *len, char *err, size_t errlen)
+{
+	const struct config_email *e = &m->cfg->email;
+	char tok[MAIL_LINK_LEN], manage[2048], unsub[2048], msgid[160];
+	char *text = NULL, *html = NULL;
+	struct mail_msg mm;
+	int confirm;
+	cs_err rc;
+
+	(void)st;
+	*msg = NULL;
+	rc = render_mailing(m, j, err, errlen);
+	if (rc != CS_OK)
+		return rc;
+	confirm = strcmp(j->kind, "confirm") == 0;
+	mail_token_link(key, "manage", j->subscriber_id, j->secret, tok);
+	snprintf(manage, sizeof(manage), "%s/manage?t=%s", e->subscribe_url, tok);
+	mail_token_link(key, "unsubscribe", j->subscriber_id, j->secret, tok);
+	snprintf(unsub, sizeof(unsub), "%s/unsubscribe?t=%s", e->subscribe_url, tok);
+	text = with_links(m->text, manage, unsub);
+	html = m->html != NULL ? with_links(m->html, manage, unsub) : NULL;
+	if (text == NULL || (m->html != NULL && html == NULL)) {
+		rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	/* The same mailing to the same subscriber is the same message, re-sent or not. */
+	snprintf(msgid, sizeof(msgid), "m%" PRId64 ".s%" PRId64 "@%s", j->mailing_id,
+	    j->subscriber_id, m->host);
+	memset(&mm, 0, sizeof(mm));
+	mm.from_name = e->from_name;
+	mm.from_addr = e->from;
+	mm.to_addr = j->email;
+	mm.subject = m->subject;
+	mm.date = j->created_at;
+	mm.message_id = msgid;
+	mm.thread_id = m->thread[0] != '\0' ? m->thread : NULL;
+	mm.list_id = confirm ? NULL : m->list_id;
+	mm.unsubscribe_url = confirm ? NULL : unsub;
+	mm.text = text;
+	mm.html = html;
+	rc = mail_msg_build(&mm, msg, len, err, errlen);
+out:
+	free(text);
+	free(html);
+	return rc;
+}
+
+/* When a delivery that failed for the attempts-th time is tried again: 1 min doubling to 1 h. */
+static int64_t
+backoff(const struct mailq_job *j, int64_t now)
+{
+	int64_t wait = 60;
+	char key[64];
+
+	for (int i = 1; i < j->attempts && wait < 3600; i++)
+		wait *= 2;
+	if (wait > 3600)
+		wait = 3600;
+	/* A little spread, so the deliveries of one outage do not all come back at once. */
+	snprintf(key, sizeof(key), "%" PRId64 ":%" PRId64, j->mailing_id, j->subscriber_id);
+	return now + wait + (int64_t)(hash_fnv1a64_str(HASH_FNV1A64_BASIS, key) % 30);
+}
+
+/* Records one result; the claim may have been superseded meanwhile (counted, not an error). */
+static cs_err
+settle(struct mailer *m, struct store *st, const struct mailq_job *j,
+    const struct mail_result *r, int64_t now, struct mailer_stats *stats, char *err,
+    size_t errlen)
+{
+	enum mailq_outcome o;
+	char e2[CS_ERRLEN], masked[128];
+	int64_t retry = 0;
+	cs_err rc;
+
+	switch (r->outcome) {
+	case MAIL_SENT:
+		o = MAILQ_SENT;
+		break;
+	case MAIL_REJECTED:
+		o = MAILQ_BOUNCED;
+		break;
+	default:
+		o = j->attempts >= m->cfg->email.max_attempts ? MAILQ_DEAD : MAILQ_RETRY;
+		retry = backoff(j, now);
+		break;
+	}
+	rc = mailq_ack(st, j, o, r->code, r->outcome == MAIL_SENT ? NULL : r->detail, retry, now,
+	    e2, sizeof(e2));
+	if (rc == CS_ERR_STATE) {
+		stats->stale++;
+		return CS_OK;
+	}
+	if (rc != CS_OK)
+		return cs_seterr(err, errlen, rc, "%s", e2);
+	store_sub_mask(j->email, masked, sizeof(masked));
+	switch (o) {
+	case MAILQ_SENT:
+		stats->sent++;
+		break;
+	case MAILQ_RETRY:
+		stats->retried++;
+		if (stats->next_due == 0 || retry < stats->next_due)
+			stats->next_due = retry;
+		break;
+	case MAILQ_BOUNCED:
+		stats->bounced++;
+		mlog(m, "warning", "subscriber #%" PRId64 " (%s) bounced: %s; no more mail is sent"
+		    " to it", j->subscriber_id, masked, r->detail);
+		break;
+	case MAILQ_DEAD:
+		stats->dead++;
+		mlog(m, "error", "mailing %" PRId64 " to subscriber #%" PRId64 " (%s) given up after"
+		    " %d attempts: %s (see `clickstatus outbox`)", j->mailing_id, j->subscriber_id,
+		    masked, j->attempts, r->detail);
+		break;
+	}
+	return CS_OK;
+}
+
+/* Waits for results and settles them; *left counts what is still in the transport. */
+static cs_err
+reap(struct mailer *m, struct store *st, const struct mailq_job *jobs, int64_t now,
+    struct mailer_stats *stats, char *err, size_t errlen)
+{
+	struct mail_result res[32];
+	size_t n = 0;
+	cs_err rc;
+
+	rc = mail_transport_wait(m->tr, 1000, res, sizeof(res) / sizeof(res[0]), &n, err, errlen);
+	for (size_t i = 0; rc == CS_OK && i < n; i++)
+		rc = settle(m, st, &jobs[res[i].tag], &res[i], now, stats, err, errlen);
+	return rc;
+}
+
+/* Sends one claimed batch to the end. */
+static cs_err
+send_batch(struct mailer *m, struct store *st, const struct mailq_job *jobs, size_t n,
+    const char *key, int64_t now, struct mailer_stats *stats, char *err, size_t errlen)
+{
+	cs_err rc = CS_OK;
+	size_t next = 0;
+
+	while (rc == CS_OK && (next < n || mail_transport_pending(m->tr) > 0)) {
+		while (rc == CS_OK && next < n && mail_transport_room(m->tr) > 0) {
+			struct mail_job job;
+			char *msg = NULL;
+			size_t len = 0;
+
+			rc = build(m, st, &jobs[next], key, &msg, &len, err, errlen);
+			if (rc == CS_ERR_PARSE || rc == CS_ERR_USAGE) {
+				/* A message that cannot be made (a stored address gone bad): a dead letter. */
+				struct mail_result r;
+
+				memset(&r, 0, sizeof(r));
+				r.outcome = MAIL_RETRY;
+				snprintf(r.detail, sizeof(r.detail), "cannot build the message: %s", err);
+				mlog(m, "error", "mailing %" PRId64 ": %s", jobs[next].mailing_id, r.detail);
+				rc = mailq_ack(st, &jobs[next], MAILQ_DEAD, 0, r.detail, 0, now, err,
+				    errlen);
+				if (rc == CS_ERR_STATE)
+					rc = CS_OK;
+				stats->dead++;
+				next++;
+				continue;
+			}
+			if (rc != CS_OK)
+				break;
+			memset(&job, 0, sizeof(job));
+			job.tag = next;
+			job.from = m->cfg->email.from;
+			job.rcpt = jobs[next].email;
+			job.data = msg;
+			job.len = len;
+			rc = mail_transport_submit(m->tr, &job, err, errlen);
+			free(msg);
+			next++;
+		}
+		if (rc == CS_OK && mail_transport_pending(m->tr) > 0)
+			rc = reap(m, st, jobs, now, stats, err, errlen);
+	}
+	return rc;
+}
+
+cs_err
+mailer_run(struct mailer *m, struct store *st, int64_t now, struct mailer_stats *stats,
+    char *err, size_t errlen)
+{
+	const struct config_email *e = &m->cfg->email;
+	char key[MAIL_TOKEN_LEN];
+	size_t batch = (size_t)e->smtp_parallel * MAILER_CLAIM_PER_CONN, settled = 0;
+	int done = 0;
+	cs_err rc;
+
+	memset(stats, 0, sizeof(*stats));
+	rc = store_set_batched_durability(st, err, errlen);
+	if (rc == CS_OK)
+		rc = mail_token_link_key(st, key, err, errlen);
+	for (size_t i = 0; rc == CS_OK && !done && i < MAILER_MAX_SUBJECTS; i++)
+		rc = plan_one(m, st, now, stats, &done, err, errlen);
+	if (rc == CS_OK)
+		rc = mailq_sweep(st, now, e->max_age, &settled, err, errlen);
+	/*
+	 * A batch is sent to the end before the next is claimed; the sending
+	 * stops when a whole batch only failed (the relay is down: the next
+	 * pass tries again after the backoff instead of hammering it).
+	 */
+	while (rc == CS_OK) {
+		struct mailq_job *jobs = NULL;
+		size_t n = 0, sent_before = stats->sent, bounced_before = stats->bounced;
+
+		rc = mailq_claim(st, now, m->lease, batch, &jobs, &n, err, errlen);
+		if (rc == CS_OK && n > 0)
+			rc = send_batch(m, st, jobs, n, key, now, stats, err, errlen);
+		mailq_jobs_free(jobs, n);
+		if (n == 0 || (stats->sent == sent_before && stats->bounced == bounced_before))
+			break;
+	}
+	cache_clear(m);
+	if (stats->retried > 0)
+		mlog(m, "warning", "%zu deliver%s deferred (the relay refused or was unreachable);"
+		    " next try at the earliest in %" PRId64 " s", stats->retried,
+		    stats->retried == 1 ? "y" : "ies", stats->next_due > now ? stats->next_due - now : 0);
+	return rc;
+}
