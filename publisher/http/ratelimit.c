@@ -103,25 +103,23 @@ ceil_div(int64_t a, int64_t b)
 }
 
 /*
- * Seconds from now until e (refused now) is allowed again, solving the
- * inequality of ratelimit.h for the first whole second it holds.
+ * Seconds from now until e (refused now) is allowed again: the first
+ * whole second at which the inequality of ratelimit.h holds.
  */
 static int64_t
 wait_for(const struct ratelimit *rl, const struct rl_entry *e, int64_t now)
 {
-	int64_t w = rl->window, el = now - e->start, x, left;
+	int64_t w = rl->window, el = now - e->start, x;
 
 	if (e->cur < rl->limit) {
 		/* within this window: the previous one's weight has to fall */
-		x = w - el - ceil_div((rl->limit - e->cur) * w, e->prev) + 1;
-		return x < 1 ? 1 : x;
+		x = w - el - ceil_div((rl->limit - e->cur) * w, e->prev);
+	} else {
+		/* after the roll, this window's count is the previous one's */
+		x = w - ceil_div(rl->limit * w, e->cur);
+		x = (w - el) + (x > 0 ? x : 0);
 	}
-	/* after the roll this window's count is the previous one */
-	left = w - el;
-	x = w - ceil_div(rl->limit * w, e->cur) + 1;
-	if (x < 0)
-		x = 0;
-	return left + x < 1 ? 1 : left + x;
+	return x < 1 ? 1 : x;
 }
 
 int
@@ -136,7 +134,7 @@ ratelimit_hit(struct ratelimit *rl, const char *key, int64_t now, int64_t *retry
 		now = e->seen;
 	roll(rl, e, now);
 	e->seen = now;
-	if (e->prev * (w - (now - e->start)) + e->cur * w < rl->limit * w) {
+	if (e->prev * (w - (now - e->start) - 1) + e->cur * w < rl->limit * w) {
 		e->cur++;
 		return 1;
 	}

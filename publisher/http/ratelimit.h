@@ -10,12 +10,14 @@
 /*
  * A sliding-window counter per key (a client address): each key keeps the
  * count of its current fixed window (which starts at its first request) and
- * of the one before, and a request at now is allowed while
+ * of the one before, and a request at now, elapsed seconds into the
+ * current window, is allowed while
  *
- *     previous * (window - elapsed) / window + current < limit
+ *     previous * (window - elapsed - 1) / window + current < limit
  *
- * i.e. the previous window's requests are taken as spread evenly over it and
- * only the part of it still inside [now - window, now] counts. This is the
+ * i.e. the previous window's requests are taken as spread evenly over its
+ * seconds and only the seconds of it still inside (now - window, now]
+ * count (a request made at T counts until T + window). This is the
  * usual approximation of a sliding log in constant memory per key (exact
  * during a key's first window, which is what a flood meets); a refused
  * request is not counted. At most max_keys keys are held: when full, the key

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/strbuf.h"
+#include "email/subscription.h"
 #include "store/subscribers.h"
 
 /* components= fields read from one form: more than the configuration has is a bad form */
@@ -55,20 +57,55 @@ token_of(const struct serve_req *r, struct MHD_Connection *c)
 	return t != NULL && t[0] != '\0' ? t : NULL;
 }
 
-/* The preferences of a form: *json owned (NULL: all), *prio 1..4; or the problem's words. */
+/* err ("not an email address ...") as a sentence for a page, into buf. */
 static const char *
-prefs_of(struct serve *s, const struct serve_req *r, int none_ok, char **json, int *prio)
+sentence(const char *err, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s.", err[0] != '\0' ? err : "the form could not be read");
+	if (buf[0] >= 'a' && buf[0] <= 'z')
+		buf[0] = (char)(buf[0] - 'a' + 'A');
+	return buf;
+}
+
+/*
+ * The preferences of a form, checked as the CLI checks them
+ * (subscription.h): *json owned (NULL: all), *prio 1..4. Returns NULL, or
+ * the problem in words (in buf). The ids ticked go in as the list the
+ * checker reads; none at all is refused unless none_ok (the preferences
+ * form has no "none": that is unsubscribing).
+ */
+static const char *
+prefs_of(struct serve *s, const struct serve_req *r, int none_ok, char **json, int *prio,
+    char *buf, size_t len)
 {
 	const char *ids[MAX_COMPONENTS];
 	size_t n = serve_form_all(r, "components", ids, MAX_COMPONENTS);
+	char err[CS_ERRLEN];
+	struct strbuf list = { 0 };
+	char *l = NULL;
+	const char *problem = NULL;
 
 	*json = NULL;
-	*prio = subflow_priority(serve_form_get(r, "priority"));
-	if (*prio == 0)
-		return "The priority must be P1, P2, P3 or P4.";
+	err[0] = '\0';
+	if (subscription_priority(serve_form_get(r, "priority"), prio, err, sizeof(err)) != CS_OK)
+		return sentence(err, buf, len);
 	if (n > MAX_COMPONENTS)
 		return "The form names more components than this status page has.";
-	return subflow_components(s->o->cfg, ids, n, none_ok, json);
+	if (n == 0)
+		return none_ok ? NULL : "Tick at least one component, or unsubscribe.";
+	for (size_t i = 0; i < n; i++) {
+		/* one id each: a comma or blank inside one would make two */
+		if (ids[i][0] == '\0' || strpbrk(ids[i], ",; \t") != NULL || strcmp(ids[i], "all") == 0)
+			return "The form names a component this status page does not have.";
+		strbuf_printf(&list, "%s%s", i > 0 ? "," : "", ids[i]);
+	}
+	l = strbuf_take(&list);
+	if (l == NULL)
+		return "Out of memory.";
+	if (subscription_components(s->o->cfg, l, json, err, sizeof(err)) != CS_OK)
+		problem = sentence(err, buf, len);
+	free(l);
+	return problem;
 }
 
 /*
@@ -79,7 +116,8 @@ prefs_of(struct serve *s, const struct serve_req *r, int none_ok, char **json, i
 static enum MHD_Result
 subscribe(struct serve *s, struct MHD_Connection *c, struct serve_req *r)
 {
-	char email[SUBFLOW_ADDR_MAX + 1], masked[SUBFLOW_ADDR_MAX + 8], err[CS_ERRLEN], mid[48];
+	char email[SUBSCRIPTION_ADDR_MAX + 1], masked[SUBSCRIPTION_ADDR_MAX + 8], err[CS_ERRLEN];
+	char mid[48], words[CS_ERRLEN];
 	char *json = NULL;
 	const char *problem;
 	enum subflow_outcome out;
@@ -96,12 +134,15 @@ subscribe(struct serve *s, struct MHD_Connection *c, struct serve_req *r)
 		v.retry_minutes = (retry + 59) / 60;
 		return serve_respond(s, c, 429, &v, retry);
 	}
-	problem = subflow_addr_check(serve_form_get(r, "email"), email, sizeof(email));
-	if (problem != NULL) {
-		serve_say(s, "info", "subscribe refused: %s", problem);
-		return page(s, c, MHD_HTTP_BAD_REQUEST, "bad-address", problem);
+	/* the checker's words never quote the address: they go to the log as they are */
+	err[0] = '\0';
+	if (subscription_address(serve_form_get(r, "email"), email, sizeof(email), err,
+	    sizeof(err)) != CS_OK) {
+		serve_say(s, "info", "subscribe refused: %s", err);
+		return page(s, c, MHD_HTTP_BAD_REQUEST, "bad-address",
+		    sentence(err, words, sizeof(words)));
 	}
-	problem = prefs_of(s, r, 1, &json, &prio);
+	problem = prefs_of(s, r, 1, &json, &prio, words, sizeof(words));
 	if (problem != NULL) {
 		serve_say(s, "info", "subscribe refused: %s", problem);
 		ret = page(s, c, MHD_HTTP_BAD_REQUEST, "bad-form", problem);
@@ -163,7 +204,7 @@ static enum MHD_Result
 manage(struct serve *s, struct MHD_Connection *c, struct serve_req *r)
 {
 	const char *t = token_of(r, c), *problem = NULL;
-	char err[CS_ERRLEN], unsub[MAIL_LINK_LEN];
+	char err[CS_ERRLEN], unsub[MAIL_LINK_LEN], words[CS_ERRLEN];
 	struct store_subscriber sub;
 	struct serve_view v;
 	char *json = NULL;
@@ -182,7 +223,7 @@ manage(struct serve *s, struct MHD_Connection *c, struct serve_req *r)
 	if (rc != CS_OK)
 		return failed(s, c, "manage", err);
 	if (r->method == SM_POST) {
-		problem = prefs_of(s, r, 0, &json, &prio);
+		problem = prefs_of(s, r, 0, &json, &prio, words, sizeof(words));
 		if (problem != NULL) {
 			status = MHD_HTTP_BAD_REQUEST;
 		} else if (subflow_save(&s->flow, &sub, json, prio, serve_now(s), err,

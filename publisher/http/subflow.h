@@ -42,31 +42,6 @@ struct subflow {
 cs_err subflow_init(struct subflow *f, struct store *st, const struct config *cfg, char *err,
     size_t errlen);
 
-/* Longest address accepted (RFC 5321's path limit less the brackets). */
-#define SUBFLOW_ADDR_MAX 254
-
-/*
- * Checks that in is one plain addr-spec, local@domain, and writes it
- * normalised (the domain in lower case) into out (at least
- * SUBFLOW_ADDR_MAX + 1 bytes). Returns NULL when it is fine, else static
- * words saying what is wrong for the person who typed it (never about the
- * address's state).
- */
-const char *subflow_addr_check(const char *in, char *out, size_t outlen);
-
-/*
- * The JSON array (jansson) of the component ids of ids[0..n), each one a
- * component of the configuration, into an owned *json; *json NULL when
- * every component is there (follows all, and those added later). Returns
- * NULL, or static words naming the problem (an unknown id; none at all
- * when none_ok is 0).
- */
-const char *subflow_components(const struct config *cfg, const char *const *ids, size_t n,
-    int none_ok, char **json);
-
-/* "P1".."P4" (or "1".."4") as 1..4; NULL or "" is 4 (all); 0 for anything else. */
-int subflow_priority(const char *s);
-
 enum subflow_outcome {
 	SUBFLOW_NEW,           /* a new pending subscriber, confirmation mailed */
 	SUBFLOW_PENDING,       /* still pending: a new confirmation mailed */
@@ -79,7 +54,7 @@ enum subflow_outcome {
 const char *subflow_outcome_name(enum subflow_outcome o);
 
 /*
- * Subscribes email (normalised, subflow_addr_check) with the preferences
+ * Subscribes email (normalised: subscription_address) with the preferences
  * of a new subscription (components_json NULL: all; min_priority 1..4) at
  * now, as the rules above say, in one transaction. Sets *outcome,
  * *subscriber_id and *mailing_id (0 when nothing was mailed).
