@@ -1,4 +1,4 @@
-/* serve_priv.h: PRIVATE to serve.c and serve_routes.c: the server's state and one request's. */
+/* serve_priv.h: PRIVATE to serve.c, serve_req.c and serve_routes.c: the server's state and one request's. */
 #ifndef SERVE_PRIV_H
 #define SERVE_PRIV_H
 
@@ -73,6 +73,22 @@ const char *serve_form_get(const struct serve_req *r, const char *key);
 
 /* Fills out[0..max) with the values of every field key; returns how many there are. */
 size_t serve_form_all(const struct serve_req *r, const char *key, const char **out, size_t max);
+
+/* Milliseconds of CLOCK_MONOTONIC, for the request deadline. */
+int64_t serve_mono_ms(void);
+
+/*
+ * MHD's access handler and completion callback (serve_req.c): a request is
+ * refused from its headers when it can be (method, path, size, encoding),
+ * else its form is read through MHD's post processor and serve_route
+ * answers it; completion frees it and starts the connection's next
+ * request deadline.
+ */
+enum MHD_Result serve_on_request(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *upload_data, size_t *upload_data_size,
+    void **con_cls);
+void serve_on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe);
 
 /* Answers request r to route r->route once its body is in (serve_routes.c). */
 enum MHD_Result serve_route(struct serve *s, struct MHD_Connection *c, struct serve_req *r);
