@@ -177,7 +177,8 @@ confirm(struct serve *s, struct MHD_Connection *c, struct serve_req *r)
 	cs_err rc;
 
 	memset(&v, 0, sizeof(v));
-	if (t == NULL)
+	/* what the page would carry back is only ever a token's shape (GET looks no further) */
+	if (!subflow_token_shape_ok(t))
 		return invalid_link(s, c);
 	if (r->method != SM_POST) {
 		v.view = "confirm";

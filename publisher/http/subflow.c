@@ -224,9 +224,8 @@ out:
 	return rc;
 }
 
-/* Nonzero when t is what mail_token_random makes: 64 lower-case hex digits. */
-static int
-token_shape_ok(const char *t)
+int
+subflow_token_shape_ok(const char *t)
 {
 	size_t i;
 
@@ -249,7 +248,7 @@ subflow_confirm(struct subflow *f, const char *token, int64_t now, int64_t *subs
 	memset(&s, 0, sizeof(s));
 	*subscriber_id = 0;
 	link[0] = '\0';
-	if (!token_shape_ok(token))
+	if (!subflow_token_shape_ok(token))
 		return cs_seterr(err, errlen, CS_ERR_NOTFOUND, "confirmation token malformed");
 	mail_token_hash(token, hash);
 	rc = store_begin(f->st, err, errlen);

@@ -63,6 +63,9 @@ cs_err subflow_subscribe(struct subflow *f, const char *email, const char *compo
     int min_priority, int64_t now, enum subflow_outcome *outcome, int64_t *subscriber_id,
     int64_t *mailing_id, char *err, size_t errlen);
 
+/* Nonzero when t has the shape of a confirmation token (64 lower-case hex digits). */
+int subflow_token_shape_ok(const char *t);
+
 /*
  * Spends confirmation token (the text from the mail) at now: its pending
  * subscriber becomes confirmed, and link gets its preferences link token.

@@ -262,9 +262,12 @@ try:
     check(st == 400, "unknown token: %d" % st)
     st, _, malformed = srv.req("POST", BASE + "/confirm", {"t": "abc<>\"'"})
     check(st == 400, "malformed token: %d" % st)
+    st, _, xss = srv.req("GET", BASE + "/confirm?t=" + urllib.parse.quote('"><script>alert(1)</script>'))
+    check(st == 400 and xss == reused and "<script" not in xss, "GET confirm with markup: %d" % st)
     check(reused == expired == unknown == malformed,
           "reused, expired, unknown and malformed tokens get different bodies")
-    ok("confirm: reused, expired (48 h + 1 min via --now), unknown, malformed: 400, one identical body; 47 h old works")
+    ok("confirm: reused, expired (48 h + 1 min via --now), unknown, malformed (POST, or markup on GET): "
+       "400, one identical body; 47 h old works")
 
     # ---- 4. the same 200 body whatever the address's state; what each state mails
     cl = new_client()
