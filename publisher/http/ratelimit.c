@@ -10,6 +10,7 @@ struct rl_entry {
 	int64_t start;                  /* epoch: the current window began */
 	int64_t cur, prev;              /* requests counted in it and in the one before */
 	int64_t seen;                   /* last request (for eviction) */
+	int     refused;                /* the last request was refused */
 };
 
 struct ratelimit {
@@ -123,7 +124,8 @@ wait_for(const struct ratelimit *rl, const struct rl_entry *e, int64_t now)
 }
 
 int
-ratelimit_hit(struct ratelimit *rl, const char *key, int64_t now, int64_t *retry_after)
+ratelimit_hit(struct ratelimit *rl, const char *key, int64_t now, int64_t *retry_after,
+    int *again)
 {
 	struct rl_entry *e = entry(rl, key, now);
 	int64_t w = rl->window;
@@ -136,9 +138,13 @@ ratelimit_hit(struct ratelimit *rl, const char *key, int64_t now, int64_t *retry
 	e->seen = now;
 	if (e->prev * (w - (now - e->start) - 1) + e->cur * w < rl->limit * w) {
 		e->cur++;
+		e->refused = 0;
 		return 1;
 	}
 	if (retry_after != NULL)
 		*retry_after = wait_for(rl, e, now);
+	if (again != NULL)
+		*again = e->refused;
+	e->refused = 1;
 	return 0;
 }

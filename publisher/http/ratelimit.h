@@ -41,10 +41,12 @@ void ratelimit_free(struct ratelimit *rl);
  * Counts one request of key (borrowed, at most RATELIMIT_KEY_MAX - 1 bytes;
  * longer keys are cut) at now. Returns 1 when it is allowed (and counted);
  * 0 when refused, with *retry_after (may be NULL) the seconds until a
- * request of key would be allowed again (>= 1). A clock going backwards is
- * taken as no time passing.
+ * request of key would be allowed again (>= 1) and *again (may be NULL) 1
+ * when key's previous request was refused too (a flood is logged once, not
+ * once a request). A clock going backwards is taken as no time passing.
  */
-int ratelimit_hit(struct ratelimit *rl, const char *key, int64_t now, int64_t *retry_after);
+int ratelimit_hit(struct ratelimit *rl, const char *key, int64_t now, int64_t *retry_after,
+    int *again);
 
 #define RATELIMIT_KEY_MAX 64
 

@@ -123,12 +123,13 @@ subscribe(struct serve *s, struct MHD_Connection *c, struct serve_req *r)
 	enum subflow_outcome out;
 	int64_t retry = 0, id = 0, mailing = 0, now = serve_now(s);
 	struct serve_view v;
-	int prio = 4;
+	int prio = 4, again = 0;
 	enum MHD_Result ret;
 
-	if (!ratelimit_hit(s->rl, r->client, now, &retry)) {
-		serve_say(s, "info", "subscribe: client %s over %d an hour: 429", r->client,
-		    s->o->cfg->email.rate_per_client);
+	if (!ratelimit_hit(s->rl, r->client, now, &retry, &again)) {
+		/* once per run of refusals: a flood must not flood the log */
+		serve_say(s, again ? "debug" : "info", "subscribe: client %s over %d an hour: 429"
+		    " (until it slows down)", r->client, s->o->cfg->email.rate_per_client);
 		memset(&v, 0, sizeof(v));
 		v.view = "too-many";
 		v.retry_minutes = (retry + 59) / 60;

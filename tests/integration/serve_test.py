@@ -415,8 +415,11 @@ try:
           "the refused flood requests reached the store")
     st, _, _ = subscribe(srv, "other@example.com", new_client())
     check(st == 200, "another client was refused during the flood (%d)" % st)
+    told = [ln for ln in open(srv.log).read().splitlines()
+            if ln.startswith("info serve: subscribe: client %s over" % flood)]
+    check(len(told) == 1, "the flood's 30 refusals made %d info lines (want 1)" % len(told))
     ok("flood: 50 subscribes from one client (first X-Forwarded-For entries varied): %d x 200, "
-       "then 429 with Retry-After %s; another client served" % (RATE_PER_CLIENT, retry))
+       "then 429 with Retry-After %s, logged once; another client served" % (RATE_PER_CLIENT, retry))
 
     # ---- 8. per address: the 4th request in a day mails nothing, same answer
     cl = new_client()

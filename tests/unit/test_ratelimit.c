@@ -16,22 +16,27 @@ test_burst(void **state)
 {
 	struct ratelimit *rl = NULL;
 	int64_t retry = 0;
+	int again;
 
 	(void)state;
 	assert_int_equal(ratelimit_new(20, 3600, 16, &rl, NULL, 0), CS_OK);
 	for (int i = 0; i < 20; i++)
-		assert_int_equal(ratelimit_hit(rl, "192.0.2.1", 1000, NULL), 1);
-	assert_int_equal(ratelimit_hit(rl, "192.0.2.1", 1000, &retry), 0);
+		assert_int_equal(ratelimit_hit(rl, "192.0.2.1", 1000, NULL, NULL), 1);
+	again = -1;
+	assert_int_equal(ratelimit_hit(rl, "192.0.2.1", 1000, &retry, &again), 0);
 	/* requests made at 1000 count until 1000 + 3600, as in an exact sliding log */
 	assert_int_equal(retry, 3600);
-	assert_int_equal(ratelimit_hit(rl, "192.0.2.1", 1000 + 3599, NULL), 0);
+	assert_int_equal(again, 0);   /* the first refusal of a run */
+	assert_int_equal(ratelimit_hit(rl, "192.0.2.1", 1000 + 3599, NULL, &again), 0);
+	assert_int_equal(again, 1);
 	/* another client is not affected */
-	assert_int_equal(ratelimit_hit(rl, "192.0.2.2", 1000, NULL), 1);
-	assert_int_equal(ratelimit_hit(rl, "192.0.2.1", 1000 + 3600, NULL), 1);
+	assert_int_equal(ratelimit_hit(rl, "192.0.2.2", 1000, NULL, NULL), 1);
+	assert_int_equal(ratelimit_hit(rl, "192.0.2.1", 1000 + 3600, NULL, NULL), 1);
 	/* two windows of quiet: a whole new allowance */
 	for (int i = 0; i < 20; i++)
-		assert_int_equal(ratelimit_hit(rl, "192.0.2.1", 1000 + 3 * 3600, NULL), 1);
-	assert_int_equal(ratelimit_hit(rl, "192.0.2.1", 1000 + 3 * 3600, NULL), 0);
+		assert_int_equal(ratelimit_hit(rl, "192.0.2.1", 1000 + 3 * 3600, NULL, NULL), 1);
+	assert_int_equal(ratelimit_hit(rl, "192.0.2.1", 1000 + 3 * 3600, NULL, &again), 0);
+	assert_int_equal(again, 0);   /* allowed since: a new run */
 	ratelimit_free(rl);
 }
 
@@ -51,8 +56,8 @@ test_sliding(void **state)
 	(void)state;
 	assert_int_equal(ratelimit_new(10, 100, 4, &rl, NULL, 0), CS_OK);
 	for (int i = 0; i < 10; i++)
-		assert_int_equal(ratelimit_hit(rl, "k", 0, NULL), 1);
-	while (ratelimit_hit(rl, "k", 150, NULL) == 1)
+		assert_int_equal(ratelimit_hit(rl, "k", 0, NULL, NULL), 1);
+	while (ratelimit_hit(rl, "k", 150, NULL, NULL) == 1)
 		allowed++;
 	assert_int_equal(allowed, 6);
 	ratelimit_free(rl);
@@ -83,13 +88,13 @@ test_retry_after(void **state)
 			/* about twice the allowed rate on average, in uneven steps */
 			now += (x >> 16) % (uint32_t)(cases[c].window / cases[c].limit + 1);
 			retry = -1;
-			if (ratelimit_hit(rl, "k", now, &retry) == 1)
+			if (ratelimit_hit(rl, "k", now, &retry, NULL) == 1)
 				continue;
 			refusals++;
 			assert_true(retry >= 1 && retry <= 2 * cases[c].window);
 			if (retry > 1)
-				assert_int_equal(ratelimit_hit(rl, "k", now + retry - 1, NULL), 0);
-			if (ratelimit_hit(rl, "k", now + retry, NULL) != 1)
+				assert_int_equal(ratelimit_hit(rl, "k", now + retry - 1, NULL, NULL), 0);
+			if (ratelimit_hit(rl, "k", now + retry, NULL, NULL) != 1)
 				fail_msg("limit %d window %lld: refused at %lld, retry %lld, still refused",
 				    cases[c].limit, (long long)cases[c].window, (long long)now,
 				    (long long)retry);
@@ -108,14 +113,14 @@ test_bounded(void **state)
 
 	(void)state;
 	assert_int_equal(ratelimit_new(1, 3600, 2, &rl, NULL, 0), CS_OK);
-	assert_int_equal(ratelimit_hit(rl, "a", 10, NULL), 1);
-	assert_int_equal(ratelimit_hit(rl, "b", 11, NULL), 1);
-	assert_int_equal(ratelimit_hit(rl, "a", 12, NULL), 0);   /* a seen at 12, b at 11 */
-	assert_int_equal(ratelimit_hit(rl, "c", 13, NULL), 1);   /* evicts b */
-	assert_int_equal(ratelimit_hit(rl, "a", 14, NULL), 0);   /* a was kept */
-	assert_int_equal(ratelimit_hit(rl, "b", 15, NULL), 1);   /* b starts afresh */
+	assert_int_equal(ratelimit_hit(rl, "a", 10, NULL, NULL), 1);
+	assert_int_equal(ratelimit_hit(rl, "b", 11, NULL, NULL), 1);
+	assert_int_equal(ratelimit_hit(rl, "a", 12, NULL, NULL), 0);   /* a seen at 12, b at 11 */
+	assert_int_equal(ratelimit_hit(rl, "c", 13, NULL, NULL), 1);   /* evicts b */
+	assert_int_equal(ratelimit_hit(rl, "a", 14, NULL, NULL), 0);   /* a was kept */
+	assert_int_equal(ratelimit_hit(rl, "b", 15, NULL, NULL), 1);   /* b starts afresh */
 	/* a clock going backwards is no time passing, not a new window */
-	assert_int_equal(ratelimit_hit(rl, "b", 1, NULL), 0);
+	assert_int_equal(ratelimit_hit(rl, "b", 1, NULL, NULL), 0);
 	ratelimit_free(rl);
 	assert_int_equal(ratelimit_new(0, 3600, 2, &rl, NULL, 0), CS_ERR_USAGE);
 	assert_null(rl);
