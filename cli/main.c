@@ -22,6 +22,11 @@ static const struct cli_command commands[] = {
 	{ "maintenance", "schedule and list maintenance windows", cmd_maintenance,
 	    cmd_maintenance_usage },
 	{ "sla", "the open support clocks, soonest first", cmd_sla, cmd_sla_usage },
+	{ "subscribers", "add, remove, list, import and export email subscribers",
+	    cmd_subscribers, cmd_subscribers_usage },
+	{ "mail", "send the email alerts due", cmd_mail, cmd_mail_usage },
+	{ "outbox", "what is owed to each channel, and the dead letters", cmd_outbox,
+	    cmd_outbox_usage },
 	{ "serve", "the email subscription endpoint (HTTP)", cmd_serve, cmd_serve_usage },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -16,6 +16,7 @@ declare -A allowed=(
 	[monitor/store]="base aws"
 	[monitor/cycle]="base aws model support store"
 	[publisher/site]="base aws model support store cycle"
+	[publisher/email]="base aws model support store cycle site"
 )
 bad=0
 checked=0

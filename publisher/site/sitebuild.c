@@ -633,10 +633,23 @@ sitebuild_model(const struct config *cfg, const struct catalogue *cat,
 	page.name = cfg->product;
 	page.company = cfg->company;
 	page.url = cfg->site_url;
-	/* The form posts to `clickstatus serve` (publisher/http), behind the site's proxy. */
-	if (cfg->email.subscribe_url != NULL && (size_t)snprintf(subscribe, sizeof(subscribe),
-	    "%s/subscribe", cfg->email.subscribe_url) < sizeof(subscribe))
-		page.subscribe_url = subscribe;
+	/*
+	 * The form posts to `clickstatus serve` (publisher/http), behind the
+	 * site's proxy. On the site's own origin the action is a path, so the
+	 * same page works wherever it is served (a local copy, a staging host).
+	 */
+	if (cfg->email.subscribe_url != NULL) {
+		const char *u = cfg->email.subscribe_url;
+		size_t n = strlen(cfg->site_url);
+
+		while (n > 0 && cfg->site_url[n - 1] == '/')
+			n--;
+		if (strncmp(u, cfg->site_url, n) == 0 && u[n] == '/')
+			u += n;
+		if ((size_t)snprintf(subscribe, sizeof(subscribe), "%s/subscribe", u) <
+		    sizeof(subscribe))
+			page.subscribe_url = subscribe;
+	}
 	page.generated_at = j->viewed_at;
 	page.indicator = j->map->indicator;
 	page.description = j->map->description;
