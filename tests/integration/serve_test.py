@@ -9,13 +9,16 @@ the one answer to every subscription (no enumeration), double opt-in by POST onl
 stored only as their SHA-256, confirmation links valid email.confirm_ttl (48 h by default),
 links signed HMAC-SHA-256(link_key, "purpose:id:secret") cut to 32 hex digits, RFC 8058
 one-click, the limits (8 KiB bodies, 10 s per request, rate_per_client an hour,
-rate_per_address a day) and the headers every page carries.
+rate_per_address a day) and the headers every page carries; last, the same server behind the
+shipped nginx server block (contrib/nginx-status-site.conf) on another loopback port.
 """
+import grp
 import hashlib
 import hmac
 import http.client
 import json
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -557,7 +560,62 @@ try:
     check(st == 415, "a text/plain form answered %d" % st)
     ok("unknown paths 404; PUT, DELETE, GET /subscribe 405 with Allow; a text/plain form 415")
 
-    # ---- 13. SIGTERM stops it; the log has masked addresses only and no token
+    # ---- 13. behind the shipped nginx server block (contrib/nginx-status-site.conf): the
+    # prefix passes through, nginx sets X-Forwarded-For to the peer it saw, so a client's own
+    # X-Forwarded-For cannot dodge the limit; nginx refuses big bodies itself
+    ng = os.path.join(TMP, "nginx")
+    os.makedirs(os.path.join(ng, "root"))
+    with socket.socket() as fs:
+        fs.bind(("127.0.0.1", 0))
+        nport = fs.getsockname()[1]
+    conf = open(os.path.join(SRC, "contrib", "nginx-status-site.conf")).read()
+    check("proxy_pass http://127.0.0.1:8025;" in conf and "listen 80;" in conf,
+          "the shipped nginx snippet changed its listen or proxy_pass line")
+    conf = conf.replace("listen 80;", "listen 127.0.0.1:%d;" % nport)
+    conf = conf.replace("proxy_pass http://127.0.0.1:8025;", "proxy_pass http://127.0.0.1:%d;" % srv.port)
+    conf = conf.replace("/var/lib/clickstatus/site/current", os.path.join(ng, "root"))
+    open(os.path.join(ng, "server.conf"), "w").write(conf)
+    user = ("user %s %s;" % (pwd.getpwuid(os.getuid()).pw_name, grp.getgrgid(os.getgid()).gr_name)
+            if os.getuid() == 0 else "")
+    open(os.path.join(ng, "nginx.conf"), "w").write("""%s
+daemon on;
+pid %s/nginx.pid;
+error_log %s/error.log warn;
+events { worker_connections 64; }
+http {
+    access_log off;
+    client_body_temp_path %s/cb; proxy_temp_path %s/px;
+    fastcgi_temp_path %s/fc; uwsgi_temp_path %s/uw; scgi_temp_path %s/sc;
+    include %s/server.conf;
+}
+""" % ((user,) + (ng,) * 8))
+    r = subprocess.run(["/usr/sbin/nginx", "-c", os.path.join(ng, "nginx.conf"), "-e",
+                        os.path.join(ng, "error.log")], capture_output=True, text=True)
+    check(r.returncode == 0, "nginx refused the shipped snippet: %s" % r.stderr)
+    try:
+        via = Server.__new__(Server)
+        via.port, via.log = nport, srv.log
+        st, hd, body = subscribe(via, "proxied@example.com", "192.0.2.77")
+        check(st == 200 and body == inbox_page, "subscribe through nginx: %d" % st)
+        check(sub_row("proxied@example.com")[1] == "pending", "through nginx: no pending subscriber")
+        codes = []
+        for i in range(RATE_PER_CLIENT + 5):
+            st, _, _ = subscribe(via, "viaflood%d@example.com" % i, "192.0.2.%d" % (100 + i))
+            codes.append(st)
+        check(codes.count(200) == RATE_PER_CLIENT - 1 and codes[-1] == 429,
+              "a client varying its own X-Forwarded-For through nginx: %r" % codes)
+        t = time.monotonic()
+        out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "20",
+                              "--data-binary", "@" + big, "http://127.0.0.1:%d%s/subscribe" % (nport, BASE)],
+                             capture_output=True, text=True).stdout
+        check(out == "413" and time.monotonic() - t < 3, "10 MB through nginx: %r" % out)
+    finally:
+        subprocess.run(["/usr/sbin/nginx", "-c", os.path.join(ng, "nginx.conf"), "-e",
+                        os.path.join(ng, "error.log"), "-s", "stop"], capture_output=True)
+    ok("through the shipped nginx block: subscribe answered; a client writing its own X-Forwarded-For "
+       "still limited after %d (nginx's $remote_addr counts); 10 MB: 413" % RATE_PER_CLIENT)
+
+    # ---- 14. SIGTERM stops it; the log has masked addresses only and no token
     rc = srv.stop()
     check(rc == 0, "serve exited %d on SIGTERM" % rc)
     logs = "".join(open(p.log).read() for p in procs)
