@@ -12,6 +12,8 @@ one-click, the limits (8 KiB bodies, 10 s per request, rate_per_client an hour,
 rate_per_address a day) and the headers every page carries; last, the same server behind the
 shipped nginx server block (contrib/nginx-status-site.conf) on another loopback port.
 """
+import email
+import email.policy
 import grp
 import hashlib
 import hmac
@@ -615,7 +617,63 @@ http {
     ok("through the shipped nginx block: subscribe answered; a client writing its own X-Forwarded-For "
        "still limited after %d (nginx's $remote_addr counts); 10 MB: 413" % RATE_PER_CLIENT)
 
-    # ---- 14. SIGTERM stops it; the log has masked addresses only and no token
+    # ---- 14. end to end with the real mailer: `clickstatus mail` delivers into the Maildir,
+    # the links are read out of the messages as a person (or a mail client) would use them
+    def mail_to(addr):
+        r = subprocess.run([BIN, "--config", CONF, "--state-dir", STATE, "mail"], capture_output=True,
+                           text=True)
+        check(r.returncode == 0, "clickstatus mail exited %d: %s" % (r.returncode, r.stderr))
+        found = []
+        for d in ("new", "cur"):
+            dd = os.path.join(STATE, "mail", d)
+            for f in sorted(os.listdir(dd)) if os.path.isdir(dd) else []:
+                m = email.message_from_binary_file(open(os.path.join(dd, f), "rb"), policy=email.policy.default)
+                if m["To"] is not None and addr in str(m["To"]):
+                    found.append(m)
+        return found
+
+    def text_of(m):
+        return m.get_body(preferencelist=("plain",)).get_content()
+
+    cl = new_client()
+    subscribe(srv, "e2e@example.com", cl)
+    e2e = sub_row("e2e@example.com")[0]
+    msgs = mail_to("e2e@example.com")
+    check(len(msgs) == 1, "%d messages to the new subscriber in the Maildir" % len(msgs))
+    urls = re.findall(r"https://status\.synchronet\.com/subscriptions/confirm\?t=[0-9a-f]{64}", text_of(msgs[0]))
+    check(len(set(urls)) == 1, "the confirmation mail's links: %r" % urls)
+    mtok = urls[0].split("t=")[1]
+    tokens_seen.append(mtok)
+    path = urls[0][len("https://status.synchronet.com"):]
+    st, _, body = srv.req("GET", path)
+    check(st == 200 and "Confirm subscription" in body and sub_row("e2e@example.com")[1] == "pending",
+          "the mailed link, fetched: %d" % st)
+    st, _, _ = srv.req("POST", BASE + "/confirm", {"t": mtok})
+    check(st == 200 and sub_row("e2e@example.com")[1] == "confirmed", "the mailed token did not confirm")
+    subscribe(srv, "e2e@example.com", cl)
+    msgs = mail_to("e2e@example.com")
+    check(len(msgs) == 2, "no welcome-back message (%d messages)" % len(msgs))
+    wb = [m for m in msgs if "confirm?t=" not in text_of(m)]
+    check(len(wb) == 1, "the welcome-back message is not there, or holds a confirm link")
+    manage = re.findall(r"https://status\.synchronet\.com(/subscriptions/manage\?t=[0-9a-f.]+)", text_of(wb[0]))
+    check(manage and manage[0] == BASE + "/manage?t=" + link("manage", e2e), "welcome-back manage link: %r" % manage)
+    st, _, body = srv.req("GET", manage[0])
+    check(st == 200 and "Email preferences" in body, "the mailed manage link: %d" % st)
+    lu = str(wb[0]["List-Unsubscribe"] or "")
+    check(str(wb[0]["List-Unsubscribe-Post"] or "") == "List-Unsubscribe=One-Click" and
+          lu.startswith("<https://status.synchronet.com/subscriptions/unsubscribe?t="),
+          "welcome-back unsubscribe headers: %r" % lu)
+    upath = lu.strip("<>")[len("https://status.synchronet.com"):]
+    tokens_seen.append(upath.split("t=")[1])
+    st, _, _ = srv.req("POST", upath, "List-Unsubscribe=One-Click",
+                       {"Content-Type": "application/x-www-form-urlencoded"})
+    check(st == 200 and sub_row("e2e@example.com")[1] == "unsubscribed",
+          "one-click on the mail's own List-Unsubscribe: %d, %s" % (st, sub_row("e2e@example.com")[1]))
+    ok("end to end with `clickstatus mail` (Maildir): the mailed confirm link shows a button, its token "
+       "confirms; welcome-back's manage link opens the preferences; one-click POST to its "
+       "List-Unsubscribe unsubscribes")
+
+    # ---- 15. SIGTERM stops it; the log has masked addresses only and no token
     rc = srv.stop()
     check(rc == 0, "serve exited %d on SIGTERM" % rc)
     logs = "".join(open(p.log).read() for p in procs)
