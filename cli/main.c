@@ -27,6 +27,7 @@ static const struct cli_command commands[] = {
 	{ "mail", "send the email alerts due", cmd_mail, cmd_mail_usage },
 	{ "outbox", "what is owed to each channel, and the dead letters", cmd_outbox,
 	    cmd_outbox_usage },
+	{ "serve", "the email subscription endpoint (HTTP)", cmd_serve, cmd_serve_usage },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
