@@ -359,6 +359,30 @@ stop r550
 verify r550-first count "$tmp/r550/out" --match "Fault cc" --after 0 cc1@example.com=2 cc3@example.com=2
 verify r550-second count "$tmp/r550/out" --match "second" cc1@example.com=1 cc3@example.com=1
 
+# 3c'. 554 5.7.1 at the end of the data of message 1 (cg1's): the relay refused that
+# message's content (RFC 3463: X.7.1 is delivery not authorised, message refused; an address
+# that does not exist is X.1.1, at RCPT), not the address. That one mail is not delivered
+# (a dead letter or retried), but cg1 stays subscribed and gets the next incident; cg2 and cg3
+# get both. (A content filter that refuses one alert would otherwise unsubscribe every
+# subscriber behind it for good.)
+faults c554 '{"rules": [{"at": "end", "nth": [1], "reply": "554 5.7.1 message content refused"}]}'
+start c554 --faults "$tmp/c554.faults"
+st=$tmp/st3g cfg=$tmp/c3g.json
+config "$cfg" "$port" 1 5
+three cg
+must c554-1 "$st" "$cfg" "$T0" mail
+must c554-list "$st" "$cfg" "$T0" subscribers list
+if grep -Eq '^[0-9]+ +cg1@example.com +confirmed ' "$tmp/c554-list.out"; then
+	ok "c554: a refused message leaves cg1 confirmed"
+else
+	fail "c554: a 554 5.7.1 (content refused) after the data made cg1 $(grep -Eo 'cg1@example.com +[a-z]+' "$tmp/c554-list.out" | awk '{print $2}'): $(head -n1 "$tmp/c554-1.out")"
+fi
+must c554-open2 "$st" "$cfg" $((T0 + 900)) incident open --title "Fault cg second" \
+	--component agent-workspace=major_outage --message "second" --priority P1
+must c554-2 "$st" "$cfg" $((T0 + 900)) mail
+stop c554
+verify c554-second count "$tmp/c554/out" --match "second" cg1@example.com=1 cg2@example.com=1 cg3@example.com=1
+
 # 3d. The connection cut after the data of message 2 (no reply): retried; the relay may have
 # kept it, so it may arrive twice, never more.
 faults drop '{"rules": [{"at": "end", "nth": [2], "reply": "drop"}]}'
