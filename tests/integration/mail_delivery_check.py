@@ -343,7 +343,7 @@ def cmd_count(args):
     if fails == 0:
         ok("%d messages: %d addresses as expected%s" % (
             total, len(want), "; sent twice, same Message-ID each: %s" % ", ".join(
-                "%s %s" % (a, by[a][0].msgid) for a in extra) if extra else "; no duplicate"))
+                "%s %s" % (a, by[a][0].msgid) for a in extra) if extra else "; no copy beyond those"))
     return extra
 
 
