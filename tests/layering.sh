@@ -17,6 +17,7 @@ declare -A allowed=(
 	[monitor/cycle]="base aws model support store"
 	[publisher/site]="base aws model support store cycle"
 	[publisher/email]="base aws model support store cycle site"
+	[publisher/http]="base aws model support store cycle site email"
 )
 bad=0
 checked=0
