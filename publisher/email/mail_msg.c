@@ -350,6 +350,26 @@ make_clean(const struct mail_msg *m, struct clean *c, char *err, size_t errlen)
 	return CS_OK;
 }
 
+/*
+ * Sets a header whose value is structured ASCII, already checked (ids,
+ * <url>): written as it is. GMime would treat it as unstructured text and,
+ * past 78 columns, fold it into RFC 2047 encoded words, which no mail
+ * client decodes in List-Unsubscribe (RFC 2369, RFC 8058): the one-click
+ * link would be lost. One line of up to 998 bytes is what RFC 5322 allows.
+ */
+static void
+set_verbatim(GMimeObject *obj, const char *name, const char *value)
+{
+	GMimeHeader *h;
+	char raw[2048];
+
+	g_mime_object_set_header(obj, name, value, NULL);
+	h = g_mime_header_list_get_header(g_mime_object_get_header_list(obj), name);
+	if (h != NULL && (size_t)snprintf(raw, sizeof(raw), " %s\n", value) < sizeof(raw))
+		g_mime_header_set_raw_value(h, raw);
+}
+
+
 /* The message object for m and c, its parts encoded for fo. NULL: the date is out of range. */
 static GMimeMessage *
 make_message(const struct mail_msg *m, const struct clean *c, GMimeFormatOptions *fo)
@@ -380,15 +400,15 @@ make_message(const struct mail_msg *m, const struct clean *c, GMimeFormatOptions
 	g_mime_object_set_header(obj, "Auto-Submitted", "auto-generated", NULL);
 	if (m->thread_id != NULL) {
 		snprintf(buf, sizeof(buf), "<%s>", m->thread_id);
-		g_mime_object_set_header(obj, "In-Reply-To", buf, NULL);
-		g_mime_object_set_header(obj, "References", buf, NULL);
+		set_verbatim(obj, "In-Reply-To", buf);
+		set_verbatim(obj, "References", buf);
 	}
 	if (c->list_id != NULL)
-		g_mime_object_set_header(obj, "List-Id", c->list_id, NULL);
+		set_verbatim(obj, "List-Id", c->list_id);
 	if (m->unsubscribe_url != NULL) {
 		snprintf(buf, sizeof(buf), "<%s>", m->unsubscribe_url);
-		g_mime_object_set_header(obj, "List-Unsubscribe", buf, NULL);
-		g_mime_object_set_header(obj, "List-Unsubscribe-Post", "List-Unsubscribe=One-Click", NULL);
+		set_verbatim(obj, "List-Unsubscribe", buf);
+		set_verbatim(obj, "List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
 	}
 	if (c->html != NULL) {
 		GMimeMultipart *mp = g_mime_multipart_new_with_subtype("alternative");

@@ -122,13 +122,14 @@ addr_usable(const char *s, int empty_ok)
 }
 
 static void
-reject_early(struct mail_transport *t, uint64_t tag, const char *why)
+reject_early(struct mail_transport *t, uint64_t tag, int recipient, const char *why)
 {
 	struct mail_result *r = &t->early[t->nearly++];
 
 	memset(r, 0, sizeof(*r));
 	r->tag = tag;
 	r->outcome = MAIL_REJECTED;
+	r->recipient = recipient;
 	r->code = 0;
 	transport_detail(r, "%s", why);
 }
@@ -144,15 +145,15 @@ mail_transport_submit(struct mail_transport *t, const struct mail_job *job, char
 	/* A job no transport can carry is this message's failure, not the
 	 * transport's: it gets its one result, like any other. */
 	if (!addr_usable(job->rcpt, 0)) {
-		reject_early(t, job->tag, "recipient address unusable on an SMTP command line");
+		reject_early(t, job->tag, 1, "recipient address unusable on an SMTP command line");
 		return CS_OK;
 	}
 	if (!addr_usable(job->from, 1)) {
-		reject_early(t, job->tag, "sender address unusable on an SMTP command line");
+		reject_early(t, job->tag, 0, "sender address unusable on an SMTP command line");
 		return CS_OK;
 	}
 	if (job->len > MAIL_MAX_MESSAGE) {
-		reject_early(t, job->tag, "message larger than 32 MiB");
+		reject_early(t, job->tag, 0, "message larger than 32 MiB");
 		return CS_OK;
 	}
 	return t->ops->submit(t->state, job, err, errlen);

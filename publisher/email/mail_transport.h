@@ -38,6 +38,8 @@ enum mail_outcome {
 struct mail_result {
 	uint64_t          tag;
 	enum mail_outcome outcome;
+	int               recipient;     /* MAIL_REJECTED: 1 when it is the recipient's mailbox that
+	                                  * was refused (a bounce), 0 when the message was */
 	int               code;          /* SMTP reply code, 0 when none */
 	char              detail[256];   /* one line for the log, no recipient address in it */
 };

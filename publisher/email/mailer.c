@@ -424,7 +424,13 @@ settle(struct mailer *m, struct store *st, const struct mailq_job *j,
 		o = MAILQ_SENT;
 		break;
 	case MAIL_REJECTED:
-		o = MAILQ_BOUNCED;
+		/*
+		 * Only a refused mailbox bounces the subscriber; a message refused
+		 * for its content or by the relay's policy is a dead letter of this
+		 * one delivery (a content filter, or a relay still in its sandbox,
+		 * must not unsubscribe everyone at once).
+		 */
+		o = r->recipient ? MAILQ_BOUNCED : MAILQ_DEAD;
 		break;
 	default:
 		o = j->attempts >= m->cfg->email.max_attempts ? MAILQ_DEAD : MAILQ_RETRY;

@@ -25,7 +25,8 @@
  * commands libcurl sends (only their verb is kept, never an address) and
  * the server's last reply line:
  *   - accepted (CURLE_OK): MAIL_SENT;
- *   - a 5xx reply to RCPT TO, DATA or the end of the data: MAIL_REJECTED,
+ *   - a 5xx reply to RCPT TO, DATA or the end of the data: MAIL_REJECTED
+ *     (with recipient set only for a refused mailbox at RCPT TO: mailbox_refused()),
  *     this message to this recipient will never pass. So is a 552 to
  *     MAIL FROM (the SIZE we declared is too big);
  *   - any other reply >= 400 (4xx anywhere; 5xx to the greeting, EHLO,
@@ -552,6 +553,27 @@ out:
 	return rc;
 }
 
+/*
+ * Whether a 5xx reply to RCPT TO refuses the mailbox itself: an enhanced
+ * status of class 5.1 (bad address, RFC 3463) or none at all. A 5.7.x
+ * ("relay access denied", a policy) or any other says the relay will not
+ * take it from us, which must not unsubscribe a person.
+ */
+static int
+mailbox_refused(const char *reply)
+{
+	const char *p = reply;
+
+	if (!(ascii_isdigit(p[0]) && ascii_isdigit(p[1]) && ascii_isdigit(p[2])))
+		return 1;
+	p += 3;
+	if (*p == ' ' || *p == '-')
+		p++;
+	if (p[0] == '5' && p[1] == '.' && ascii_isdigit(p[2]))
+		return p[2] == '1';
+	return 1;
+}
+
 /* The outcome of a finished transfer, as the comment at the top says. */
 static void
 slot_finish(struct slot *sl, CURLcode cc)
@@ -563,6 +585,7 @@ slot_finish(struct slot *sl, CURLcode cc)
 	memset(r, 0, sizeof(*r));
 	r->tag = sl->tag;
 	curl_easy_getinfo(sl->h, CURLINFO_RESPONSE_CODE, &code);
+
 	/* The code is the failing step's only if the last reply line carries it. */
 	replied = code >= 200 && code < 600 && ascii_isdigit(sl->reply[0]) && ascii_isdigit(sl->reply[1]) &&
 	    ascii_isdigit(sl->reply[2]) &&
@@ -577,6 +600,7 @@ slot_finish(struct slot *sl, CURLcode cc)
 		    (sl->stage == STAGE_MAIL && code == 552));
 
 		r->outcome = permanent ? MAIL_REJECTED : MAIL_RETRY;
+		r->recipient = permanent && sl->stage == STAGE_RCPT && mailbox_refused(sl->reply);
 		r->code = (int)code;
 		transport_detail(r, "%s refused: %s", stage_names[sl->stage], sl->reply);
 	} else {
