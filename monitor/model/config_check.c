@@ -564,6 +564,13 @@ parse_email(struct config_errs *e, const json_t *root, struct config *cfg)
 	    json_object_get(em, "subscribe_url") != NULL && !is_http_url(m->subscribe_url))
 		config_errs_add(e, "email.subscribe_url", "\"%s\" must start with https:// or http://",
 		    m->subscribe_url);
+	/* Links are made by appending "/confirm?t=..." and the like: no trailing slash. */
+	if (m->subscribe_url != NULL) {
+		size_t n = strlen(m->subscribe_url);
+
+		while (n > 0 && m->subscribe_url[n - 1] == '/')
+			m->subscribe_url[--n] = '\0';
+	}
 	get_string(e, em, "email", "listen", 0, "127.0.0.1:8025", &m->listen);
 	get_string(e, em, "email", "maildir", 0, "mail", &m->maildir);
 	get_int_in(e, em, "email", "batch_window", 600, 0, 86400, &m->batch_window);

@@ -126,7 +126,11 @@ struct mailq_counts {
 };
 cs_err mailq_count(struct store *st, struct mailq_counts *c, char *err, size_t errlen);
 
-/* Makes the dead deliveries due again at now (attempts counted anew); *n of them. */
+/*
+ * Makes the dead deliveries due again at now (attempts counted anew),
+ * except those a newer mailing of the same subject has since reached the
+ * subscriber with (it says more); *n of them.
+ */
 cs_err mailq_retry_dead(struct store *st, int64_t now, size_t *n, char *err, size_t errlen);
 
 /* Lists the dead deliveries (addresses masked) to fp; nothing when there are none. */

@@ -421,9 +421,13 @@ mailq_retry_dead(struct store *st, int64_t now, size_t *n, char *err, size_t err
 	int changes = 0;
 	cs_err rc;
 
+	/* Not one a newer mail of its subject has since reached (or will reach) the same person. */
 	rc = store_exec(st, &changes, "retry dead deliveries", err, errlen,
 	    "UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = ?1, done_at = 0"
-	    " WHERE state = 'dead'", "L", now);
+	    " WHERE state = 'dead' AND NOT EXISTS (SELECT 1 FROM deliveries d2"
+	    "  JOIN mailings m2 ON m2.id = d2.mailing_id JOIN mailings m1 ON m1.id = deliveries.mailing_id"
+	    "  WHERE d2.subscriber_id = deliveries.subscriber_id AND m2.subject = m1.subject"
+	    "  AND m2.id > m1.id AND d2.state IN ('pending', 'sent'))", "L", now);
 	*n = rc == CS_OK ? (size_t)changes : 0;
 	return rc;
 }

@@ -142,14 +142,17 @@ mail_plan(const struct config *cfg, const struct mailq_row *rows, size_t nrows,
 		if (add_components(cfg, last, mstatus, ids, shown) != 0)
 			goto nomem;
 	}
-	for (size_t i = k; i-- > 0;) {
-		const char *body = str_or(docs[i], "body", "");
+	for (size_t i = f->history != NULL ? f->nhistory : k; strcmp(out->kind, "rca") != 0 &&
+	    i-- > 0;) {
+		json_t *u;
 
-		if (strcmp(out->kind, "rca") == 0)
-			continue;
-		if (json_array_append_new(ups, json_pack("{s:I, s:s, s:s}", "at",
-		    (json_int_t)payload_time(docs[i], "at"), "status", str_or(docs[i], "status", ""),
-		    "body", body)) != 0)
+		if (f->history != NULL)
+			u = json_pack("{s:I, s:s, s:s}", "at", (json_int_t)f->history[i].at, "status",
+			    f->history[i].status, "body", f->history[i].body);
+		else
+			u = json_pack("{s:I, s:s, s:s}", "at", (json_int_t)payload_time(docs[i], "at"),
+			    "status", str_or(docs[i], "status", ""), "body", str_or(docs[i], "body", ""));
+		if (json_array_append_new(ups, u) != 0)
 			goto nomem;
 	}
 	page_url(cfg, type, subject_id, url, sizeof(url));

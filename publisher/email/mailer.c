@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/hash.h"
 #include "base/strbuf.h"
@@ -161,12 +162,73 @@ mailer_new(const struct config *cfg, const char *state_dir, const char *site_src
 
 /* ---- planning ---- */
 
-/* Reads what the rows of subject do not carry. Strings in *keep (owned by the caller). */
-static cs_err
-load_facts(struct mailer *m, struct store *st, const char *subject, int64_t now,
-    struct mail_facts *f, struct store_incident *inc, struct store_maintenance *mt, char *err,
-    size_t errlen)
+/* An incident's public updates up to the newest one the carried rows name (owned copies). */
+struct history {
+	struct mail_update *v;
+	size_t n, cap;
+	int upto;          /* the newest update number carried */
+	int nomem;
+};
+
+static void
+history_clear(struct history *h)
 {
+	for (size_t i = 0; i < h->n; i++) {
+		free((char *)h->v[i].status);
+		free((char *)h->v[i].body);
+	}
+	free(h->v);
+	memset(h, 0, sizeof(*h));
+}
+
+static int
+history_add(const struct store_incident_update *u, void *ctx)
+{
+	struct history *h = ctx;
+	struct mail_update *nv;
+
+	if (!u->public || u->n > h->upto)
+		return 0;
+	if (h->n == h->cap) {
+		h->cap = h->cap ? h->cap * 2 : 16;
+		nv = realloc(h->v, h->cap * sizeof(*nv));
+		if (nv == NULL)
+			return h->nomem = 1;
+		h->v = nv;
+	}
+	h->v[h->n].at = u->at;
+	h->v[h->n].status = strdup(u->status);
+	h->v[h->n].body = strdup(u->body);
+	h->n++;
+	if (h->v[h->n - 1].status == NULL || h->v[h->n - 1].body == NULL)
+		return h->nomem = 1;
+	return 0;
+}
+
+/* The newest update number among rows (incident_update payloads), 0 when none. */
+static int
+newest_update(const struct mailq_row *rows, size_t n)
+{
+	int upto = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *d = json_loads(rows[i].payload, 0, NULL);
+		int u = (int)json_integer_value(json_object_get(d, "update"));
+
+		if (u > upto)
+			upto = u;
+		json_decref(d);
+	}
+	return upto;
+}
+
+/* Reads what the rows of subject do not carry. Strings in *inc, *mt and *h (owned by the caller). */
+static cs_err
+load_facts(struct mailer *m, struct store *st, const struct mailq_row *rows, size_t nrows,
+    int64_t now, struct mail_facts *f, struct store_incident *inc, struct store_maintenance *mt,
+    struct history *h, char *err, size_t errlen)
+{
+	const char *subject = rows[0].subject;
 	struct sla_report rep;
 	int64_t id = 0;
 	cs_err rc;
@@ -190,6 +252,16 @@ load_facts(struct mailer *m, struct store *st, const char *subject, int64_t now,
 			for (size_t i = 0; i < rep.nclocks; i++)
 				if (strcmp(rep.clocks[i].name, "next_update") == 0 && inc->resolved_at == 0)
 					f->next_update_by = rep.clocks[i].deadline;
+		h->upto = newest_update(rows, nrows);
+		if (h->upto > 0) {
+			rc = store_incident_updates(st, id, history_add, h, err, errlen);
+			if (rc == CS_OK && h->nomem)
+				rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
+			if (rc != CS_OK)
+				return rc;
+			f->history = h->v;
+			f->nhistory = h->n;
+		}
 		return CS_OK;
 	}
 	if (strncmp(subject, "maintenance:", 12) == 0) {
@@ -219,6 +291,7 @@ plan_one(struct mailer *m, struct store *st, int64_t now, struct mailer_stats *s
 	struct mail_planned p;
 	struct mail_facts f;
 	struct mailq_new q;
+	struct history hist;
 	int64_t next = 0, id = 0;
 	size_t n = 0, recipients = 0;
 	cs_err rc;
@@ -226,6 +299,7 @@ plan_one(struct mailer *m, struct store *st, int64_t now, struct mailer_stats *s
 	memset(&inc, 0, sizeof(inc));
 	memset(&mt, 0, sizeof(mt));
 	memset(&p, 0, sizeof(p));
+	memset(&hist, 0, sizeof(hist));
 	*done = 0;
 	rc = mailq_next_subject(st, now, e->batch_window, e->max_age, &rows, &n, &next, err, errlen);
 	if (rc != CS_OK)
@@ -236,7 +310,7 @@ plan_one(struct mailer *m, struct store *st, int64_t now, struct mailer_stats *s
 			stats->next_due = next;
 		goto out;
 	}
-	rc = load_facts(m, st, rows[0].subject, now, &f, &inc, &mt, err, errlen);
+	rc = load_facts(m, st, rows, n, now, &f, &inc, &mt, &hist, err, errlen);
 	if (rc == CS_OK)
 		rc = mail_plan(m->cfg, rows, n, &f, &p, err, errlen);
 	if (rc == CS_ERR_PARSE) {
@@ -270,6 +344,7 @@ plan_one(struct mailer *m, struct store *st, int64_t now, struct mailer_stats *s
 		    recipients == 1 ? "" : "s");
 out:
 	mail_planned_clear(&p);
+	history_clear(&hist);
 	mailq_rows_free(rows, n);
 	store_incident_clear(&inc);
 	store_maintenance_clear(&mt);
@@ -541,6 +616,7 @@ mailer_run(struct mailer *m, struct store *st, int64_t now, struct mailer_stats 
 	const struct config_email *e = &m->cfg->email;
 	char key[MAIL_TOKEN_LEN];
 	size_t batch = (size_t)e->smtp_parallel * MAILER_CLAIM_PER_CONN, settled = 0;
+	struct timespec t0;
 	int done = 0;
 	cs_err rc;
 
@@ -557,13 +633,24 @@ mailer_run(struct mailer *m, struct store *st, int64_t now, struct mailer_stats 
 	 * stops when a whole batch only failed (the relay is down: the next
 	 * pass tries again after the backoff instead of hammering it).
 	 */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (rc == CS_OK) {
 		struct mailq_job *jobs = NULL;
 		size_t n = 0, sent_before = stats->sent, bounced_before = stats->bounced;
+		struct timespec t1;
+		int64_t at;
 
-		rc = mailq_claim(st, now, m->lease, batch, &jobs, &n, err, errlen);
+		/*
+		 * Each batch is claimed at the time it really is (now plus the pass's
+		 * elapsed time), so a long pass does not lease its later batches
+		 * from its start: a lease that ran out under our feet would let
+		 * another sender take a batch still being sent.
+		 */
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		at = now + (int64_t)(t1.tv_sec - t0.tv_sec);
+		rc = mailq_claim(st, at, m->lease, batch, &jobs, &n, err, errlen);
 		if (rc == CS_OK && n > 0)
-			rc = send_batch(m, st, jobs, n, key, now, stats, err, errlen);
+			rc = send_batch(m, st, jobs, n, key, at, stats, err, errlen);
 		mailq_jobs_free(jobs, n);
 		if (n == 0 || (stats->sent == sent_before && stats->bounced == bounced_before))
 			break;

@@ -49,7 +49,8 @@ test_incident_burst(void **state)
 		{ 14, (char *)"incident:4", (char *)"{\"type\":\"rca\",\"incident\":4,\"final\":false,"
 		  "\"title\":\"Calls fail\",\"at\":\"2026-08-18T10:00:00Z\"}", 0 },
 	};
-	struct mail_facts f = { 1, 0, "Calls fail (retitled)", 1, 1786989600, 1786990140, 0, NULL };
+	struct mail_facts f = { 1, 0, "Calls fail (retitled)", 1, 1786989600, 1786990140, 0, NULL,
+	    NULL, 0 };
 	struct mail_planned p;
 	struct mail_content c;
 	struct mail_component comps[8];
@@ -95,6 +96,33 @@ test_incident_burst(void **state)
 	json_decref(doc);
 	mail_planned_clear(&p);
 
+	/*
+	 * A mail that replaced an unsent one: it carries only the newest row,
+	 * but the incident's history (from the store) shows what the replaced
+	 * mail said too, newest first.
+	 */
+	{
+		struct mail_update hist[3] = {
+			{ 1786989600, "investigating", "first" },
+			{ 1786989900, "identified", "second (never mailed alone)" },
+			{ 1786990140, "resolved", "third" },
+		};
+
+		f.history = hist;
+		f.nhistory = 3;
+		assert_int_equal(mail_plan(cfg, rows + 2, 1, &f, &p, err, sizeof(err)), CS_OK);
+		assert_int_equal(mail_plan_content(cfg, p.kind, p.content_json, &doc, &c, comps, ups, 8,
+		    err, sizeof(err)), CS_OK);
+		assert_int_equal(c.nupdates, 3);
+		assert_string_equal(c.updates[0].body, "third");
+		assert_string_equal(c.updates[1].body, "second (never mailed alone)");
+		assert_string_equal(c.status, "resolved");
+		json_decref(doc);
+		mail_planned_clear(&p);
+		f.history = NULL;
+		f.nhistory = 0;
+	}
+
 	/* Ruled "not affected": nothing is mailed, the rows are settled. */
 	f.hidden = 1;
 	assert_int_equal(mail_plan(cfg, rows, 3, &f, &p, err, sizeof(err)), CS_OK);
@@ -112,7 +140,7 @@ test_maintenance(void **state)
 	struct mailq_row row = { 20, (char *)"maintenance:2", (char *)"{\"type\":\"maintenance\","
 	    "\"maintenance\":2,\"status\":\"in_progress\",\"title\":\"Upgrade\",\"at\":"
 	    "\"2026-08-17T18:00:00Z\",\"components\":[\"reporting\"]}", 0 };
-	struct mail_facts f = { 1, 0, "Upgrade", 0, 1786989600, 1787425200, 0, NULL };
+	struct mail_facts f = { 1, 0, "Upgrade", 0, 1786989600, 1787425200, 0, NULL, NULL, 0 };
 	struct mail_planned p;
 	struct mail_content c;
 	struct mail_component comps[8];
@@ -141,7 +169,7 @@ test_bad_row(void **state)
 {
 	struct config *cfg = click();
 	struct mailq_row row = { 77, (char *)"incident:1", (char *)"{\"type\":\"pigeon\"}", 0 };
-	struct mail_facts f = { 1, 0, "x", 0, 0, 0, 0, NULL };
+	struct mail_facts f = { 1, 0, "x", 0, 0, 0, 0, NULL, NULL, 0 };
 	struct mail_planned p;
 	char err[CS_ERRLEN] = "";
 
