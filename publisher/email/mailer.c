@@ -471,11 +471,32 @@ reap(struct mailer *m, struct store *st, const struct mailq_job *jobs, int64_t n
 {
 	struct mail_result res[32];
 	size_t n = 0;
+	int own;
 	cs_err rc;
 
 	rc = mail_transport_wait(m->tr, 1000, res, sizeof(res) / sizeof(res[0]), &n, err, errlen);
+	if (rc != CS_OK || n == 0)
+		return rc;
+	/*
+	 * The results in hand are acknowledged in one transaction: one commit
+	 * (WAL frames, locks) for all of them instead of one each. They came
+	 * in together; a process killed before the commit re-sends them with
+	 * the same Message-ID, as it would one accepted a moment before its
+	 * result was read.
+	 */
+	own = !store_in_transaction(st);
+	if (own)
+		rc = store_begin(st, err, errlen);
 	for (size_t i = 0; rc == CS_OK && i < n; i++)
 		rc = settle(m, st, &jobs[res[i].tag], &res[i], now, stats, err, errlen);
+	/* Even after a failed ack: the acks before it stay, as each did on its own. */
+	if (own) {
+		char e2[CS_ERRLEN];
+		cs_err rc2 = store_commit(st, e2, sizeof(e2));
+
+		if (rc == CS_OK && rc2 != CS_OK)
+			rc = cs_seterr(err, errlen, rc2, "%s", e2);
+	}
 	return rc;
 }
 
