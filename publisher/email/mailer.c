@@ -2,6 +2,7 @@
 #include "email/mailer.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,8 @@
 #define MAILER_MAX_SUBJECTS 1000
 /* Deliveries claimed at once per connection. */
 #define MAILER_CLAIM_PER_CONN 16
+/* Messages the builder thread makes ahead of the sending, at most. */
+#define MAILER_BUILD_AHEAD 32
 /* Updates and components one mail shows at most. */
 #define MAILER_MAX_ITEMS 64
 /* Placeholders for a subscriber's own links in a mailing rendered once for all. */
@@ -417,10 +420,13 @@ out:
 	return rc;
 }
 
-/* Builds job j's message into an owned *msg of *len bytes. */
+/*
+ * Job j's message from the mailing rendered for it (render_mailing), into an
+ * owned *msg of *len bytes. Reads m and j only: the builder thread runs it.
+ */
 static cs_err
-build(struct mailer *m, struct store *st, const struct mailq_job *j, const char *key,
-    char **msg, size_t *len, char *err, size_t errlen)
+compose(const struct mailer *m, const struct mailq_job *j, const char *key, char **msg,
+    size_t *len, char *err, size_t errlen)
 {
 	const struct config_email *e = &m->cfg->email;
 	char tok[MAIL_LINK_LEN], manage[2048], unsub[2048], msgid[160];
@@ -429,11 +435,7 @@ build(struct mailer *m, struct store *st, const struct mailq_job *j, const char 
 	int confirm;
 	cs_err rc;
 
-	(void)st;
 	*msg = NULL;
-	rc = render_mailing(m, j, err, errlen);
-	if (rc != CS_OK)
-		return rc;
 	confirm = strcmp(j->kind, "confirm") == 0;
 	mail_token_link(key, "manage", j->subscriber_id, j->secret, tok);
 	snprintf(manage, sizeof(manage), "%s/manage?t=%s", e->subscribe_url, tok);
@@ -465,6 +467,168 @@ out:
 	free(text);
 	free(html);
 	return rc;
+}
+
+/*
+ * The builder. Building a message (GMime: cleaning, quoted-printable, the
+ * headers) costs more CPU than sending and acknowledging it (two thirds of
+ * a fan-out into a relay on loopback, tests/bench/bench-mail.sh), and
+ * libcurl blocks in curl_multi_perform() for every reply to an end of data
+ * (transport_smtp.c): one thread doing both leaves the relay waiting for
+ * the next message, then idles while the relay replies. So the messages of
+ * a run of jobs of one mailing are built in a thread of their own, in job
+ * order and at most MAILER_BUILD_AHEAD ahead of the sending, while this
+ * thread sends and acknowledges. The builder only composes (compose():
+ * GMime on objects of its own, GLib's HMAC, the mailing rendered
+ * beforehand here, read only); the store, the transport, libxslt and the
+ * log stay in the sending thread. The messages are the same bytes,
+ * submitted in the same order, as when built here one by one, which is
+ * what happens when the thread cannot be started.
+ */
+struct built {
+	char  *msg;                  /* owned until taken */
+	size_t len;
+	cs_err rc;
+	char   err[CS_ERRLEN];
+};
+
+struct builder {
+	const struct mailer *m;
+	const struct mailq_job *jobs;
+	const char *key;
+	size_t first, end;           /* the run: jobs[first..end), of one mailing */
+	struct built *out;           /* end - first of them, out[0] for jobs[first] */
+	int running;                 /* started and not yet joined */
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	size_t made;                 /* out[0..made) are built (mu) */
+	size_t taken;                /* out[0..taken) were taken by the sender (mu) */
+	int stop;                    /* the sender wants no more (mu) */
+};
+
+static void *
+builder_main(void *arg)
+{
+	struct builder *b = arg;
+
+	for (size_t k = 0; k < b->end - b->first; k++) {
+		struct built *o = &b->out[k];
+		int stop;
+
+		pthread_mutex_lock(&b->mu);
+		while (!b->stop && k >= b->taken + MAILER_BUILD_AHEAD)
+			pthread_cond_wait(&b->cv, &b->mu);
+		stop = b->stop;
+		pthread_mutex_unlock(&b->mu);
+		if (stop)
+			break;
+		o->rc = compose(b->m, &b->jobs[b->first + k], b->key, &o->msg, &o->len, o->err,
+		    sizeof(o->err));
+		pthread_mutex_lock(&b->mu);
+		b->made = k + 1;
+		pthread_cond_broadcast(&b->cv);
+		pthread_mutex_unlock(&b->mu);
+	}
+	return NULL;
+}
+
+/* Starts building jobs[first..end) (rendered already); nonzero when it could not start. */
+static int
+builder_start(struct builder *b, const struct mailer *m, const struct mailq_job *jobs,
+    size_t first, size_t end, const char *key)
+{
+	memset(b, 0, sizeof(*b));
+	b->out = calloc(end - first, sizeof(*b->out));
+	if (b->out == NULL)
+		return -1;
+	b->m = m;
+	b->jobs = jobs;
+	b->key = key;
+	b->first = first;
+	b->end = end;
+	if (pthread_mutex_init(&b->mu, NULL) != 0)
+		goto no_mutex;
+	if (pthread_cond_init(&b->cv, NULL) != 0)
+		goto no_cond;
+	if (pthread_create(&b->thread, NULL, builder_main, b) != 0)
+		goto no_thread;
+	b->running = 1;
+	return 0;
+no_thread:
+	pthread_cond_destroy(&b->cv);
+no_cond:
+	pthread_mutex_destroy(&b->mu);
+no_mutex:
+	free(b->out);
+	b->out = NULL;
+	return -1;
+}
+
+/* Job i's message (first <= i < end) from the builder, waiting for it: as compose() returned it. */
+static cs_err
+builder_take(struct builder *b, size_t i, char **msg, size_t *len, char *err, size_t errlen)
+{
+	struct built *o = &b->out[i - b->first];
+
+	pthread_mutex_lock(&b->mu);
+	while (b->made <= i - b->first)
+		pthread_cond_wait(&b->cv, &b->mu);
+	b->taken = i - b->first + 1;
+	pthread_cond_broadcast(&b->cv);
+	pthread_mutex_unlock(&b->mu);
+	*msg = o->msg;
+	*len = o->len;
+	o->msg = NULL;
+	if (o->rc != CS_OK)
+		cs_seterr(err, errlen, o->rc, "%s", o->err);
+	return o->rc;
+}
+
+/* Stops and joins the builder, freeing what was built and not taken; not started: a no-op. */
+static void
+builder_end(struct builder *b)
+{
+	if (!b->running)
+		return;
+	pthread_mutex_lock(&b->mu);
+	b->stop = 1;
+	pthread_cond_broadcast(&b->cv);
+	pthread_mutex_unlock(&b->mu);
+	pthread_join(b->thread, NULL);
+	for (size_t k = 0; k < b->end - b->first; k++)
+		free(b->out[k].msg);
+	free(b->out);
+	pthread_cond_destroy(&b->cv);
+	pthread_mutex_destroy(&b->mu);
+	memset(b, 0, sizeof(*b));
+}
+
+/*
+ * Job i's message, into an owned *msg of *len bytes: from the builder while
+ * i is in its run; at the first job of a mailing, after rendering it here,
+ * from a builder started for the jobs of that mailing that follow in the
+ * batch (one job alone, or no thread to be had: built here).
+ */
+static cs_err
+next_message(struct mailer *m, struct builder *b, const struct mailq_job *jobs, size_t n,
+    size_t i, const char *key, char **msg, size_t *len, char *err, size_t errlen)
+{
+	size_t end = i + 1;
+	cs_err rc;
+
+	*msg = NULL;
+	if (b->running && i >= b->first && i < b->end)
+		return builder_take(b, i, msg, len, err, errlen);
+	builder_end(b);
+	rc = render_mailing(m, &jobs[i], err, errlen);
+	if (rc != CS_OK)
+		return rc;
+	while (end < n && jobs[end].mailing_id == jobs[i].mailing_id)
+		end++;
+	if (end - i > 1 && builder_start(b, m, jobs, i, end, key) == 0)
+		return builder_take(b, i, msg, len, err, errlen);
+	return compose(m, &jobs[i], key, msg, len, err, errlen);
 }
 
 /* When a delivery that failed for the attempts-th time is tried again: 1 min doubling to 1 h. */
@@ -552,11 +716,32 @@ reap(struct mailer *m, struct store *st, const struct mailq_job *jobs, int64_t n
 {
 	struct mail_result res[32];
 	size_t n = 0;
+	int own;
 	cs_err rc;
 
 	rc = mail_transport_wait(m->tr, 1000, res, sizeof(res) / sizeof(res[0]), &n, err, errlen);
+	if (rc != CS_OK || n == 0)
+		return rc;
+	/*
+	 * The results in hand are acknowledged in one transaction: one commit
+	 * (WAL frames, locks) for all of them instead of one each. They came
+	 * in together; a process killed before the commit re-sends them with
+	 * the same Message-ID, as it would one accepted a moment before its
+	 * result was read.
+	 */
+	own = !store_in_transaction(st);
+	if (own)
+		rc = store_begin(st, err, errlen);
 	for (size_t i = 0; rc == CS_OK && i < n; i++)
 		rc = settle(m, st, &jobs[res[i].tag], &res[i], now, stats, err, errlen);
+	/* Even after a failed ack: the acks before it stay, as each did on its own. */
+	if (own) {
+		char e2[CS_ERRLEN];
+		cs_err rc2 = store_commit(st, e2, sizeof(e2));
+
+		if (rc == CS_OK && rc2 != CS_OK)
+			rc = cs_seterr(err, errlen, rc2, "%s", e2);
+	}
 	return rc;
 }
 
@@ -565,16 +750,18 @@ static cs_err
 send_batch(struct mailer *m, struct store *st, const struct mailq_job *jobs, size_t n,
     const char *key, int64_t now, struct mailer_stats *stats, char *err, size_t errlen)
 {
+	struct builder b;
 	cs_err rc = CS_OK;
 	size_t next = 0;
 
+	memset(&b, 0, sizeof(b));
 	while (rc == CS_OK && (next < n || mail_transport_pending(m->tr) > 0)) {
 		while (rc == CS_OK && next < n && mail_transport_room(m->tr) > 0) {
 			struct mail_job job;
 			char *msg = NULL;
 			size_t len = 0;
 
-			rc = build(m, st, &jobs[next], key, &msg, &len, err, errlen);
+			rc = next_message(m, &b, jobs, n, next, key, &msg, &len, err, errlen);
 			if (rc == CS_ERR_PARSE || rc == CS_ERR_USAGE) {
 				/* A message that cannot be made (a stored address gone bad): a dead letter. */
 				struct mail_result r;
@@ -606,6 +793,7 @@ send_batch(struct mailer *m, struct store *st, const struct mailq_job *jobs, siz
 		if (rc == CS_OK && mail_transport_pending(m->tr) > 0)
 			rc = reap(m, st, jobs, now, stats, err, errlen);
 	}
+	builder_end(&b);
 	return rc;
 }
 
