@@ -22,11 +22,13 @@
  *    says everything the old one did. Confirmation mails are mailings of
  *    subject "subscriber:<id>" with one delivery.
  * 2. Send. Due deliveries are claimed in batches under a token and a lease,
- *    sent, and acknowledged one by one with that token (sent, retry at,
- *    bounced, dead). The connection that acknowledges commits each ack in
- *    WAL mode with synchronous=NORMAL (store_set_batched_durability): a
- *    killed process keeps every ack it made, an OS crash may lose the last
- *    few, which are then sent again with the same Message-ID.
+ *    sent, and acknowledged each with that token (sent, retry at, bounced,
+ *    dead); the results that come back together (at most one per
+ *    connection) are committed together, in WAL mode with
+ *    synchronous=NORMAL (store_set_batched_durability): no fsync per
+ *    message. A killed process loses only the acks of the results in its
+ *    hands, an OS crash perhaps the last few commits: those messages are
+ *    sent again, with the same Message-ID.
  */
 
 /* A mailing to write (plan step); strings borrowed. */
