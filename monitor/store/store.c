@@ -199,7 +199,8 @@ static const char *const migrations[] = {
 	 */
 	"CREATE TABLE subscribers("
 	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-	"  email TEXT NOT NULL UNIQUE,"            /* normalised: the domain in lower case */
+	/* As typed, the domain in lower case; one subscriber per address whatever its case. */
+	"  email TEXT NOT NULL UNIQUE COLLATE NOCASE,"
 	"  state TEXT NOT NULL CHECK (state IN ('pending', 'confirmed', 'unsubscribed', 'bounced')),"
 	"  components_json TEXT CHECK (components_json IS NULL OR json_valid(components_json)),"
 	"  min_priority INTEGER NOT NULL DEFAULT 4 CHECK (min_priority BETWEEN 1 AND 4),"

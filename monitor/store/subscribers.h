@@ -16,7 +16,7 @@
  */
 struct store_subscriber {
 	int64_t id;
-	char   *email;            /* normalised (the domain in lower case) */
+	char   *email;            /* as typed, the domain in lower case; unique whatever its case */
 	char   *state;            /* "pending", "confirmed", "unsubscribed", "bounced" */
 	char   *components_json;  /* JSON array of component ids followed; NULL: all */
 	int     min_priority;     /* lowest priority wanted, 1..4 (4: P1 to P4, all) */
@@ -30,8 +30,8 @@ struct store_subscriber {
 void store_subscriber_clear(struct store_subscriber *s);
 
 /*
- * Reads subscriber id, or by address (compared as stored: normalise
- * first). Fills an owned *out (store_subscriber_clear). CS_ERR_NOTFOUND
+ * Reads subscriber id, or by address (compared without regard to case:
+ * normalise the domain first). Fills an owned *out (store_subscriber_clear). CS_ERR_NOTFOUND
  * when there is none.
  */
 cs_err store_sub_get(struct store *st, int64_t id, struct store_subscriber *out, char *err,

@@ -141,6 +141,14 @@ mail_plan(const struct config *cfg, const struct mailq_row *rows, size_t nrows,
 		    strcmp(out->kind, "maintenance") == 0 ? "maintenance" : "incident"));
 		if (add_components(cfg, last, mstatus, ids, shown) != 0)
 			goto nomem;
+		/* An RCA names no component: it concerns those of its incident. */
+		if (json_array_size(ids) == 0 && f->components_json != NULL) {
+			json_t *known = json_loads(f->components_json, 0, NULL);
+
+			if (json_is_array(known))
+				json_array_extend(ids, known);
+			json_decref(known);
+		}
 	}
 	for (size_t i = f->history != NULL ? f->nhistory : k; strcmp(out->kind, "rca") != 0 &&
 	    i-- > 0;) {
@@ -150,8 +158,9 @@ mail_plan(const struct config *cfg, const struct mailq_row *rows, size_t nrows,
 			u = json_pack("{s:I, s:s, s:s}", "at", (json_int_t)f->history[i].at, "status",
 			    f->history[i].status, "body", f->history[i].body);
 		else
-			u = json_pack("{s:I, s:s, s:s}", "at", (json_int_t)payload_time(docs[i], "at"),
-			    "status", str_or(docs[i], "status", ""), "body", str_or(docs[i], "body", ""));
+			u = json_pack("{s:I, s:s, s:s}", "at", (json_int_t)(payload_time(docs[i], "at") ?
+			    payload_time(docs[i], "at") : rows[i].created_at), "status",
+			    str_or(docs[i], "status", ""), "body", str_or(docs[i], "body", ""));
 		if (json_array_append_new(ups, u) != 0)
 			goto nomem;
 	}

@@ -25,6 +25,8 @@ struct mail_facts {
 	int64_t     until;            /* resolved_at / ends_at, 0 none */
 	int64_t     next_update_by;   /* the SLA's next_update deadline while open, 0 none */
 	const char *rca;              /* the RCA document or URL, for an "rca" row */
+	const char *components_json;  /* the subject's component ids (JSON array), for rows that
+	                               * name none (an RCA); NULL: none known */
 	/*
 	 * The incident's public updates so far, oldest first (NULL: only the
 	 * carried rows' own): a mail shows them all, newest first, so a mail

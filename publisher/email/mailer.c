@@ -169,8 +169,10 @@ mailer_new(const struct config *cfg, const char *state_dir, const char *site_src
 struct history {
 	struct mail_update *v;
 	size_t n, cap;
-	int upto;          /* the newest update number carried */
+	int upto;              /* the newest update number carried */
 	int nomem;
+	json_t *ids;           /* the incident's component ids */
+	char *components_json; /* the same, as text */
 };
 
 static void
@@ -181,7 +183,22 @@ history_clear(struct history *h)
 		free((char *)h->v[i].body);
 	}
 	free(h->v);
+	json_decref(h->ids);
+	free(h->components_json);
 	memset(h, 0, sizeof(*h));
+}
+
+static int
+add_component_id(const char *id, const char *status, void *ctx)
+{
+	struct history *h = ctx;
+
+	(void)status;
+	if (h->ids == NULL)
+		h->ids = json_array();
+	if (h->ids == NULL || json_array_append_new(h->ids, json_string(id)) != 0)
+		return h->nomem = 1;
+	return 0;
 }
 
 static int
@@ -255,6 +272,16 @@ load_facts(struct mailer *m, struct store *st, const struct mailq_row *rows, siz
 			for (size_t i = 0; i < rep.nclocks; i++)
 				if (strcmp(rep.clocks[i].name, "next_update") == 0 && inc->resolved_at == 0)
 					f->next_update_by = rep.clocks[i].deadline;
+		rc = store_incident_components(st, id, add_component_id, h, err, errlen);
+		if (rc == CS_OK && h->ids == NULL)
+			h->ids = json_array();
+		if (rc == CS_OK && !h->nomem && h->ids != NULL)
+			h->components_json = json_dumps(h->ids, JSON_COMPACT);
+		if (rc == CS_OK && h->components_json == NULL)
+			rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
+		if (rc != CS_OK)
+			return rc;
+		f->components_json = h->components_json;
 		h->upto = newest_update(rows, nrows);
 		if (h->upto > 0) {
 			rc = store_incident_updates(st, id, history_add, h, err, errlen);

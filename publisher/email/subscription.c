@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -309,7 +310,7 @@ subscription_csv_read(FILE *fp, const char *name, const struct config *cfg,
 			    &r->min_priority, e2, sizeof(e2)) != CS_OK)
 				csv_err(&e, name, line, "min_priority: %s", e2);
 			for (size_t i = 0; i + 1 < nrows && r->email[0] != '\0'; i++)
-				if (strcmp(rows[i].email, r->email) == 0) {
+				if (strcasecmp(rows[i].email, r->email) == 0) {
 					csv_err(&e, name, line, "the same address as line %zu", rows[i].line);
 					break;
 				}

@@ -14,8 +14,9 @@
 /*
  * Checks and normalises an address typed by a person: surrounding blanks
  * dropped, one addr-spec (mail_msg_addr_ok), the domain in lower case
- * (the local part is the mailbox owner's and kept as typed). Writes it to
- * out. CS_ERR_PARSE with the reason (never echoing control characters)
+ * (the local part is kept as typed, for sending; the store counts
+ * Ann@ and ann@ as one subscriber, as every mail provider does). Writes
+ * it to out. CS_ERR_PARSE with the reason (never echoing control characters)
  * for anything else.
  */
 cs_err subscription_address(const char *in, char *out, size_t len, char *err, size_t errlen);
