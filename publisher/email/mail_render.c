@@ -19,6 +19,7 @@
 #include "email/mail_text.h"
 #include "site/pubtime.h"
 #include "site/sitemodel.h"
+#include "site/xmlout.h"
 
 /* Default directory of email.xsl: the source tree's site/, as for the site's stylesheets. */
 #ifndef MAIL_RENDER_DEFAULT_SITE_SRC
@@ -59,32 +60,14 @@ mail_render_ctx_new(const char *site_src, struct mail_render_ctx **out, char *er
 		rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "mail render: out of memory");
 		goto out;
 	}
-	ctx->sec = xsltNewSecurityPrefs();
-	if (ctx->sec == NULL ||
-	    xsltSetSecurityPrefs(ctx->sec, XSLT_SECPREF_WRITE_FILE, xsltSecurityForbid) != 0 ||
-	    xsltSetSecurityPrefs(ctx->sec, XSLT_SECPREF_CREATE_DIRECTORY, xsltSecurityForbid) != 0 ||
-	    xsltSetSecurityPrefs(ctx->sec, XSLT_SECPREF_READ_NETWORK, xsltSecurityForbid) != 0 ||
-	    xsltSetSecurityPrefs(ctx->sec, XSLT_SECPREF_WRITE_NETWORK, xsltSecurityForbid) != 0) {
+	ctx->sec = xmlout_security_new();
+	if (ctx->sec == NULL) {
 		rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "mail render: out of memory");
 		goto out;
 	}
-	/* a missing file is CS_ERR_IO, a broken one CS_ERR_PARSE: tell them apart first */
-	fp = fopen(ctx->path, "rb");
-	if (fp == NULL) {
-		rc = cs_seterr(err, errlen, CS_ERR_IO, "%s: cannot open", ctx->path);
+	rc = xmlout_sheet_load(ctx->path, &ctx->sheet, err, errlen);
+	if (rc != CS_OK)
 		goto out;
-	}
-	doc = xmlReadFile(ctx->path, NULL, XML_PARSE_NONET);
-	if (doc == NULL) {
-		rc = cs_seterr(err, errlen, CS_ERR_PARSE, "%s: not well-formed XML", ctx->path);
-		goto out;
-	}
-	ctx->sheet = xsltParseStylesheetDoc(doc);
-	if (ctx->sheet == NULL) {
-		rc = cs_seterr(err, errlen, CS_ERR_PARSE, "%s: stylesheet does not compile", ctx->path);
-		goto out;
-	}
-	doc = NULL;  /* the stylesheet owns it now */
 	*out = ctx;
 	ctx = NULL;
 out:
@@ -536,44 +519,23 @@ text_build(const struct view *v, char **out)
 
 /* ---- the HTML part: an XML model through email.xsl ---- */
 
-/* A child element with text (escaped by libxml2 when written); out of memory sticky in *oom. */
-static xmlNodePtr
-el(xmlNodePtr parent, const char *name, const char *text, int *oom)
-{
-	xmlNodePtr n;
-
-	if (parent == NULL)
-		return NULL;
-	n = xmlNewTextChild(parent, NULL, BAD_CAST name, BAD_CAST text);
-	if (n == NULL)
-		*oom = 1;
-	return n;
-}
-
-static void
-attr(xmlNodePtr n, const char *name, const char *value, int *oom)
-{
-	if (n != NULL && value != NULL && xmlNewProp(n, BAD_CAST name, BAD_CAST value) == NULL)
-		*oom = 1;
-}
-
 /* text as <line> children of parent, one per LF-separated line (an empty one: a paragraph break). */
 static void
-lines(xmlNodePtr parent, const char *text, int *oom)
+lines(xmlNodePtr parent, const char *text, struct xmlout *xo)
 {
 	const char *p = text;
 	char *one;
 
-	while (parent != NULL && !*oom) {
+	while (parent != NULL && !xo->failed) {
 		const char *end = strchr(p, '\n');
 		size_t n = end != NULL ? (size_t)(end - p) : strlen(p);
 
 		one = strndup(p, n);
 		if (one == NULL) {
-			*oom = 1;
+			xo->failed = 1;
 			return;
 		}
-		el(parent, "line", one, oom);
+		xmlout_child(xo, parent, "line", one);
 		free(one);
 		if (end == NULL)
 			break;
@@ -583,30 +545,30 @@ lines(xmlNodePtr parent, const char *text, int *oom)
 
 /* A paragraph from p (taken) as a <para> of parent. */
 static void
-para(xmlNodePtr parent, struct strbuf *p, int *oom)
+para(xmlNodePtr parent, struct strbuf *p, struct xmlout *xo)
 {
 	char *s = strbuf_take(p);
 
 	if (s == NULL)
-		*oom = 1;
+		xo->failed = 1;
 	else
-		el(parent, "para", s, oom);
+		xmlout_child(xo, parent, "para", s);
 	free(s);
 }
 
 /* A link: <link href kind>label</link>; href only when it is a web address. */
 static void
-add_link(xmlNodePtr parent, const char *kind, const char *label, const char *url, int *oom)
+add_link(xmlNodePtr parent, const char *kind, const char *label, const char *url, struct xmlout *xo)
 {
 	xmlNodePtr n;
 
 	if (url == NULL)
 		return;
-	n = el(parent, "link", url, oom);
-	attr(n, "kind", kind, oom);
-	attr(n, "label", label, oom);
+	n = xmlout_child(xo, parent, "link", url);
+	xmlout_prop(xo, n, "kind", kind);
+	xmlout_prop(xo, n, "label", label);
 	if (is_web(url))
-		attr(n, "href", url, oom);
+		xmlout_prop(xo, n, "href", url);
 }
 
 /*
@@ -628,21 +590,21 @@ xml_build(const struct view *v, xmlDocPtr *out)
 	struct fact f[4];
 	char t[PUBTIME_LEN];
 	size_t i, nf, np;
-	int oom = doc == NULL;
+	struct xmlout xo = { doc == NULL };
 
 	*out = NULL;
 	if (doc != NULL) {
 		root = xmlNewDocNode(doc, NULL, BAD_CAST "mail", NULL);
 		if (root == NULL)
-			oom = 1;
+			xo.failed = 1;
 		else
 			xmlDocSetRootElement(doc, root);
 	}
-	attr(root, "kind", kinds[c->kind], &oom);
-	attr(root, "status", c->status, &oom);
-	el(root, "product", v->product, &oom);
-	el(root, "subject", v->subject, &oom);
-	el(root, "headline", v->headline, &oom);
+	xmlout_prop(&xo, root, "kind", kinds[c->kind]);
+	xmlout_prop(&xo, root, "status", c->status);
+	xmlout_child(&xo, root, "product", v->product);
+	xmlout_child(&xo, root, "subject", v->subject);
+	xmlout_child(&xo, root, "headline", v->headline);
 	if (about_event(c->kind)) {
 		struct strbuf a = { 0 };
 		char *w;
@@ -650,65 +612,65 @@ xml_build(const struct view *v, xmlDocPtr *out)
 		announce(&a, c);
 		w = strbuf_take(&a);
 		if (w == NULL)
-			oom = 1;
-		el(root, "announce", w, &oom);
+			xo.failed = 1;
+		xmlout_child(&xo, root, "announce", w);
 		free(w);
 	}
 	/* the action link after the second paragraph, where the text part has it */
 	np = intro(v, p);
 	for (i = 0; i < np; i++) {
-		para(root, &p[i], &oom);
+		para(root, &p[i], &xo);
 		if (i == 1)
 			add_link(root, "action", c->kind == MAIL_CONFIRM ? "Confirm your subscription" :
-			    "Manage your subscription", v->action_url, &oom);
+			    "Manage your subscription", v->action_url, &xo);
 	}
 	if (about_event(c->kind)) {
-		list = el(root, "facts", NULL, &oom);
+		list = xmlout_child(&xo, root, "facts", NULL);
 		nf = facts(v, f);
 		for (i = 0; i < nf; i++) {
-			n = el(list, "fact", f[i].value, &oom);
-			attr(n, "name", f[i].name, &oom);
+			n = xmlout_child(&xo, list, "fact", f[i].value);
+			xmlout_prop(&xo, n, "name", f[i].name);
 		}
-		list = c->ncomponents > 0 ? el(root, "components", NULL, &oom) : NULL;
+		list = c->ncomponents > 0 ? xmlout_child(&xo, root, "components", NULL) : NULL;
 		for (i = 0; i < c->ncomponents; i++) {
 			status_component s;
 
-			n = el(list, "component", NULL, &oom);
+			n = xmlout_child(&xo, list, "component", NULL);
 			if (c->components[i].status == NULL ||
 			    status_component_parse(c->components[i].status, &s) != 0)
 				s = STATUS_UNKNOWN;
-			attr(n, "status", status_component_name(s), &oom);
-			el(n, "name", v->comp_names[i], &oom);
-			el(n, "label", component_word(c->components[i].status), &oom);
+			xmlout_prop(&xo, n, "status", status_component_name(s));
+			xmlout_child(&xo, n, "name", v->comp_names[i]);
+			xmlout_child(&xo, n, "label", component_word(c->components[i].status));
 		}
 		if (c->kind == MAIL_RCA && v->rca_text != NULL) {
 			if (rca_is_link(v)) {
-				add_link(root, "rca", "Read the root-cause analysis", v->rca_text, &oom);
+				add_link(root, "rca", "Read the root-cause analysis", v->rca_text, &xo);
 			} else {
-				n = el(root, "rca", NULL, &oom);
-				lines(n, v->rca_text, &oom);
+				n = xmlout_child(&xo, root, "rca", NULL);
+				lines(n, v->rca_text, &xo);
 			}
 		}
-		list = c->nupdates > 0 ? el(root, "updates", NULL, &oom) : NULL;
+		list = c->nupdates > 0 ? xmlout_child(&xo, root, "updates", NULL) : NULL;
 		for (i = 0; i < c->nupdates; i++) {
-			n = el(list, "update", NULL, &oom);
-			attr(n, "status", c->updates[i].status, &oom);
-			el(n, "time", update_time(c, c->updates[i].at, t), &oom);
-			el(n, "label", status_word(c->updates[i].status), &oom);
-			lines(el(n, "body", NULL, &oom), v->bodies[i], &oom);
+			n = xmlout_child(&xo, list, "update", NULL);
+			xmlout_prop(&xo, n, "status", c->updates[i].status);
+			xmlout_child(&xo, n, "time", update_time(c, c->updates[i].at, t));
+			xmlout_child(&xo, n, "label", status_word(c->updates[i].status));
+			lines(xmlout_child(&xo, n, "body", NULL), v->bodies[i], &xo);
 		}
 		add_link(root, "page", c->kind == MAIL_MAINTENANCE ? "Maintenance page" : "Incident page",
-		    v->page_url, &oom);
+		    v->page_url, &xo);
 	}
-	n = el(root, "footer", NULL, &oom);
+	n = xmlout_child(&xo, root, "footer", NULL);
 	footer_reason(v, &r);
-	para(n, &r, &oom);
-	add_link(n, "manage", "Manage your subscription", v->manage_url, &oom);
-	add_link(n, "unsubscribe", "Unsubscribe", v->unsubscribe_url, &oom);
-	add_link(n, "site", "Status page", v->site_url, &oom);
+	para(n, &r, &xo);
+	add_link(n, "manage", "Manage your subscription", v->manage_url, &xo);
+	add_link(n, "unsubscribe", "Unsubscribe", v->unsubscribe_url, &xo);
+	add_link(n, "site", "Status page", v->site_url, &xo);
 	for (i = np; i < 3; i++)
 		free(strbuf_take(&p[i]));
-	if (oom) {
+	if (xo.failed) {
 		xmlFreeDoc(doc);
 		return CS_ERR_NOMEM;
 	}

@@ -16,6 +16,7 @@
 #include <libxslt/xsltutils.h>
 
 #include "base/ascii.h"
+#include "site/xmlout.h"
 
 #ifndef SERVE_DEFAULT_SITE_SRC
 #define SERVE_DEFAULT_SITE_SRC "site"
@@ -88,28 +89,15 @@ serve_pages_new(const char *site_src, const struct config *cfg, const char *base
 	    "form-action 'self'; base-uri 'none'", origin[0] ? origin : "'self'",
 	    origin[0] ? origin : "'self'");
 	snprintf(p->csp_header, sizeof(p->csp_header), "%s; frame-ancestors 'none'", p->csp_meta);
-	p->sec = xsltNewSecurityPrefs();
-	if (p->sec == NULL ||
-	    xsltSetSecurityPrefs(p->sec, XSLT_SECPREF_READ_FILE, xsltSecurityForbid) != 0 ||
-	    xsltSetSecurityPrefs(p->sec, XSLT_SECPREF_WRITE_FILE, xsltSecurityForbid) != 0 ||
-	    xsltSetSecurityPrefs(p->sec, XSLT_SECPREF_CREATE_DIRECTORY, xsltSecurityForbid) != 0 ||
-	    xsltSetSecurityPrefs(p->sec, XSLT_SECPREF_READ_NETWORK, xsltSecurityForbid) != 0 ||
-	    xsltSetSecurityPrefs(p->sec, XSLT_SECPREF_WRITE_NETWORK, xsltSecurityForbid) != 0) {
+	p->sec = xmlout_security_new();
+	if (p->sec == NULL) {
 		rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "serve: out of memory");
 		goto out;
 	}
 	snprintf(path, sizeof(path), "%s/%s", site_src, SHEET);
-	doc = xmlReadFile(path, NULL, XML_PARSE_NONET);
-	if (doc == NULL) {
-		rc = cs_seterr(err, errlen, CS_ERR_IO, "%s: cannot read or not well-formed XML", path);
+	rc = xmlout_sheet_load(path, &p->sheet, err, errlen);
+	if (rc != CS_OK)
 		goto out;
-	}
-	p->sheet = xsltParseStylesheetDoc(doc);
-	if (p->sheet == NULL) {
-		rc = cs_seterr(err, errlen, CS_ERR_PARSE, "%s: stylesheet does not compile", path);
-		goto out;
-	}
-	doc = NULL;   /* the stylesheet owns it */
 	*out = p;
 	p = NULL;
 out:
@@ -137,32 +125,6 @@ serve_pages_csp(const struct serve_pages *p)
 	return p->csp_header;
 }
 
-struct xb {
-	int failed;   /* an allocation failed somewhere */
-};
-
-static xmlNodePtr
-child(struct xb *b, xmlNodePtr parent, const char *name, const char *text)
-{
-	xmlNodePtr n;
-
-	if (parent == NULL)
-		return NULL;
-	n = xmlNewTextChild(parent, NULL, (const xmlChar *)name, (const xmlChar *)text);
-	if (n == NULL)
-		b->failed = 1;
-	return n;
-}
-
-static void
-prop(struct xb *b, xmlNodePtr n, const char *name, const char *value)
-{
-	if (n == NULL || value == NULL)
-		return;
-	if (xmlNewProp(n, (const xmlChar *)name, (const xmlChar *)value) == NULL)
-		b->failed = 1;
-}
-
 /* Nonzero when id is in the JSON array followed (NULL or unreadable: every component). */
 static int
 follows(const json_t *ids, const char *id)
@@ -180,18 +142,18 @@ follows(const json_t *ids, const char *id)
 
 /* The components with their checkboxes' state, in the configuration's order. */
 static void
-add_components(struct xb *b, xmlNodePtr sub, const struct config *cfg, const char *json)
+add_components(struct xmlout *b, xmlNodePtr sub, const struct config *cfg, const char *json)
 {
 	json_t *ids = json != NULL ? json_loads(json, 0, NULL) : NULL;
 
 	for (size_t i = 0; i < cfg->ncomponents; i++) {
 		const struct config_component *c = &cfg->components[i];
-		xmlNodePtr n = child(b, sub, "component", NULL);
+		xmlNodePtr n = xmlout_child(b, sub, "component", NULL);
 
-		prop(b, n, "id", c->id);
-		prop(b, n, "group", c->group != NULL ? c->group : "");
-		prop(b, n, "checked", follows(ids, c->id) ? "yes" : "no");
-		child(b, n, "name", c->name);
+		xmlout_prop(b, n, "id", c->id);
+		xmlout_prop(b, n, "group", c->group != NULL ? c->group : "");
+		xmlout_prop(b, n, "checked", follows(ids, c->id) ? "yes" : "no");
+		xmlout_child(b, n, "name", c->name);
 	}
 	json_decref(ids);
 }
@@ -203,7 +165,7 @@ add_components(struct xb *b, xmlNodePtr sub, const struct config *cfg, const cha
 static xmlDocPtr
 model(const struct serve_pages *p, const struct serve_view *v)
 {
-	struct xb b = { 0 };
+	struct xmlout b = { 0 };
 	xmlDocPtr doc = xmlNewDoc((const xmlChar *)"1.0");
 	xmlNodePtr root = NULL, page, sub;
 	char num[32];
@@ -216,30 +178,30 @@ model(const struct serve_pages *p, const struct serve_view *v)
 		return NULL;
 	}
 	xmlDocSetRootElement(doc, root);
-	page = child(&b, root, "page", NULL);
-	prop(&b, page, "csp", p->csp_meta);
-	prop(&b, page, "url", p->cfg->site_url);
-	child(&b, page, "name", p->cfg->product);
-	child(&b, page, "company", p->cfg->company);
-	sub = child(&b, root, "subscription", NULL);
-	prop(&b, sub, "view", v->view);
-	prop(&b, sub, "base", p->base);
-	prop(&b, sub, "token", v->token);
-	prop(&b, sub, "unsubscribe-token", v->unsub_token);
-	prop(&b, sub, "state", v->state);
+	page = xmlout_child(&b, root, "page", NULL);
+	xmlout_prop(&b, page, "csp", p->csp_meta);
+	xmlout_prop(&b, page, "url", p->cfg->site_url);
+	xmlout_child(&b, page, "name", p->cfg->product);
+	xmlout_child(&b, page, "company", p->cfg->company);
+	sub = xmlout_child(&b, root, "subscription", NULL);
+	xmlout_prop(&b, sub, "view", v->view);
+	xmlout_prop(&b, sub, "base", p->base);
+	xmlout_prop(&b, sub, "token", v->token);
+	xmlout_prop(&b, sub, "unsubscribe-token", v->unsub_token);
+	xmlout_prop(&b, sub, "state", v->state);
 	if (v->problem != NULL)
-		child(&b, sub, "problem", v->problem);
+		xmlout_child(&b, sub, "problem", v->problem);
 	if (v->link != NULL)
-		child(&b, sub, "link", v->link);
+		xmlout_child(&b, sub, "link", v->link);
 	if (strcmp(v->view, "manage") == 0) {
 		snprintf(num, sizeof(num), "%d", v->min_priority);
-		prop(&b, sub, "min-priority", num);
-		prop(&b, sub, "saved", v->saved ? "yes" : "no");
+		xmlout_prop(&b, sub, "min-priority", num);
+		xmlout_prop(&b, sub, "saved", v->saved ? "yes" : "no");
 		add_components(&b, sub, p->cfg, v->components_json);
 	}
 	if (strcmp(v->view, "too-many") == 0) {
 		snprintf(num, sizeof(num), "%lld", v->retry_minutes);
-		prop(&b, sub, "retry-minutes", num);
+		xmlout_prop(&b, sub, "retry-minutes", num);
 	}
 	if (b.failed) {
 		xmlFreeDoc(doc);

@@ -17,6 +17,7 @@
 
 #include "site/digest.h"
 #include "site/render.h"
+#include "site/xmlout.h"
 #include "site/siteapi.h"
 
 #define ASSET_MAX (1024 * 1024)       /* bytes of one stylesheet or asset */
@@ -115,12 +116,8 @@ render_ctx_new(const char *site_src, struct render_ctx **out, char *err, size_t 
 		rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "render: out of memory");
 		goto out;
 	}
-	ctx->sec = xsltNewSecurityPrefs();
-	if (ctx->sec == NULL ||
-	    xsltSetSecurityPrefs(ctx->sec, XSLT_SECPREF_WRITE_FILE, xsltSecurityForbid) != 0 ||
-	    xsltSetSecurityPrefs(ctx->sec, XSLT_SECPREF_CREATE_DIRECTORY, xsltSecurityForbid) != 0 ||
-	    xsltSetSecurityPrefs(ctx->sec, XSLT_SECPREF_READ_NETWORK, xsltSecurityForbid) != 0 ||
-	    xsltSetSecurityPrefs(ctx->sec, XSLT_SECPREF_WRITE_NETWORK, xsltSecurityForbid) != 0) {
+	ctx->sec = xmlout_security_new();
+	if (ctx->sec == NULL) {
 		rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "render: out of memory");
 		goto out;
 	}

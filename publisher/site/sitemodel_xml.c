@@ -11,6 +11,7 @@
 #include "base/cstime.h"
 #include "site/pubtime.h"
 #include "site/sitemodel.h"
+#include "site/xmlout.h"
 
 /*
  * Layout (site/README.md has the full list):
@@ -25,57 +26,23 @@
  *   </status>
  * Every time T is written as T (ISO 8601) and T-h (words, UTC); update
  * times also as T-rfc822 for RSS. The XSLT never formats a date.
- * Text goes through xmlNewTextChild and xmlNewProp, which escape it; a
- * NULL return from either is an allocation failure.
+ * Text goes in through xmlout.h, which escapes it.
  */
-
-struct xb {
-	int failed;                   /* an allocation failed somewhere */
-};
-
-static xmlNodePtr
-child(struct xb *b, xmlNodePtr parent, const char *name, const char *text)
-{
-	xmlNodePtr n = xmlNewTextChild(parent, NULL, (const xmlChar *)name,
-	    (const xmlChar *)text);
-
-	if (n == NULL)
-		b->failed = 1;
-	return n;
-}
-
-static void
-prop(struct xb *b, xmlNodePtr n, const char *name, const char *value)
-{
-	if (n == NULL || value == NULL)
-		return;
-	if (xmlNewProp(n, (const xmlChar *)name, (const xmlChar *)value) == NULL)
-		b->failed = 1;
-}
-
-static void
-prop_int(struct xb *b, xmlNodePtr n, const char *name, long long v)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%lld", v);
-	prop(b, n, name, buf);
-}
 
 /* Writes name (ISO) and name-h (people), and name-rfc822 when rfc is set. */
 static void
-prop_time(struct xb *b, xmlNodePtr n, const char *name, int64_t t, int rfc)
+prop_time(struct xmlout *b, xmlNodePtr n, const char *name, int64_t t, int rfc)
 {
 	char buf[PUBTIME_LEN], key[64];
 
 	if (t == 0)
 		return;
-	prop(b, n, name, cstime_format_iso8601(t, buf, sizeof(buf)));
+	xmlout_prop(b, n, name, cstime_format_iso8601(t, buf, sizeof(buf)));
 	snprintf(key, sizeof(key), "%s-h", name);
-	prop(b, n, key, pubtime_human(t, buf, sizeof(buf)));
+	xmlout_prop(b, n, key, pubtime_human(t, buf, sizeof(buf)));
 	if (rfc) {
 		snprintf(key, sizeof(key), "%s-rfc822", name);
-		prop(b, n, key, pubtime_rfc822(t, buf, sizeof(buf)));
+		xmlout_prop(b, n, key, pubtime_rfc822(t, buf, sizeof(buf)));
 	}
 }
 
@@ -110,18 +77,18 @@ csp_string(const char *subscribe, char *buf, size_t len)
 }
 
 static void
-add_cause(struct xb *b, xmlNodePtr parent, const struct sitemodel_cause *c)
+add_cause(struct xmlout *b, xmlNodePtr parent, const struct sitemodel_cause *c)
 {
-	xmlNodePtr n = child(b, parent, "cause", NULL);
+	xmlNodePtr n = xmlout_child(b, parent, "cause", NULL);
 
-	prop(b, n, "slug", c->slug);
-	prop(b, n, "service", c->service);
-	prop(b, n, "region", c->region);
-	prop(b, n, "aws-state", status_aws_name(c->aws_state));
-	prop(b, n, "guid", c->guid);
+	xmlout_prop(b, n, "slug", c->slug);
+	xmlout_prop(b, n, "service", c->service);
+	xmlout_prop(b, n, "region", c->region);
+	xmlout_prop(b, n, "aws-state", status_aws_name(c->aws_state));
+	xmlout_prop(b, n, "guid", c->guid);
 	prop_time(b, n, "time", c->time, 0);
 	if (n != NULL)
-		child(b, n, "title", c->title != NULL ? c->title : "");
+		xmlout_child(b, n, "title", c->title != NULL ? c->title : "");
 }
 
 /*
@@ -139,10 +106,10 @@ status_class(int s)
 }
 
 static void
-add_component(struct xb *b, xmlNodePtr group, const struct sitemodel *m, size_t pos)
+add_component(struct xmlout *b, xmlNodePtr group, const struct sitemodel *m, size_t pos)
 {
 	const struct sitemodel_component *c = &m->components[pos];
-	xmlNodePtr n = child(b, group, "component", NULL), days;
+	xmlNodePtr n = xmlout_child(b, group, "component", NULL), days;
 	char buf[PUBTIME_LEN], label[96];
 	int64_t day0 = m->page.generated_at / 86400 - (SITEMODEL_DAYS - 1);
 	int bad = 0;
@@ -150,26 +117,26 @@ add_component(struct xb *b, xmlNodePtr group, const struct sitemodel *m, size_t 
 
 	if (n == NULL)
 		return;
-	prop(b, n, "id", c->id);
-	prop(b, n, "status", status_component_name(c->status));
-	prop(b, n, "label", status_component_label(c->status));
-	prop_int(b, n, "position", (long long)pos + 1);
+	xmlout_prop(b, n, "id", c->id);
+	xmlout_prop(b, n, "status", status_component_name(c->status));
+	xmlout_prop(b, n, "label", status_component_label(c->status));
+	xmlout_prop_int(b, n, "position", (long long)pos + 1);
 	prop_time(b, n, "updated-at", c->updated_at, 0);
 	snprintf(buf, sizeof(buf), "%.2f", c->uptime);
-	prop(b, n, "uptime", buf);
-	child(b, n, "name", c->name);
+	xmlout_prop(b, n, "uptime", buf);
+	xmlout_child(b, n, "name", c->name);
 	if (c->description != NULL && c->description[0] != '\0')
-		child(b, n, "description", c->description);
+		xmlout_child(b, n, "description", c->description);
 	for (i = 0; i < c->ncauses; i++)
 		add_cause(b, n, &c->causes[i]);
-	days = child(b, n, "days", NULL);
-	prop(b, days, "first", pubtime_date(day0 * 86400, buf, sizeof(buf)));
-	prop(b, days, "first-h", pubtime_human(day0 * 86400, buf, sizeof(buf)));
+	days = xmlout_child(b, n, "days", NULL);
+	xmlout_prop(b, days, "first", pubtime_date(day0 * 86400, buf, sizeof(buf)));
+	xmlout_prop(b, days, "first-h", pubtime_human(day0 * 86400, buf, sizeof(buf)));
 	for (i = 0; i < SITEMODEL_DAYS && days != NULL; i++) {
-		xmlNodePtr d = child(b, days, "d", NULL);
+		xmlNodePtr d = xmlout_child(b, days, "d", NULL);
 		int s = c->day[i];
 
-		prop(b, d, "s", status_class(s));
+		xmlout_prop(b, d, "s", status_class(s));
 		/*
 		 * Only the days worth telling carry words: keeps index.html small
 		 * (a new installation has 90 days of "no data" per component).
@@ -178,16 +145,16 @@ add_component(struct xb *b, xmlNodePtr group, const struct sitemodel *m, size_t 
 			continue;
 		pubtime_date((day0 + (int64_t)i) * 86400, buf, sizeof(buf));
 		snprintf(label, sizeof(label), "%s: %s", buf, status_component_label((status_component)s));
-		prop(b, d, "label", label);
+		xmlout_prop(b, d, "label", label);
 		bad++;
 	}
-	prop_int(b, days, "bad", bad);
+	xmlout_prop_int(b, days, "bad", bad);
 }
 
 static void
-add_components(struct xb *b, xmlNodePtr root, const struct sitemodel *m)
+add_components(struct xmlout *b, xmlNodePtr root, const struct sitemodel *m)
 {
-	xmlNodePtr comps = child(b, root, "components", NULL);
+	xmlNodePtr comps = xmlout_child(b, root, "components", NULL);
 	size_t i, j;
 
 	/* groups in order of first appearance; each component once */
@@ -203,8 +170,8 @@ add_components(struct xb *b, xmlNodePtr root, const struct sitemodel *m)
 		}
 		if (j < i)
 			continue;
-		gn = child(b, comps, "group", NULL);
-		prop(b, gn, "name", g);
+		gn = xmlout_child(b, comps, "group", NULL);
+		xmlout_prop(b, gn, "name", g);
 		for (j = i; j < m->ncomponents && gn != NULL; j++) {
 			const char *h = m->components[j].group != NULL ? m->components[j].group : "";
 
@@ -223,25 +190,25 @@ comp_name(const struct sitemodel *m, const char *id)
 }
 
 static void
-add_incident(struct xb *b, xmlNodePtr parent, const struct sitemodel *m,
+add_incident(struct xmlout *b, xmlNodePtr parent, const struct sitemodel *m,
     const struct sitemodel_incident *in)
 {
-	xmlNodePtr n = child(b, parent, "incident", NULL);
+	xmlNodePtr n = xmlout_child(b, parent, "incident", NULL);
 	const struct sitemodel_update **ups = NULL;
 	char buf[PUBTIME_LEN + 1024];
 	size_t i, j, ulen = strlen(m->page.url);
 
 	if (n == NULL)
 		return;
-	prop(b, n, "id", in->id);
-	prop(b, n, "status", sitemodel_istatus_name(in->status));
-	prop(b, n, "status-label", sitemodel_istatus_label(in->status));
-	prop(b, n, "impact", sitemodel_impact_name(in->impact));
-	prop(b, n, "active", sitemodel_incident_active(in) ? "yes" : "no");
-	prop(b, n, "maintenance", in->is_maintenance ? "yes" : "no");
+	xmlout_prop(b, n, "id", in->id);
+	xmlout_prop(b, n, "status", sitemodel_istatus_name(in->status));
+	xmlout_prop(b, n, "status-label", sitemodel_istatus_label(in->status));
+	xmlout_prop(b, n, "impact", sitemodel_impact_name(in->impact));
+	xmlout_prop(b, n, "active", sitemodel_incident_active(in) ? "yes" : "no");
+	xmlout_prop(b, n, "maintenance", in->is_maintenance ? "yes" : "no");
 	if (in->priority > 0) {
 		snprintf(buf, sizeof(buf), "P%d", in->priority);
-		prop(b, n, "priority", buf);
+		xmlout_prop(b, n, "priority", buf);
 	}
 	prop_time(b, n, "created-at", in->created_at, 1);
 	prop_time(b, n, "updated-at", sitemodel_incident_updated(in), 1);
@@ -252,24 +219,24 @@ add_incident(struct xb *b, xmlNodePtr parent, const struct sitemodel *m,
 	prop_time(b, n, "scheduled-until", in->scheduled_until, 0);
 	if (sitemodel_incident_active(in))
 		prop_time(b, n, "next-update-by", in->next_update_by, 0);
-	prop(b, n, "month", pubtime_month(in->created_at, buf, sizeof(buf)));
+	xmlout_prop(b, n, "month", pubtime_month(in->created_at, buf, sizeof(buf)));
 	snprintf(buf, sizeof(buf), "%.*s%sincidents/%s.html", (int)ulen, m->page.url,
 	    ulen > 0 && m->page.url[ulen - 1] == '/' ? "" : "/", in->id);
-	prop(b, n, "url", buf);
-	prop(b, n, "shortlink", in->shortlink != NULL ? in->shortlink : buf);
+	xmlout_prop(b, n, "url", buf);
+	xmlout_prop(b, n, "shortlink", in->shortlink != NULL ? in->shortlink : buf);
 	if (in->rca != SITEMODEL_RCA_NONE) {
-		prop(b, n, "rca", sitemodel_rca_name(in->rca));
+		xmlout_prop(b, n, "rca", sitemodel_rca_name(in->rca));
 		prop_time(b, n, "rca-due", in->rca_due, 0);
-		prop(b, n, "rca-url", in->rca_url);
+		xmlout_prop(b, n, "rca-url", in->rca_url);
 	}
-	child(b, n, "name", in->name);
+	xmlout_child(b, n, "name", in->name);
 	if (in->rca_document != NULL)
-		prop(b, child(b, n, "rca-document", in->rca_document), "final",
+		xmlout_prop(b, xmlout_child(b, n, "rca-document", in->rca_document), "final",
 		    in->rca_document_final ? "yes" : "no");
 	for (i = 0; i < in->ncomponents; i++) {
-		xmlNodePtr c = child(b, n, "component", comp_name(m, in->components[i]));
+		xmlNodePtr c = xmlout_child(b, n, "component", comp_name(m, in->components[i]));
 
-		prop(b, c, "id", in->components[i]);
+		xmlout_prop(b, c, "id", in->components[i]);
 	}
 	if (in->nupdates > 0) {
 		ups = malloc(in->nupdates * sizeof(*ups));
@@ -283,23 +250,23 @@ add_incident(struct xb *b, xmlNodePtr parent, const struct sitemodel *m,
 	}
 	for (i = 0; i < in->nupdates; i++) {
 		const struct sitemodel_update *u = ups[i];
-		xmlNodePtr un = child(b, n, "update", NULL);
+		xmlNodePtr un = xmlout_child(b, n, "update", NULL);
 
 		if (un == NULL)
 			break;
-		prop(b, un, "id", u->id);
-		prop(b, un, "status", sitemodel_istatus_name(u->status));
-		prop(b, un, "status-label", sitemodel_istatus_label(u->status));
+		xmlout_prop(b, un, "id", u->id);
+		xmlout_prop(b, un, "status", sitemodel_istatus_name(u->status));
+		xmlout_prop(b, un, "status-label", sitemodel_istatus_label(u->status));
 		prop_time(b, un, "created-at", u->created_at, 1);
-		child(b, un, "body", u->body != NULL ? u->body : "");
+		xmlout_child(b, un, "body", u->body != NULL ? u->body : "");
 		for (j = 0; j < u->naffected; j++) {
 			const struct sitemodel_affected *a = &u->affected[j];
-			xmlNodePtr an = child(b, un, "affected", comp_name(m, a->id));
+			xmlNodePtr an = xmlout_child(b, un, "affected", comp_name(m, a->id));
 
-			prop(b, an, "id", a->id);
-			prop(b, an, "old", status_component_name(a->old_status));
-			prop(b, an, "new", status_component_name(a->new_status));
-			prop(b, an, "new-label", status_component_label(a->new_status));
+			xmlout_prop(b, an, "id", a->id);
+			xmlout_prop(b, an, "old", status_component_name(a->old_status));
+			xmlout_prop(b, an, "new", status_component_name(a->new_status));
+			xmlout_prop(b, an, "new-label", status_component_label(a->new_status));
 		}
 	}
 	for (i = 0; i < in->ncauses; i++)
@@ -352,9 +319,9 @@ current(const struct sitemodel_incident *in)
 }
 
 static void
-add_incidents(struct xb *b, xmlNodePtr root, const struct sitemodel *m, int maint, int only_current)
+add_incidents(struct xmlout *b, xmlNodePtr root, const struct sitemodel *m, int maint, int only_current)
 {
-	xmlNodePtr el = child(b, root, maint ? "maintenances" : "incidents", NULL);
+	xmlNodePtr el = xmlout_child(b, root, maint ? "maintenances" : "incidents", NULL);
 	const struct sitemodel_incident **v = NULL;
 	size_t n = 0, i;
 
@@ -371,19 +338,19 @@ add_incidents(struct xb *b, xmlNodePtr root, const struct sitemodel *m, int main
 }
 
 static void
-add_page(struct xb *b, xmlNodePtr root, const struct sitemodel *m)
+add_page(struct xmlout *b, xmlNodePtr root, const struct sitemodel *m)
 {
-	xmlNodePtr n = child(b, root, "page", NULL);
+	xmlNodePtr n = xmlout_child(b, root, "page", NULL);
 	char buf[1024];
 
-	prop(b, n, "id", m->page.id);
-	prop(b, n, "url", m->page.url);
-	prop(b, n, "time-zone", m->page.time_zone);
-	prop(b, n, "subscribe", m->page.subscribe_url);
+	xmlout_prop(b, n, "id", m->page.id);
+	xmlout_prop(b, n, "url", m->page.url);
+	xmlout_prop(b, n, "time-zone", m->page.time_zone);
+	xmlout_prop(b, n, "subscribe", m->page.subscribe_url);
 	csp_string(m->page.subscribe_url, buf, sizeof(buf));
-	prop(b, n, "csp", buf);
-	child(b, n, "name", m->page.name);
-	child(b, n, "company", m->page.company != NULL ? m->page.company : "");
+	xmlout_prop(b, n, "csp", buf);
+	xmlout_child(b, n, "name", m->page.name);
+	xmlout_child(b, n, "company", m->page.company != NULL ? m->page.company : "");
 }
 
 static cs_err
@@ -403,7 +370,7 @@ cs_err
 sitemodel_incidents_xml(const struct sitemodel *m, const struct sitemodel_incident *const *v,
     size_t n, xmlDocPtr *out)
 {
-	struct xb b = { 0 };
+	struct xmlout b = { 0 };
 	xmlDocPtr doc = NULL;
 	xmlNodePtr root = NULL, el;
 	size_t i;
@@ -414,7 +381,7 @@ sitemodel_incidents_xml(const struct sitemodel *m, const struct sitemodel_incide
 	if (rc != CS_OK)
 		goto out;
 	add_page(&b, root, m);
-	el = child(&b, root, "incidents", NULL);
+	el = xmlout_child(&b, root, "incidents", NULL);
 	for (i = 0; i < n && el != NULL && !b.failed; i++)
 		add_incident(&b, el, m, v[i]);
 	if (b.failed) {
@@ -431,7 +398,7 @@ out:
 static cs_err
 build(const struct sitemodel *m, const char *render_id, int only_current, xmlDocPtr *out)
 {
-	struct xb b = { 0 };
+	struct xmlout b = { 0 };
 	xmlDocPtr doc = NULL;
 	xmlNodePtr root = NULL, n;
 	size_t i;
@@ -441,42 +408,42 @@ build(const struct sitemodel *m, const char *render_id, int only_current, xmlDoc
 	rc = new_doc(&doc, &root);
 	if (rc != CS_OK)
 		goto out;
-	prop(&b, root, "render", render_id != NULL ? render_id : "");
+	xmlout_prop(&b, root, "render", render_id != NULL ? render_id : "");
 	prop_time(&b, root, "generated-at", m->page.generated_at, 0);
 	add_page(&b, root, m);
 
-	n = child(&b, root, "freshness", NULL);
-	prop(&b, n, "render", render_id != NULL ? render_id : "");
+	n = xmlout_child(&b, root, "freshness", NULL);
+	xmlout_prop(&b, n, "render", render_id != NULL ? render_id : "");
 	prop_time(&b, n, "generated-at", m->page.generated_at, 0);
 	prop_time(&b, n, "verified-at", m->page.last_successful_poll, 0);
 	/* Seconds from verification to this render: "updated N minutes ago" with no script. */
 	if (m->page.last_successful_poll != 0)
-		prop_int(&b, n, "verified-age", m->page.generated_at > m->page.last_successful_poll ?
+		xmlout_prop_int(&b, n, "verified-age", m->page.generated_at > m->page.last_successful_poll ?
 		    m->page.generated_at - m->page.last_successful_poll : 0);
-	prop(&b, n, "stale", m->page.stale ? "yes" : "no");
+	xmlout_prop(&b, n, "stale", m->page.stale ? "yes" : "no");
 	if (m->page.stale)
 		prop_time(&b, n, "stale-since", m->page.stale_since, 0);
 
-	n = child(&b, root, "summary", NULL);
-	prop(&b, n, "indicator", status_indicator_name(m->page.indicator));
-	child(&b, n, "description", sitemodel_description(m));
+	n = xmlout_child(&b, root, "summary", NULL);
+	xmlout_prop(&b, n, "indicator", status_indicator_name(m->page.indicator));
+	xmlout_child(&b, n, "description", sitemodel_description(m));
 
 	add_components(&b, root, m);
 	add_incidents(&b, root, m, 0, only_current);
 	add_incidents(&b, root, m, 1, only_current);
 
-	n = child(&b, root, "aws", NULL);
+	n = xmlout_child(&b, root, "aws", NULL);
 	for (i = 0; i < m->naws && n != NULL; i++) {
 		const struct sitemodel_aws *a = &m->aws[i];
-		xmlNodePtr s = child(&b, n, "service", NULL);
+		xmlNodePtr s = xmlout_child(&b, n, "service", NULL);
 
-		prop(&b, s, "slug", a->slug);
-		prop(&b, s, "region", a->region);
-		prop(&b, s, "state", status_aws_name(a->state));
+		xmlout_prop(&b, s, "slug", a->slug);
+		xmlout_prop(&b, s, "region", a->region);
+		xmlout_prop(&b, s, "state", status_aws_name(a->state));
 		prop_time(&b, s, "updated-at", a->updated_at, 0);
-		child(&b, s, "name", a->service);
+		xmlout_child(&b, s, "name", a->service);
 		if (a->title != NULL)
-			child(&b, s, "title", a->title);
+			xmlout_child(&b, s, "title", a->title);
 	}
 	if (b.failed) {
 		rc = CS_ERR_NOMEM;
