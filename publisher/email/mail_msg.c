@@ -273,10 +273,12 @@ check_shape(const char *s, size_t n)
  * and 7bit-clean, unless it would hold a lone "." line: quoted-printable
  * leaves a "." line as it is, and its soft line breaks can make one out of
  * a long line ending in a dot; such a part is base64, which never holds a
- * dot. The part is written once with fo to find out.
+ * dot. With trial set the part is written once with fo to find out; without
+ * it the part is quoted-printable (mail_msg_build() checks the whole
+ * message and builds it again with trials only when a part did not do).
  */
 static GMimeObject *
-text_part(const char *subtype, const char *body, GMimeFormatOptions *fo)
+text_part(const char *subtype, const char *body, GMimeFormatOptions *fo, int trial)
 {
 	GMimeTextPart *tp = g_mime_text_part_new_with_subtype(subtype);
 	GMimeStream *ms = g_mime_stream_mem_new_with_buffer(body, strlen(body));
@@ -286,10 +288,12 @@ text_part(const char *subtype, const char *body, GMimeFormatOptions *fo)
 	g_mime_part_set_content(GMIME_PART(tp), dw);
 	g_mime_object_set_content_type_parameter(GMIME_OBJECT(tp), "charset", "utf-8");
 	g_mime_part_set_content_encoding(GMIME_PART(tp), GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
-	s = g_mime_object_to_string(GMIME_OBJECT(tp), fo);
-	if (s == NULL || check_shape(s, strlen(s)) != SHAPE_OK)
-		g_mime_part_set_content_encoding(GMIME_PART(tp), GMIME_CONTENT_ENCODING_BASE64);
-	g_free(s);
+	if (trial) {
+		s = g_mime_object_to_string(GMIME_OBJECT(tp), fo);
+		if (s == NULL || check_shape(s, strlen(s)) != SHAPE_OK)
+			g_mime_part_set_content_encoding(GMIME_PART(tp), GMIME_CONTENT_ENCODING_BASE64);
+		g_free(s);
+	}
 	g_object_unref(dw);
 	g_object_unref(ms);
 	return GMIME_OBJECT(tp);
@@ -372,7 +376,7 @@ set_verbatim(GMimeObject *obj, const char *name, const char *value)
 
 /* The message object for m and c, its parts encoded for fo. NULL: the date is out of range. */
 static GMimeMessage *
-make_message(const struct mail_msg *m, const struct clean *c, GMimeFormatOptions *fo)
+make_message(const struct mail_msg *m, const struct clean *c, GMimeFormatOptions *fo, int trial)
 {
 	GMimeMessage *msg = g_mime_message_new(FALSE);
 	GMimeObject *obj = GMIME_OBJECT(msg), *body;
@@ -416,15 +420,15 @@ make_message(const struct mail_msg *m, const struct clean *c, GMimeFormatOptions
 
 		g_mime_multipart_set_boundary(mp, c->boundary);
 		/* RFC 2046 5.1.4: the last alternative is the preferred one */
-		part = text_part("plain", c->text, fo);
+		part = text_part("plain", c->text, fo, trial);
 		g_mime_multipart_add(mp, part);
 		g_object_unref(part);
-		part = text_part("html", c->html, fo);
+		part = text_part("html", c->html, fo, trial);
 		g_mime_multipart_add(mp, part);
 		g_object_unref(part);
 		body = GMIME_OBJECT(mp);
 	} else {
-		body = text_part("plain", c->text, fo);
+		body = text_part("plain", c->text, fo, trial);
 	}
 	g_mime_message_set_mime_part(msg, body);
 	g_object_unref(body);
@@ -485,16 +489,31 @@ mail_msg_build(const struct mail_msg *m, char **out, size_t *len, char *err, siz
 		goto out;
 	fo = g_mime_format_options_new();
 	g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_DOS);
-	msg = make_message(m, &c, fo);
-	if (msg == NULL) {
-		rc = cs_seterr(err, errlen, CS_ERR_USAGE, "date: %lld is out of range",
-		    (long long)m->date);
-		goto out;
-	}
-	rc = serialise(msg, fo, &buf, &n);
-	if (rc != CS_OK) {
-		cs_seterr(err, errlen, rc, "mail: GMime cannot write the message");
-		goto out;
+	/*
+	 * Every part quoted-printable first (each encoded once); only a message
+	 * that then holds a lone "." line is made again with each part tried
+	 * alone, so a part that needs base64 gets it (text_part). The parts
+	 * serialise the same alone as in the message, so the result is the
+	 * same as trying every part every time.
+	 */
+	for (int trial = 0; trial < 2; trial++) {
+		if (msg != NULL)
+			g_object_unref(msg);
+		free(buf);
+		buf = NULL;
+		msg = make_message(m, &c, fo, trial);
+		if (msg == NULL) {
+			rc = cs_seterr(err, errlen, CS_ERR_USAGE, "date: %lld is out of range",
+			    (long long)m->date);
+			goto out;
+		}
+		rc = serialise(msg, fo, &buf, &n);
+		if (rc != CS_OK) {
+			cs_seterr(err, errlen, rc, "mail: GMime cannot write the message");
+			goto out;
+		}
+		if (check_shape(buf, n) == SHAPE_OK)
+			break;
 	}
 	if (check_shape(buf, n) != SHAPE_OK) {
 		rc = cs_seterr(err, errlen, CS_ERR_INTERNAL,

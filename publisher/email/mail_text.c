@@ -43,8 +43,27 @@ mail_text_clean(const char *in, unsigned flags, size_t max, char **out)
 
 	*out = NULL;
 	while (left > 0) {
-		gunichar c = g_utf8_get_char_validated(p, (gssize)left);
-		size_t n;
+		gunichar c;
+		size_t n, run = 0;
+
+		/*
+		 * A run of printable ASCII is kept as it is, in one go: the rules
+		 * below would keep each of its characters (a space too, except in
+		 * one-line text, where blanks fold into one).
+		 */
+		while (run < left && (unsigned char)p[run] >= (oneline ? 0x21 : 0x20) &&
+		    (unsigned char)p[run] < 0x7f)
+			run++;
+		if (run > 0) {
+			if (space)
+				strbuf_add(&b, " ", 1);
+			space = 0;
+			strbuf_add(&b, p, run);
+			p += run;
+			left -= run;
+			continue;
+		}
+		c = g_utf8_get_char_validated(p, (gssize)left);
 
 		if (c == (gunichar)-1 || c == (gunichar)-2) {
 			c = 0xfffd;
