@@ -415,10 +415,19 @@ make_message(const struct mail_msg *m, const struct clean *c, GMimeFormatOptions
 		set_verbatim(obj, "List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
 	}
 	if (c->html != NULL) {
-		GMimeMultipart *mp = g_mime_multipart_new_with_subtype("alternative");
+		GMimeContentType *ct = g_mime_content_type_new("multipart", "alternative");
+		GMimeMultipart *mp;
 		GMimeObject *part;
 
-		g_mime_multipart_set_boundary(mp, c->boundary);
+		/*
+		 * The multipart is made with its boundary in its content type:
+		 * g_mime_multipart_new_with_subtype() would first draw a random
+		 * one (open, read and close /dev/urandom, per message) only for
+		 * it to be replaced by ours.
+		 */
+		g_mime_content_type_set_parameter(ct, "boundary", c->boundary);
+		mp = GMIME_MULTIPART(g_mime_object_new(NULL, ct));
+		g_object_unref(ct);
 		/* RFC 2046 5.1.4: the last alternative is the preferred one */
 		part = text_part("plain", c->text, fo, trial);
 		g_mime_multipart_add(mp, part);
