@@ -368,7 +368,12 @@ try:
                           "http://127.0.0.1:%d%s/subscribe" % (srv.port, BASE)],
                          capture_output=True, text=True).stdout.split()
     dt_push = time.monotonic() - t
-    check(out and out[0] == "413", "curl pushing a 10 MB body got %r" % out)
+    # The 413 is sent and the connection closed with the body unread; a client still pushing
+    # may see the kernel's reset before it reads the answer (TCP, not the server): a cut
+    # connection that took well under the 10 MB is a refusal too.
+    check(out and (out[0] == "413" or (out[0] == "000" and len(out) > 1 and
+                                       float(out[1]) < 10 * 1024 * 1024)),
+          "curl pushing a 10 MB body got %r" % out)
     check(dt_push < 3.0, "the pushed 10 MB post took %.2f s" % dt_push)
     pushed = int(float(out[1])) if len(out) > 1 else -1
     check(pushed < 10 * 1024 * 1024, "all 10 MB went out: the server read the body")
