@@ -42,8 +42,6 @@ mail_render_ctx_new(const char *site_src, struct mail_render_ctx **out, char *er
 {
 	struct mail_render_ctx *ctx = NULL;
 	struct strbuf b = { 0 };
-	xmlDocPtr doc = NULL;
-	FILE *fp = NULL;
 	cs_err rc = CS_OK;
 
 	*out = NULL;
@@ -71,9 +69,6 @@ mail_render_ctx_new(const char *site_src, struct mail_render_ctx **out, char *er
 	*out = ctx;
 	ctx = NULL;
 out:
-	if (fp != NULL)
-		fclose(fp);
-	xmlFreeDoc(doc);
 	mail_render_ctx_free(ctx);
 	return rc;
 }

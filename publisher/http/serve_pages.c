@@ -66,7 +66,6 @@ serve_pages_new(const char *site_src, const struct config *cfg, const char *base
 {
 	struct serve_pages *p = NULL;
 	char path[4096], origin[256];
-	xmlDocPtr doc = NULL;
 	size_t n;
 	cs_err rc = CS_OK;
 
@@ -101,7 +100,6 @@ serve_pages_new(const char *site_src, const struct config *cfg, const char *base
 	*out = p;
 	p = NULL;
 out:
-	xmlFreeDoc(doc);
 	serve_pages_free(p);
 	return rc;
 }
