@@ -107,5 +107,7 @@ void cmd_outbox_usage(FILE *fp);
 void cmd_sla_usage(FILE *fp);
 int cmd_serve(struct cli_globals *g, int argc, char **argv);
 void cmd_serve_usage(FILE *fp);
+int cmd_mqtt(struct cli_globals *g, int argc, char **argv);
+void cmd_mqtt_usage(FILE *fp);
 
 #endif

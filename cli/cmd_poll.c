@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "cycle/cycle.h"
 #include "aws/poll.h"
+#include "mqtt/mqttpub.h"
 #include "site/sitepub.h"
 #include "store/store.h"
 
@@ -136,8 +137,8 @@ make_poller(const struct config *cfg)
  */
 static cs_err
 one_cycle(struct cli_globals *g, const struct config *cfg, struct store *st, struct poll *p,
-    struct sitepub *sp, const struct poll_args *a, const char *dir, struct cycle_report *rep,
-    int *render_failed)
+    struct sitepub *sp, struct mqttpub *mq, const struct poll_args *a, const char *dir,
+    struct cycle_report *rep, int *render_failed)
 {
 	int64_t now = g->now_set ? g->now : (int64_t)time(NULL);
 	char err[CS_ERRLEN];
@@ -156,6 +157,9 @@ one_cycle(struct cli_globals *g, const struct config *cfg, struct store *st, str
 		    rep->feeds, rep->fetched, rep->not_modified, rep->failed, rep->skipped,
 		    rep->items_new, rep->items_revised, rep->components_changed);
 	}
+	/* Dashboards first: the events go out before the site's render takes its time. */
+	if (mq != NULL && mqttpub_publish(mq, now, err, sizeof(err)) != CS_OK)
+		cli_log(g, "error", "mqtt", "%s", err);
 	*render_failed = 0;
 	if (sp != NULL) {
 		int rendered = 0;
@@ -181,6 +185,7 @@ cmd_poll(struct cli_globals *g, int argc, char **argv)
 	struct poll_args a;
 	struct cycle_report rep;
 	struct sitepub *sp = NULL;
+	struct mqttpub *mq = NULL;
 	char dir[4096];
 	int ret, render_failed = 0;
 	cs_err rc;
@@ -214,6 +219,15 @@ cmd_poll(struct cli_globals *g, int argc, char **argv)
 		cli_log(g, "error", "poll", "cannot initialise libcurl");
 		goto out;
 	}
+	/* The daemon keeps the dashboards' broker; `clickstatus mqtt` is the one-shot. */
+	if (!a.once && cfg->mqtt.host != NULL) {
+		rc = mqttpub_new(cfg, cat, st, 1, &mq, err, sizeof(err));
+		if (rc != CS_OK) {
+			cli_log(g, "error", "mqtt", "%s", err);
+			goto out;
+		}
+		mqttpub_set_log(mq, log_line, g);
+	}
 	if (!a.once) {
 		signal(SIGINT, on_signal);
 		signal(SIGTERM, on_signal);
@@ -221,11 +235,15 @@ cmd_poll(struct cli_globals *g, int argc, char **argv)
 		    cfg->nfeed_slugs, (long long)cfg->poll_interval, store_path(st));
 	}
 	for (;;) {
-		rc = one_cycle(g, cfg, st, p, sp, &a, dir, &rep, &render_failed);
+		rc = one_cycle(g, cfg, st, p, sp, mq, &a, dir, &rep, &render_failed);
 		if (a.once)
 			break;
-		for (int64_t s = 0; s < cfg->poll_interval && !stop_requested; s++)
-			sleep(1);
+		for (int64_t s = 0; s < cfg->poll_interval && !stop_requested; s++) {
+			if (mq != NULL)
+				mqttpub_service(mq, 1000);
+			else
+				sleep(1);
+		}
 		if (stop_requested) {
 			cli_log(g, "info", "poll", "stopped by a signal after a whole cycle");
 			break;
@@ -235,6 +253,7 @@ cmd_poll(struct cli_globals *g, int argc, char **argv)
 	ret = (rc == CS_OK && rep.failed == 0 && rep.skipped == 0 && !render_failed) ?
 	    CLI_EXIT_OK : CLI_EXIT_FAIL;
 out:
+	mqttpub_free(mq);
 	sitepub_free(sp);
 	poll_free(p);
 	store_close(st);

@@ -13,9 +13,6 @@
 #include "support/sla.h"
 #include "store/store.h"
 
-/* Most clocks listed. */
-#define MAX_ROWS 65536
-
 void
 cmd_sla_usage(FILE *fp)
 {
@@ -32,72 +29,6 @@ cmd_sla_usage(FILE *fp)
 	    "  --holiday   a date the support desk is closed (repeatable)\n");
 }
 
-struct row {
-	int64_t id;
-	char   *title;
-	priority prio;
-	struct sla_clock clock;
-};
-
-struct collect {
-	struct row *rows;
-	size_t n, cap;
-	const struct bizclock *bc;
-	int64_t now;
-	int all;
-	int failed;
-	char err[CS_ERRLEN];
-};
-
-static int
-collect(const struct store_incident *inc, void *vctx)
-{
-	struct collect *cx = vctx;
-	struct sla_report rep;
-
-	if (incident_records_sla(inc, cx->bc, cx->now, &rep, cx->err, sizeof(cx->err)) != CS_OK) {
-		cx->failed = 1;
-		return 1;
-	}
-	for (size_t i = 0; i < rep.nclocks; i++) {
-		struct row *r;
-
-		if (!cx->all && rep.clocks[i].state != SLA_DUE && rep.clocks[i].state != SLA_OVERDUE)
-			continue;
-		if (cx->n == cx->cap) {
-			size_t cap = cx->cap ? cx->cap * 2 : 16;
-			struct row *nr;
-
-			if (cap > MAX_ROWS)
-				return cx->failed = 1;
-			nr = realloc(cx->rows, cap * sizeof(*nr));
-			if (nr == NULL)
-				return cx->failed = 1;
-			cx->rows = nr;
-			cx->cap = cap;
-		}
-		r = &cx->rows[cx->n];
-		r->title = strdup(inc->title);
-		if (r->title == NULL)
-			return cx->failed = 1;
-		r->id = inc->id;
-		r->prio = rep.prio;
-		r->clock = rep.clocks[i];
-		cx->n++;
-	}
-	return 0;
-}
-
-static int
-row_cmp(const void *a, const void *b)
-{
-	const struct row *x = a, *y = b;
-
-	if (x->clock.deadline != y->clock.deadline)
-		return x->clock.deadline < y->clock.deadline ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
 int
 cmd_sla(struct cli_globals *g, int argc, char **argv)
 {
@@ -107,7 +38,8 @@ cmd_sla(struct cli_globals *g, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct bizclock bc;
-	struct collect cx;
+	struct incident_clock *rows = NULL;
+	size_t nrows = 0;
 	struct store *st = NULL;
 	struct catalogue *cat = NULL;
 	struct config *cfg = NULL;
@@ -116,12 +48,13 @@ cmd_sla(struct cli_globals *g, int argc, char **argv)
 	char err[CS_ERRLEN], when[32];
 	int ch, ret = CLI_EXIT_OK;
 
-	memset(&cx, 0, sizeof(cx));
+	int all = 0;
+
 	optind = 1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (ch == 'a') {
-			cx.all = 1;
+			all = 1;
 		} else if (ch == 'H') {
 			if (nextra == sizeof(extra) / sizeof(extra[0])) {
 				fprintf(stderr, "clickstatus sla: at most %zu --holiday\n", nextra);
@@ -150,25 +83,20 @@ cmd_sla(struct cli_globals *g, int argc, char **argv)
 			goto out;
 		}
 	}
-	cx.bc = &bc;
-	cx.now = g->now;
 	err[0] = '\0';
-	if (store_open(g->state_dir, &st, err, sizeof(err)) != CS_OK ||
-	    (store_incident_list(st, 0, collect, &cx, err, sizeof(err)) != CS_OK && !cx.failed)) {
+	if (store_open(g->state_dir, &st, err, sizeof(err)) != CS_OK) {
 		cli_log(g, "error", "store", "%s", err);
 		ret = CLI_EXIT_FAIL;
 		goto out;
 	}
-	if (cx.failed) {
-		cli_log(g, "error", "sla", "%s", cx.err[0] ? cx.err : "out of memory");
+	if (incident_records_clocks(st, &bc, g->now, all, &rows, &nrows, err, sizeof(err)) != CS_OK) {
+		cli_log(g, "error", "sla", "%s", err);
 		ret = CLI_EXIT_FAIL;
 		goto out;
 	}
-	if (cx.n > 1)
-		qsort(cx.rows, cx.n, sizeof(*cx.rows), row_cmp);
 	printf("%-20s %-8s %-5s %-4s %-17s %s\n", "DEADLINE", "STATE", "ID", "PRIO", "CLOCK", "TITLE");
-	for (size_t i = 0; i < cx.n; i++) {
-		const struct row *r = &cx.rows[i];
+	for (size_t i = 0; i < nrows; i++) {
+		const struct incident_clock *r = &rows[i];
 		const char *state = r->clock.state == SLA_OVERDUE ? "OVERDUE" :
 		    sla_state_name(r->clock.state);
 
@@ -176,12 +104,10 @@ cmd_sla(struct cli_globals *g, int argc, char **argv)
 		    cstime_format_iso8601(r->clock.deadline, when, sizeof(when)), state, r->id,
 		    priority_name(r->prio), r->clock.name, r->title);
 	}
-	if (cx.n == 0)
+	if (nrows == 0)
 		printf("(no open clocks)\n");
 out:
-	for (size_t i = 0; i < cx.n; i++)
-		free(cx.rows[i].title);
-	free(cx.rows);
+	incident_records_clocks_free(rows, nrows);
 	store_close(st);
 	config_free(cfg);
 	catalogue_free(cat);

@@ -28,6 +28,8 @@ static const struct cli_command commands[] = {
 	{ "outbox", "what is owed to each channel, and the dead letters", cmd_outbox,
 	    cmd_outbox_usage },
 	{ "serve", "the email subscription endpoint (HTTP)", cmd_serve, cmd_serve_usage },
+	{ "mqtt", "publish the state and the events due to the MQTT broker", cmd_mqtt,
+	    cmd_mqtt_usage },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

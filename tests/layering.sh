@@ -18,6 +18,7 @@ declare -A allowed=(
 	[publisher/site]="base aws model support store cycle"
 	[publisher/email]="base aws model support store cycle site"
 	[publisher/http]="base aws model support store cycle site email"
+	[publisher/mqtt]="base aws model support store cycle site"
 )
 bad=0
 checked=0

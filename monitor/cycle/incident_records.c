@@ -106,3 +106,105 @@ incident_records_sla(const struct store_incident *inc, const struct bizclock *bc
 	si.rca_final_at = inc->rca_final_at;
 	return sla_compute(&si, bc, now, out, err, errlen);
 }
+
+/* Most clocks listed: 4 per incident of 16,384 incidents. */
+#define MAX_CLOCKS 65536
+
+struct clocks {
+	struct incident_clock *v;
+	size_t n, cap;
+	const struct bizclock *bc;
+	int64_t now;
+	int all;
+	cs_err rc;
+	char err[CS_ERRLEN];
+};
+
+static int
+clocks_collect(const struct store_incident *inc, void *vctx)
+{
+	struct clocks *cx = vctx;
+	struct sla_report rep;
+
+	cx->rc = incident_records_sla(inc, cx->bc, cx->now, &rep, cx->err, sizeof(cx->err));
+	if (cx->rc != CS_OK)
+		return 1;
+	for (size_t i = 0; i < rep.nclocks; i++) {
+		struct incident_clock *r;
+
+		if (!cx->all && rep.clocks[i].state != SLA_DUE && rep.clocks[i].state != SLA_OVERDUE)
+			continue;
+		if (cx->n == cx->cap) {
+			size_t cap = cx->cap ? cx->cap * 2 : 16;
+			struct incident_clock *nv;
+
+			if (cap > MAX_CLOCKS) {
+				cx->rc = cs_seterr(cx->err, sizeof(cx->err), CS_ERR_TOOBIG,
+				    "more than %d support clocks", MAX_CLOCKS);
+				return 1;
+			}
+			nv = realloc(cx->v, cap * sizeof(*nv));
+			if (nv == NULL)
+				goto nomem;
+			cx->v = nv;
+			cx->cap = cap;
+		}
+		r = &cx->v[cx->n];
+		r->title = strdup(inc->title != NULL ? inc->title : "");
+		if (r->title == NULL)
+			goto nomem;
+		r->id = inc->id;
+		r->prio = rep.prio;
+		r->clock = rep.clocks[i];
+		cx->n++;
+	}
+	return 0;
+nomem:
+	cx->rc = cs_seterr(cx->err, sizeof(cx->err), CS_ERR_NOMEM, "out of memory");
+	return 1;
+}
+
+static int
+clock_cmp(const void *a, const void *b)
+{
+	const struct incident_clock *x = a, *y = b;
+
+	if (x->clock.deadline != y->clock.deadline)
+		return x->clock.deadline < y->clock.deadline ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+cs_err
+incident_records_clocks(struct store *st, const struct bizclock *bc, int64_t now, int all,
+    struct incident_clock **out, size_t *n, char *err, size_t errlen)
+{
+	struct clocks cx;
+	cs_err rc;
+
+	memset(&cx, 0, sizeof(cx));
+	cx.bc = bc;
+	cx.now = now;
+	cx.all = all;
+	*out = NULL;
+	*n = 0;
+	rc = store_incident_list(st, 0, clocks_collect, &cx, err, errlen);
+	if (cx.rc != CS_OK)
+		rc = cs_seterr(err, errlen, cx.rc, "%s", cx.err);
+	if (rc != CS_OK) {
+		incident_records_clocks_free(cx.v, cx.n);
+		return rc;
+	}
+	if (cx.n > 1)
+		qsort(cx.v, cx.n, sizeof(*cx.v), clock_cmp);
+	*out = cx.v;
+	*n = cx.n;
+	return CS_OK;
+}
+
+void
+incident_records_clocks_free(struct incident_clock *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(c[i].title);
+	free(c);
+}

@@ -48,4 +48,24 @@ cs_err incident_records_notify_rca(struct store *st, const struct store_incident
 cs_err incident_records_sla(const struct store_incident *inc, const struct bizclock *bc, int64_t now,
     struct sla_report *out, char *err, size_t errlen);
 
+/* One support clock of one incident. */
+struct incident_clock {
+	int64_t id;               /* the incident */
+	char   *title;            /* owned */
+	priority prio;
+	struct sla_clock clock;
+};
+
+/*
+ * The clocks of every stored incident as of now, soonest deadline first
+ * (so the overdue come first), the incident id breaking ties: only the due
+ * and overdue ones, or every clock when all is nonzero. Returns CS_OK with
+ * an owned array (incident_records_clocks_free; NULL when *n is 0), or
+ * the store's, sla_compute()'s or an out-of-memory error.
+ */
+cs_err incident_records_clocks(struct store *st, const struct bizclock *bc, int64_t now, int all,
+    struct incident_clock **out, size_t *n, char *err, size_t errlen);
+
+void incident_records_clocks_free(struct incident_clock *c, size_t n);
+
 #endif

@@ -441,5 +441,13 @@ config_free(struct config *cfg)
 	free(cfg->email.smtp_password_file);
 	free(cfg->email.smtp_ca_file);
 	free(cfg->email.smtp_helo);
+	free(cfg->mqtt.host);
+	free(cfg->mqtt.ca_file);
+	free(cfg->mqtt.cert_file);
+	free(cfg->mqtt.key_file);
+	free(cfg->mqtt.username);
+	free(cfg->mqtt.password_file);
+	free(cfg->mqtt.client_id);
+	free(cfg->mqtt.prefix);
 	free(cfg);
 }

@@ -52,6 +52,27 @@ struct config_email {
 	int     max_connections;  /* `serve`: connections at once */
 };
 
+/*
+ * MQTT for dashboards (config "mqtt"); strings owned. Off (host NULL)
+ * without the section or with "enabled": false.
+ */
+struct config_mqtt {
+	char   *host;             /* broker; NULL: MQTT is off */
+	int     port;             /* 1883, or 8883 with tls */
+	int     tls;              /* TLS with the broker's certificate and name checked */
+	char   *ca_file;          /* CA bundle, NULL: the system's */
+	char   *cert_file;        /* client certificate, NULL: none */
+	char   *key_file;         /* its key */
+	char   *username;         /* NULL: anonymous */
+	char   *password_file;    /* file holding the password (first line), NULL */
+	char   *client_id;        /* "clickstatus-click" */
+	char   *prefix;           /* topic prefix, "click/status": no '+', '#', leading '$' */
+	int     protocol;         /* 5 (falls back to 3.1.1 when the broker refuses 5) or 4: 3.1.1 */
+	int64_t keepalive;        /* seconds */
+	int64_t event_expiry;     /* seconds: MQTT 5 message expiry of an event */
+	int64_t max_age;          /* seconds: events older than this are not replayed */
+};
+
 struct config {
 	char   *product;          /* "CLICK" */
 	char   *company;          /* "SynchroNet" */
@@ -71,6 +92,7 @@ struct config {
 	                           * are taken (live mode; a replay at --now sets it to 0) */
 	struct bizclock business; /* support hours and holidays: P3/P4 and RCA clocks */
 	struct config_email email;
+	struct config_mqtt mqtt;
 	struct config_component *components;
 	size_t ncomponents;
 	char  **feed_slugs;       /* distinct feed slugs needed, sorted (see config_feed_slugs) */

@@ -613,6 +613,123 @@ parse_email(struct config_errs *e, const json_t *root, struct config *cfg)
 	json_decref((json_t *)em);
 }
 
+/*
+ * A topic prefix the monitor can publish under: MQTT forbids the
+ * wildcards '+' and '#' in a topic name, '$' topics are the broker's
+ * ($SYS), and an empty level ("a//b", "/a", "a/") is legal MQTT but
+ * always a typo here. Returns NULL or what is wrong.
+ */
+static const char *
+prefix_problem(const char *p)
+{
+	size_t n = strlen(p);
+
+	if (n == 0)
+		return "must not be empty";
+	if (n > 200)
+		return "is longer than 200 bytes";
+	if (p[0] == '$')
+		return "must not start with '$' (topics of the broker itself)";
+	if (strpbrk(p, "+#") != NULL)
+		return "must not contain the wildcards '+' or '#'";
+	if (p[0] == '/' || p[n - 1] == '/' || strstr(p, "//") != NULL)
+		return "must not have an empty level (a leading, trailing or double '/')";
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
+			return "must not contain control characters";
+	return NULL;
+}
+
+/*
+ * "mqtt": the broker the dashboards read. Without the section (or with
+ * "enabled": false) MQTT is off and nothing waits for a broker.
+ */
+static void
+parse_mqtt(struct config_errs *e, const json_t *root, struct config *cfg)
+{
+	static const char *const keys[] = {
+		"enabled", "host", "port", "tls", "ca_file", "cert_file", "key_file", "username",
+		"password_file", "client_id", "prefix", "protocol", "keepalive", "event_expiry",
+		"max_age"
+	};
+	static const char *const opt[] = {
+		"ca_file", "cert_file", "key_file", "username", "password_file"
+	};
+	struct config_mqtt *q = &cfg->mqtt;
+	const json_t *mq = json_object_get(root, "mqtt"), *v;
+	char **dst[] = { &q->ca_file, &q->cert_file, &q->key_file, &q->username, &q->password_file };
+	char def[256];
+	const char *why;
+	size_t n = 0;
+	int64_t i;
+
+	q->port = 1883;
+	q->protocol = 5;
+	q->keepalive = 60;
+	q->event_expiry = 3600;
+	q->max_age = 86400;
+	if (mq == NULL)
+		return;
+	if (!json_is_object(mq)) {
+		config_errs_add(e, "mqtt", "expected an object, got %s", config_type_name(mq));
+		return;
+	}
+	check_keys(e, mq, "mqtt", keys, sizeof(keys) / sizeof(keys[0]));
+	v = json_object_get(mq, "enabled");
+	if (v != NULL && !json_is_boolean(v))
+		config_errs_add(e, "mqtt.enabled", "expected true or false, got %s", config_type_name(v));
+	if (v != NULL && json_is_false(v))
+		return;
+	get_string(e, mq, "mqtt", "host", 1, "", &q->host);
+	v = json_object_get(mq, "tls");
+	if (v != NULL && !json_is_boolean(v))
+		config_errs_add(e, "mqtt.tls", "expected true or false, got %s", config_type_name(v));
+	q->tls = v != NULL && json_is_true(v);
+	get_int_in(e, mq, "mqtt", "port", q->tls ? 8883 : 1883, 1, 65535, &i);
+	q->port = (int)i;
+	for (size_t k = 0; k < sizeof(opt) / sizeof(opt[0]); k++)
+		if (json_object_get(mq, opt[k]) != NULL)
+			get_string(e, mq, "mqtt", opt[k], 1, "", dst[k]);
+	if ((q->cert_file == NULL) != (q->key_file == NULL))
+		config_errs_add(e, "mqtt", "cert_file and key_file go together");
+	if ((q->ca_file != NULL || q->cert_file != NULL) && !q->tls)
+		config_errs_add(e, "mqtt", "ca_file, cert_file and key_file need \"tls\": true");
+	if (q->password_file != NULL && q->username == NULL)
+		config_errs_add(e, "mqtt.password_file", "needs a username");
+	/* The default prefix and client id follow the product: "click/status". */
+	for (const char *p = cfg->product != NULL ? cfg->product : ""; *p && n < 64; p++)
+		if (ascii_isalpha(*p) || ascii_isdigit(*p))
+			def[n++] = (char)ascii_tolower(*p);
+	def[n] = '\0';
+	if (n == 0)
+		snprintf(def, sizeof(def), "product");
+	snprintf(def + strlen(def), sizeof(def) - strlen(def), "/status");
+	if (get_string(e, mq, "mqtt", "prefix", 0, def, &q->prefix) == 0 &&
+	    (why = prefix_problem(q->prefix)) != NULL)
+		config_errs_add(e, "mqtt.prefix", "\"%s\" %s", q->prefix, why);
+	def[strcspn(def, "/")] = '\0';
+	{
+		char id[128];
+
+		snprintf(id, sizeof(id), "clickstatus-%s", def);
+		if (get_string(e, mq, "mqtt", "client_id", 0, id, &q->client_id) == 0 &&
+		    (q->client_id[0] == '\0' || strlen(q->client_id) > 64))
+			config_errs_add(e, "mqtt.client_id", "must be 1 to 64 bytes");
+	}
+	v = json_object_get(mq, "protocol");
+	if (v != NULL) {
+		if (json_is_string(v) && strcmp(json_string_value(v), "5") == 0)
+			q->protocol = 5;
+		else if (json_is_string(v) && strcmp(json_string_value(v), "3.1.1") == 0)
+			q->protocol = 4;
+		else
+			config_errs_add(e, "mqtt.protocol", "expected \"5\" or \"3.1.1\"");
+	}
+	get_int_in(e, mq, "mqtt", "keepalive", 60, 5, 3600, &q->keepalive);
+	get_int_in(e, mq, "mqtt", "event_expiry", 3600, 60, 30 * 86400, &q->event_expiry);
+	get_int_in(e, mq, "mqtt", "max_age", 86400, 60, 30 * 86400, &q->max_age);
+}
+
 void
 config_check_root(struct config_errs *e, const struct catalogue *cat, const json_t *root,
     struct config *cfg)
@@ -621,7 +738,7 @@ config_check_root(struct config_errs *e, const struct catalogue *cat, const json
 		"product", "company", "site_url", "site_dir", "feed_base_url", "currentevents_url",
 		"poll_interval", "render_interval", "quiet_limit", "max_parallel", "timeout_connect",
 		"timeout_total", "max_feed_bytes", "flap_window", "clock_skew", "business_hours",
-		"holidays", "components", "email"
+		"holidays", "components", "email", "mqtt"
 	};
 	json_t *comps;
 	int64_t v;
@@ -670,6 +787,7 @@ config_check_root(struct config_errs *e, const struct catalogue *cat, const json
 	get_int(e, root, "clock_skew", 600, 0, 3600, &cfg->clock_skew);
 	parse_business(e, root, &cfg->business);
 	parse_email(e, root, cfg);
+	parse_mqtt(e, root, cfg);
 
 	comps = json_object_get(root, "components");
 	if (comps == NULL) {

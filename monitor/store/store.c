@@ -256,6 +256,16 @@ static const char *const migrations[] = {
 	") WITHOUT ROWID;"
 	"CREATE INDEX deliveries_due ON deliveries(mailing_id, subscriber_id) WHERE state = 'pending';"
 	"CREATE INDEX deliveries_by_subscriber ON deliveries(subscriber_id);",
+	/*
+	 * 5: the MQTT topics the broker holds a retained message of, as its
+	 * acknowledgements said: what to clear when a topic leaves the state
+	 * (a resolved incident, a component no longer configured), even after
+	 * a crash lost the publisher's memory.
+	 */
+	"CREATE TABLE mqtt_retained("
+	"  topic TEXT PRIMARY KEY,"
+	"  acked_at INTEGER NOT NULL"
+	") WITHOUT ROWID;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -182,6 +182,16 @@ cs_err store_outbox_print(struct store *st, FILE *fp, char *err, size_t errlen);
 cs_err store_outbox_retry_dead(struct store *st, const char *channel, int64_t now, size_t *n,
     char *err, size_t errlen);
 
+/*
+ * Makes every undelivered row of channel due at now, its claim void: for
+ * the one publisher of a channel that holds a connection (MQTT), which
+ * at start takes back what a crashed predecessor had leased, and after a
+ * lost connection what never got its acknowledgement. *n (may be NULL)
+ * counts them.
+ */
+cs_err store_outbox_release(struct store *st, const char *channel, int64_t now, size_t *n,
+    char *err, size_t errlen);
+
 /* Counts undelivered rows of channel (all channels if channel is NULL). */
 cs_err store_outbox_pending_count(struct store *st, const char *channel, size_t *count,
     char *err, size_t errlen);

@@ -356,6 +356,22 @@ store_outbox_retry_dead(struct store *st, const char *channel, int64_t now, size
 }
 
 cs_err
+store_outbox_release(struct store *st, const char *channel, int64_t now, size_t *n, char *err,
+    size_t errlen)
+{
+	int changes = 0;
+	cs_err rc;
+
+	rc = store_exec(st, &changes, "release outbox claims", err, errlen,
+	    "UPDATE outbox SET next_attempt_at = ?2, claim_token = 0 WHERE channel = ?1"
+	    " AND state = 'pending' AND delivered_at IS NULL AND next_attempt_at > ?2", "sL",
+	    channel, now);
+	if (n != NULL)
+		*n = rc == CS_OK ? (size_t)changes : 0;
+	return rc;
+}
+
+cs_err
 store_outbox_pending_count(struct store *st, const char *channel, size_t *count,
     char *err, size_t errlen)
 {

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/secret.h"
 #include "base/hash.h"
 #include "base/strbuf.h"
 #include "email/mail_msg.h"
@@ -74,24 +75,6 @@ mailer_free(struct mailer *m)
 	free(m);
 }
 
-/* The first line of path, the relay password, into an owned *out. */
-static cs_err
-read_password(const char *path, char **out, char *err, size_t errlen)
-{
-	char buf[1024];
-	FILE *fp = fopen(path, "r");
-
-	*out = NULL;
-	if (fp == NULL)
-		return cs_seterr(err, errlen, CS_ERR_IO, "email.smtp.password_file %s: %m", path);
-	if (fgets(buf, sizeof(buf), fp) == NULL)
-		buf[0] = '\0';
-	fclose(fp);
-	buf[strcspn(buf, "\r\n")] = '\0';
-	*out = strdup(buf);
-	return *out != NULL ? CS_OK : cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
-}
-
 cs_err
 mailer_new(const struct config *cfg, const char *state_dir, const char *site_src,
     struct mailer **out, char *err, size_t errlen)
@@ -130,7 +113,8 @@ mailer_new(const struct config *cfg, const char *state_dir, const char *site_src
 	tc.timeout = e->smtp_timeout;
 	rc = CS_OK;
 	if (e->smtp_password_file != NULL)
-		rc = read_password(e->smtp_password_file, &password, err, errlen);
+		rc = secret_read("email.smtp.password_file", e->smtp_password_file, &password, err,
+		    errlen);
 	tc.password = password;
 	if (rc == CS_OK)
 		rc = mail_transport_new(&tc, &m->tr, err, errlen);

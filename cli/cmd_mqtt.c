@@ -1,0 +1,109 @@
+/* cmd_mqtt.c: `clickstatus mqtt`: one pass of the MQTT publisher, for a broker the daemon does not keep. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "mqtt/mqttpub.h"
+#include "store/store.h"
+
+/* How long one pass waits for the broker: to connect, then for every acknowledgement. */
+#define PASS_TIMEOUT_MS 15000
+
+void
+cmd_mqtt_usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: clickstatus mqtt\n"
+	    "\n"
+	    "One pass of the MQTT publisher (the configuration's \"mqtt\" broker): connects,\n"
+	    "publishes the retained state as of --now (summary, components, AWS feeds, open\n"
+	    "incidents, SLA clocks) and every event the outbox owes to <prefix>/events, waits\n"
+	    "for the broker to acknowledge each, and disconnects. The polling daemon does the\n"
+	    "same continuously and also keeps <prefix>/monitor; this pass leaves it alone.\n"
+	    "Exits 1 when the broker cannot be reached or did not acknowledge everything\n"
+	    "(what was not acknowledged stays owed).\n");
+}
+
+static void
+log_line(void *ctx, const char *level, const char *subsys, const char *msg)
+{
+	cli_log(ctx, level, subsys, "%s", msg);
+}
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+cmd_mqtt(struct cli_globals *g, int argc, char **argv)
+{
+	struct catalogue *cat = NULL;
+	struct config *cfg = NULL;
+	struct store *st = NULL;
+	struct mqttpub *m = NULL;
+	struct mqttpub_stats s;
+	char err[CS_ERRLEN] = "";
+	int64_t end;
+	int ret = CLI_EXIT_FAIL;
+
+	if (argc > 1) {
+		fprintf(stderr, "clickstatus mqtt: unexpected argument \"%s\"\n", argv[1]);
+		return CLI_EXIT_USAGE;
+	}
+	if (cli_load(g, &cat, &cfg) != CS_OK)
+		return CLI_EXIT_USAGE;
+	if (cfg->mqtt.host == NULL) {
+		fprintf(stderr, "clickstatus mqtt: the configuration has no \"mqtt\" broker (mqtt.host)\n");
+		ret = CLI_EXIT_USAGE;
+		goto out;
+	}
+	if (store_open(g->state_dir, &st, err, sizeof(err)) != CS_OK) {
+		cli_log(g, "error", "store", "%s", err);
+		goto out;
+	}
+	if (mqttpub_new(cfg, cat, st, 0, &m, err, sizeof(err)) != CS_OK) {
+		cli_log(g, "error", "mqtt", "%s", err);
+		goto out;
+	}
+	mqttpub_set_log(m, log_line, g);
+	/* Sets the pass's clock (--now) first: the connect publishes as of it. */
+	if (mqttpub_publish(m, g->now, err, sizeof(err)) != CS_OK) {
+		cli_log(g, "error", "mqtt", "%s", err);
+		goto out;
+	}
+	end = mono_ms() + PASS_TIMEOUT_MS;
+	for (mqttpub_stats(m, &s); !s.connected && mono_ms() < end; mqttpub_stats(m, &s))
+		mqttpub_service(m, 100);
+	if (!s.connected) {
+		cli_log(g, "error", "mqtt", "no connection to %s:%d; the events stay owed",
+		    cfg->mqtt.host, cfg->mqtt.port);
+		goto out;
+	}
+	if (mqttpub_publish(m, g->now, err, sizeof(err)) != CS_OK) {
+		cli_log(g, "error", "mqtt", "%s", err);
+		goto out;
+	}
+	while (!mqttpub_idle(m) && mono_ms() < end)
+		mqttpub_service(m, 100);
+	mqttpub_stats(m, &s);
+	printf("%zu event%s and %zu retained message%s acknowledged", s.events_acked,
+	    s.events_acked == 1 ? "" : "s", s.retained_acked, s.retained_acked == 1 ? "" : "s");
+	if (s.refused > 0)
+		printf("; %zu refused by the broker", s.refused);
+	if (s.inflight > 0)
+		printf("; %zu unacknowledged", s.inflight);
+	printf("\n");
+	ret = (s.refused == 0 && s.inflight == 0 && s.connected) ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+out:
+	mqttpub_free(m);
+	store_close(st);
+	config_free(cfg);
+	catalogue_free(cat);
+	return ret;
+}
