@@ -265,6 +265,77 @@ test_render_interval(void **state)
 	}
 }
 
+/* "mqtt": off without it; defaults follow the product; a bad prefix or pairing is named. */
+static void
+test_mqtt(void **state)
+{
+	const struct catalogue *cat = *state;
+	static const char head[] =
+	    "{\"product\":\"CLICK\",\"company\":\"C\",\"site_url\":\"https://s.example\","
+	    "\"components\":[{\"id\":\"a\",\"name\":\"A\",\"depends_on\":[{\"service\":\"route53\"}]}]";
+	static const struct { const char *mqtt, *error; } bad[] = {
+		{ "{\"host\":\"b\",\"prefix\":\"click/+/status\"}",
+		  "t: mqtt.prefix: \"click/+/status\" must not contain the wildcards '+' or '#'\n" },
+		{ "{\"host\":\"b\",\"prefix\":\"click/#\"}",
+		  "t: mqtt.prefix: \"click/#\" must not contain the wildcards '+' or '#'\n" },
+		{ "{\"host\":\"b\",\"prefix\":\"$SYS/click\"}",
+		  "t: mqtt.prefix: \"$SYS/click\" must not start with '$' (topics of the broker itself)\n" },
+		{ "{\"host\":\"b\",\"prefix\":\"click/\"}",
+		  "t: mqtt.prefix: \"click/\" must not have an empty level" },
+		{ "{\"host\":\"b\",\"prefix\":\"\"}", "t: mqtt.prefix: \"\" must not be empty\n" },
+		{ "{\"port\":1883}", "t: mqtt: missing required key \"host\"\n" },
+		{ "{\"host\":\"b\",\"port\":0}", "t: mqtt.port: 0 is out of range 1..65535\n" },
+		{ "{\"host\":\"b\",\"ca_file\":\"/x\"}",
+		  "t: mqtt: ca_file, cert_file and key_file need \"tls\": true\n" },
+		{ "{\"host\":\"b\",\"password_file\":\"/x\"}", "t: mqtt.password_file: needs a username\n" },
+		{ "{\"host\":\"b\",\"protocol\":\"3\"}", "t: mqtt.protocol: expected \"5\" or \"3.1.1\"\n" },
+		{ "{\"host\":\"b\",\"qos\":2}", "t: mqtt.qos: unknown key\n" },
+		{ "[]", "t: mqtt: expected an object, got an array\n" },
+	};
+	char json[1024], err[CS_ERRLEN] = "";
+	struct config *cfg = NULL;
+
+	snprintf(json, sizeof(json), "%s}", head);
+	if (config_parse("t", json, strlen(json), cat, &cfg, err, sizeof(err)) != CS_OK)
+		fail_msg("%s", err);
+	assert_null(cfg->mqtt.host);
+	config_free(cfg);
+	snprintf(json, sizeof(json), "%s,\"mqtt\":{\"enabled\":false,\"host\":\"b\"}}", head);
+	assert_int_equal(config_parse("t", json, strlen(json), cat, &cfg, err, sizeof(err)), CS_OK);
+	assert_null(cfg->mqtt.host);
+	config_free(cfg);
+	snprintf(json, sizeof(json), "%s,\"mqtt\":{\"host\":\"broker.example\"}}", head);
+	assert_int_equal(config_parse("t", json, strlen(json), cat, &cfg, err, sizeof(err)), CS_OK);
+	assert_string_equal(cfg->mqtt.host, "broker.example");
+	assert_int_equal(cfg->mqtt.port, 1883);
+	assert_string_equal(cfg->mqtt.prefix, "click/status");
+	assert_string_equal(cfg->mqtt.client_id, "clickstatus-click");
+	assert_int_equal(cfg->mqtt.protocol, 5);
+	assert_int_equal(cfg->mqtt.keepalive, 60);
+	assert_int_equal(cfg->mqtt.max_age, 86400);
+	assert_null(cfg->mqtt.username);
+	config_free(cfg);
+	snprintf(json, sizeof(json), "%s,\"mqtt\":{\"host\":\"b\",\"tls\":true,\"protocol\":\"3.1.1\","
+	    "\"prefix\":\"synchronet/click\",\"username\":\"u\",\"password_file\":\"/p\"}}", head);
+	assert_int_equal(config_parse("t", json, strlen(json), cat, &cfg, err, sizeof(err)), CS_OK);
+	assert_int_equal(cfg->mqtt.port, 8883);
+	assert_int_equal(cfg->mqtt.protocol, 4);
+	assert_string_equal(cfg->mqtt.prefix, "synchronet/click");
+	assert_string_equal(cfg->mqtt.password_file, "/p");
+	config_free(cfg);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *report = NULL;
+
+		snprintf(json, sizeof(json), "%s,\"mqtt\":%s}", head, bad[i].mqtt);
+		assert_int_equal(config_parse_report("t", json, strlen(json), cat, &cfg, &report),
+		    CS_ERR_CONFIG);
+		assert_non_null(report);
+		if (strncmp(report, bad[i].error, strlen(bad[i].error)) != 0)
+			fail_msg("%s: got \"%s\"", bad[i].mqtt, report);
+		free(report);
+	}
+}
+
 static void
 test_io_and_size(void **state)
 {
@@ -300,6 +371,7 @@ main(void)
 		cmocka_unit_test(test_all_errors_reported),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_render_interval),
+		cmocka_unit_test(test_mqtt),
 		cmocka_unit_test(test_io_and_size),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
