@@ -488,9 +488,13 @@ record_acks(struct mqttpub *m)
 				monitor_topic(m, topic, sizeof(topic));
 			else
 				snprintf(topic, sizeof(topic), "%s", f->topic);
-			fail_once(m, "the broker refuses publishing to %s: %s (does its ACL "
-			    "let user %s write %s/#?)", topic, mosquitto_reason_string(f->reason),
-			    m->q->username != NULL ? m->q->username : "(anonymous)", m->q->prefix);
+			/* One line for all the topics refused: the cause is one setting. */
+			fail_once(m, "the broker refuses what this monitor publishes under %s/: %s "
+			    "(does its ACL let user %s write %s/#?); %s", m->q->prefix,
+			    mosquitto_reason_string(f->reason),
+			    m->q->username != NULL ? m->q->username : "(anonymous)", m->q->prefix,
+			    m->daemon ? "retrying with backoff" : "the events stay owed");
+			logf_(m, "debug", "refused: %s", topic);
 			m->hold_ms = m->hold_ms ? m->hold_ms * 2 : BACKOFF_MIN_MS * 5;
 			if (m->hold_ms > BACKOFF_MAX_MS)
 				m->hold_ms = BACKOFF_MAX_MS;
@@ -622,13 +626,14 @@ drop(struct mqttpub *m)
 		m->mosq = NULL;
 	}
 	if (was_up && now - m->connected_ms >= SHORT_LIVED_MS)
-		m->backoff_ms = 0;
+		m->backoff_ms = BACKOFF_MIN_MS;
 	m->lost = 0;
 	m->just_up = 0;
 	m->stats.connected = 0;
 	flights_clear(m);
 	for (size_t i = 0; i < m->nrt; i++)
 		m->rt[i].sent = 0;
+	/* 1, 2, 4 ... s; 0 only right after a protocol fallback, which retries at once. */
 	m->next_attempt_ms = now + m->backoff_ms;
 	m->backoff_ms = m->backoff_ms ? m->backoff_ms * 2 : BACKOFF_MIN_MS;
 	if (m->backoff_ms > BACKOFF_MAX_MS)
@@ -842,6 +847,7 @@ mqttpub_new(const struct config *cfg, const struct catalogue *cat, struct store 
 	m->st = st;
 	m->daemon = daemon;
 	m->protocol = cfg->mqtt.protocol;
+	m->backoff_ms = BACKOFF_MIN_MS;
 	m->started = (int64_t)time(NULL);
 	if (cfg->mqtt.password_file != NULL)
 		rc = secret_read("mqtt.password_file", cfg->mqtt.password_file, &m->password, err,
