@@ -46,6 +46,7 @@ struct mqttpub_stats {
 	int    connected;             /* 1 while the broker has acknowledged the connection */
 	int    protocol;              /* 5 or 4 (3.1.1) of the last connection */
 	size_t connects;              /* successful connections */
+	size_t failures;              /* connection attempts that failed */
 	size_t events_acked;          /* events the broker acknowledged */
 	size_t retained_acked;        /* retained messages (and clearings) acknowledged */
 	size_t refused;               /* publishes the broker refused */

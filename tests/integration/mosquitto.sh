@@ -16,6 +16,9 @@
 #   readonly  reads <prefix>/#, writes nothing (an ACL that forbids the monitor)
 # with the prefix from MQTT_PREFIX (default click/status). MOSQUITTO_PERSIST=0
 # turns persistence off (a restart then forgets every retained message).
+# MOSQUITTO_TLS=1 adds a TLS listener (port in STATEDIR/tls_port) whose
+# certificate, for the name "localhost" only, is signed by a throwaway CA
+# (STATEDIR/ca.pem); STATEDIR/other-ca.pem is a CA that signed nothing.
 set -eu
 
 MOSQUITTO=${MOSQUITTO:-/usr/sbin/mosquitto}
@@ -99,6 +102,27 @@ log_type notice
 log_type information
 connection_messages true
 CONF
+	if [ "${MOSQUITTO_TLS:-0}" = 1 ]; then
+		tls_port=$(free_port)
+		echo "$tls_port" >"$dir/tls_port"
+		(
+			cd "$dir"
+			openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=clickstatus test CA" \
+			    -keyout ca.key -out ca.pem 2>/dev/null
+			openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout srv.key \
+			    -out srv.csr 2>/dev/null
+			printf 'subjectAltName=DNS:localhost\n' >ext
+			openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+			    -extfile ext -out srv.pem 2>/dev/null
+			openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=some other CA" \
+			    -keyout other-ca.key -out other-ca.pem 2>/dev/null
+		)
+		cat >>"$dir/mosquitto.conf" <<CONF
+listener $tls_port 127.0.0.1
+certfile $dir/srv.pem
+keyfile $dir/srv.key
+CONF
+	fi
 	launch "$dir"
 	echo "$port"
 	;;

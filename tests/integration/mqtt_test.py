@@ -428,12 +428,48 @@ def test_refusals(feed_url):
           p.stderr)
 
 
+def test_tls():
+    env = dict(os.environ, MOSQUITTO_TLS="1")
+    d = os.path.join(WORK, "tls")
+    run("sh", os.path.join(HERE, "mosquitto.sh"), "start", d, env=env, check_rc=0)
+    brokers.append(d)
+    with open(os.path.join(d, "tls_port")) as f:
+        port = int(f.read())
+    state = os.path.join(WORK, "state-tls")
+    cases = [  # host, CA, expected to connect; the certificate is for "localhost" only
+        ("localhost", os.path.join(d, "ca.pem"), True, "the broker's CA"),
+        ("127.0.0.1", os.path.join(d, "ca.pem"), False, "a name the certificate does not carry"),
+        ("localhost", os.path.join(d, "other-ca.pem"), False, "another CA"),
+        ("localhost", None, False, "the system's CAs"),
+    ]
+    for host, ca, good, what in cases:
+        extra = {"tls": True}
+        if ca:
+            extra["ca_file"] = ca
+        cfg = config("tls", port, "monitor", "monitor-pw")
+        with open(cfg) as f:
+            c = json.load(f)
+        c["mqtt"].update(extra, host=host)
+        with open(cfg, "w") as f:
+            json.dump(c, f)
+        p = run(CS, "--config", cfg, "--state-dir", state, "--now", STEPS[0], "mqtt")
+        errs = [l for l in p.stderr.splitlines() if l.startswith("error") and "no connection" not in l]
+        if good:
+            check("tls: %s with %s connects and publishes" % (host, what),
+                  p.returncode == 0 and "retained messages acknowledged" in p.stdout, p.stderr)
+        else:
+            check("tls: %s with %s is refused with one clear error" % (host, what),
+                  p.returncode == 1 and len(errs) == 1 and "certificate verify failed" in errs[0]
+                  and "%s:%d" % (host, port) in errs[0], p.stderr)
+
+
 def main():
     try:
         url = feeds_dir()
         test_replay(url)
         test_daemon(url)
         test_refusals(url)
+        test_tls()
     finally:
         for p in procs:
             if p.poll() is None:
