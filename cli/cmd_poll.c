@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "cycle/cycle.h"
 #include "aws/poll.h"
+#include "email/mailer.h"
 #include "mqtt/mqttpub.h"
 #include "site/sitepub.h"
 #include "store/store.h"
@@ -186,6 +187,8 @@ cmd_poll(struct cli_globals *g, int argc, char **argv)
 	struct cycle_report rep;
 	struct sitepub *sp = NULL;
 	struct mqttpub *mq = NULL;
+	struct mailer *ml = NULL;
+	struct store *mst = NULL;
 	char dir[4096];
 	int ret, render_failed = 0;
 	cs_err rc;
@@ -228,6 +231,21 @@ cmd_poll(struct cli_globals *g, int argc, char **argv)
 		}
 		mqttpub_set_log(mq, log_line, g);
 	}
+	/*
+	 * The daemon sends the email alerts after each cycle (`clickstatus mail`
+	 * is the one-shot), on a connection of its own: the mailer batches its
+	 * acknowledgements' durability (mailq.h), the cycle's commits keep theirs.
+	 */
+	if (!a.once) {
+		rc = store_open(g->state_dir, &mst, err, sizeof(err));
+		if (rc == CS_OK)
+			rc = mailer_new(cfg, g->state_dir, NULL, &ml, err, sizeof(err));
+		if (rc != CS_OK) {
+			cli_log(g, "error", "mail", "%s", err);
+			goto out;
+		}
+		mailer_set_log(ml, log_line, g);
+	}
 	if (!a.once) {
 		signal(SIGINT, on_signal);
 		signal(SIGTERM, on_signal);
@@ -238,6 +256,13 @@ cmd_poll(struct cli_globals *g, int argc, char **argv)
 		rc = one_cycle(g, cfg, st, p, sp, mq, &a, dir, &rep, &render_failed);
 		if (a.once)
 			break;
+		if (ml != NULL) {
+			struct mailer_stats ms;
+
+			/* A relay that is down is retried by the mailer's own schedule: logged, not fatal. */
+			if (mailer_run(ml, mst, (int64_t)time(NULL), &ms, err, sizeof(err)) != CS_OK)
+				cli_log(g, "error", "mail", "%s", err);
+		}
 		for (int64_t s = 0; s < cfg->poll_interval && !stop_requested; s++) {
 			if (mq != NULL)
 				mqttpub_service(mq, 1000);
@@ -254,6 +279,8 @@ cmd_poll(struct cli_globals *g, int argc, char **argv)
 	    CLI_EXIT_OK : CLI_EXIT_FAIL;
 out:
 	mqttpub_free(mq);
+	mailer_free(ml);
+	store_close(mst);
 	sitepub_free(sp);
 	poll_free(p);
 	store_close(st);

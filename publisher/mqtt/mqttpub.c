@@ -75,6 +75,7 @@ struct mqttpub {
 	size_t nfl, capfl;
 	size_t inflight_events;
 	int more_events;               /* the last claim was full: more may be due */
+	int64_t checked_ms;            /* when the outbox was last looked at */
 
 	struct rtopic *rt;
 	size_t nrt, caprt;
@@ -767,6 +768,27 @@ came_up(struct mqttpub *m)
 		logf_(m, "error", "%s", err);
 }
 
+/*
+ * Between cycles: events another process committed (an engineer's
+ * command) go out within a second. A claim writes, so a read says first
+ * whether anything not in flight is owed.
+ */
+static void
+poll_outbox(struct mqttpub *m)
+{
+	char err[CS_ERRLEN];
+	size_t owed = 0;
+	cs_err rc = CS_OK;
+
+	m->checked_ms = mono_ms();
+	if (!m->more_events)
+		rc = store_outbox_pending_count(m->st, "mqtt", &owed, err, sizeof(err));
+	if (rc == CS_OK && (m->more_events || owed > m->inflight_events))
+		rc = publish_events(m, err, sizeof(err));
+	if (rc != CS_OK)
+		logf_(m, "error", "%s", err);
+}
+
 void
 mqttpub_service(struct mqttpub *m, int timeout_ms)
 {
@@ -816,12 +838,8 @@ mqttpub_service(struct mqttpub *m, int timeout_ms)
 		record_acks(m);
 		if (m->just_up)
 			came_up(m);
-		else if (m->more_events || m->inflight_events < WINDOW / 2) {
-			char err[CS_ERRLEN];
-
-			if (m->conn == UP && publish_events(m, err, sizeof(err)) != CS_OK)
-				logf_(m, "error", "%s", err);
-		}
+		else if (m->conn == UP && (m->more_events || mono_ms() - m->checked_ms >= 1000))
+			poll_outbox(m);
 		if (mono_ms() >= end)
 			return;
 	}

@@ -335,6 +335,29 @@ def test_daemon(feed_url):
         m = mon.wait_for(status_is("online", None, n), 0.2)
     check("daemon: after a restart, online again", m is not None, mon.msgs[-3:])
 
+    # An engineer schedules maintenance while the daemon runs: the dashboards get the event at
+    # once (the command commits it; the daemon's next pass publishes it), the subscriber a mail.
+    evs = Sub(port, PREFIX + "/events")
+    time.sleep(0.3)
+    run(CS, "--config", cfg, "--state-dir", state, "subscribers", "add", "ops@example.com",
+        check_rc=0)
+    start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 7 * 86400))
+    end = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 7 * 86400 + 3600))
+    run(CS, "--config", cfg, "--state-dir", state, "maintenance", "schedule", "--title",
+        "Carrier upgrade", "--start", start, "--end", end, "--component", "inbound-voice",
+        check_rc=0)
+    t0 = time.time()
+    m = evs.wait_for(lambda m: "maintenance:1:scheduled" == (payload(m) or {}).get("event_id"), 15)
+    check("daemon: a maintenance scheduled meanwhile reaches the dashboards within 2 s (%.1f s)"
+          % (time.time() - t0), m is not None and time.time() - t0 < 2, evs.msgs[-2:])
+    evs.stop()
+    maildir = os.path.join(state, "mail", "new")
+    t0 = time.time()
+    while time.time() - t0 < 15 and not (os.path.isdir(maildir) and os.listdir(maildir)):
+        time.sleep(0.2)
+    check("daemon: and the subscriber's mail is sent after that cycle",
+          os.path.isdir(maildir) and len(os.listdir(maildir)) == 1)
+
     # The broker restarts and forgets every retained message (no persistence).
     seen = broker_log(bdir).count("as clickstatus-click")
     run("sh", os.path.join(HERE, "mosquitto.sh"), "restart", bdir, check_rc=0)
