@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "base/cstime.h"
 #include "mqtt/mqttpub.h"
 #include "store/store.h"
 
@@ -29,15 +30,6 @@ static void
 log_line(void *ctx, const char *level, const char *subsys, const char *msg)
 {
 	cli_log(ctx, level, subsys, "%s", msg);
-}
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int
@@ -77,9 +69,9 @@ cmd_mqtt(struct cli_globals *g, int argc, char **argv)
 		cli_log(g, "error", "mqtt", "%s", err);
 		goto out;
 	}
-	end = mono_ms() + PASS_TIMEOUT_MS;
+	end = cstime_mono_ms() + PASS_TIMEOUT_MS;
 	/* One attempt: a pass is retried by whoever runs it (the daemon retries by itself). */
-	for (mqttpub_stats(m, &s); !s.connected && s.failures == 0 && mono_ms() < end;
+	for (mqttpub_stats(m, &s); !s.connected && s.failures == 0 && cstime_mono_ms() < end;
 	    mqttpub_stats(m, &s))
 		mqttpub_service(m, 100);
 	if (!s.connected) {
@@ -91,7 +83,7 @@ cmd_mqtt(struct cli_globals *g, int argc, char **argv)
 		cli_log(g, "error", "mqtt", "%s", err);
 		goto out;
 	}
-	while (!mqttpub_idle(m) && mono_ms() < end)
+	while (!mqttpub_idle(m) && cstime_mono_ms() < end)
 		mqttpub_service(m, 100);
 	mqttpub_stats(m, &s);
 	printf("%zu event%s and %zu retained message%s acknowledged", s.events_acked,

@@ -2,6 +2,7 @@
 #include "base/cstime.h"
 
 #include <string.h>
+#include <time.h>
 
 #include "base/ascii.h"
 
@@ -499,4 +500,13 @@ cstime_format_iso8601(int64_t t, char *buf, size_t len)
 	buf[19] = 'Z';
 	buf[20] = '\0';
 	return buf;
+}
+
+int64_t
+cstime_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

@@ -43,4 +43,7 @@ char *cstime_format_iso8601(int64_t t, char *buf, size_t len);
 int64_t cstime_days_from_civil(int64_t y, unsigned m, unsigned d);
 void cstime_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
 
+/* Milliseconds of CLOCK_MONOTONIC: for timeouts and backoff, which a wall-clock jump must not move. */
+int64_t cstime_mono_ms(void);
+
 #endif

@@ -59,12 +59,9 @@ struct cycle_ctx {
 	void         *logctx;
 };
 
-static void
-say(cycle_log_fn log, void *ctx, const char *level, const char *subsys, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
 
-static void
-say(cycle_log_fn log, void *ctx, const char *level, const char *subsys, const char *fmt, ...)
+void
+cycle_logf(cycle_log_fn log, void *ctx, const char *level, const char *subsys, const char *fmt, ...)
 {
 	char msg[CS_ERRLEN];
 	va_list ap;
@@ -281,7 +278,7 @@ say_failures(const struct cycle_decision *d, int64_t now, cycle_log_fn log, void
 
 		if (f->readable)
 			continue;
-		say(log, logctx, "error", "poll", "%s (attempt %d failed; previous state kept; "
+		cycle_logf(log, logctx, "error", "poll", "%s (attempt %d failed; previous state kept; "
 		    "next attempt in %lld s)", f->last_error, f->failures,
 		    (long long)(f->next_attempt_at - now));
 	}
@@ -296,7 +293,7 @@ say_changes(const struct cycle_decision *d, const struct cycle_written *w, cycle
 	/* Said when new items arrive, not again on every quiet cycle. */
 	for (size_t i = 0; w->items_new + w->items_revised > 0 && i < j->nfeeds; i++) {
 		if (j->feeds[i].has_items && j->feeds[i].unknown_prefix)
-			say(log, logctx, "warning", "classify", "%s: unknown title prefix, taken as "
+			cycle_logf(log, logctx, "warning", "classify", "%s: unknown title prefix, taken as "
 			    "informational: \"%s\"", j->feeds[i].slug, j->feeds[i].title);
 	}
 	/* The RSS feed and currentevents disagreeing: said once, when it appears. */
@@ -306,7 +303,7 @@ say_changes(const struct cycle_decision *d, const struct cycle_written *w, cycle
 
 		for (size_t i = 0; i < n; i++) {
 			if (s[i].disagree_new)
-				say(log, logctx, "warning", "reconcile", "%s: %s; verdict %s from %s: \"%s\"",
+				cycle_logf(log, logctx, "warning", "reconcile", "%s: %s; verdict %s from %s: \"%s\"",
 				    s[i].slug, reconcile_disagree_text(s[i].disagree),
 				    status_aws_name(s[i].state), reconcile_source_name(s[i].source),
 				    s[i].title);
@@ -316,7 +313,7 @@ say_changes(const struct cycle_decision *d, const struct cycle_written *w, cycle
 	for (size_t i = 0; i < d->nchanges; i++) {
 		const struct cycle_change *c = &d->changes[i];
 
-		say(log, logctx, c->had ? "info" : "debug", "map", "%s: %s -> %s", c->cfg->id,
+		cycle_logf(log, logctx, c->had ? "info" : "debug", "map", "%s: %s -> %s", c->cfg->id,
 		    c->had ? status_component_name(c->from) : "(none)", status_component_name(c->to));
 	}
 }
@@ -341,7 +338,7 @@ cycle_run_in_tx(const struct config *cfg, struct store *st, int64_t now,
 	for (size_t i = 0; i < ndocs; i++) {
 		for (size_t k = 0; docs[i].ok && k < docs[i].nitems; k++) {
 			if (docs[i].items[k].guid[0] == '\0')
-				say(log, logctx, "warning", "parse", "%s: item without guid "
+				cycle_logf(log, logctx, "warning", "parse", "%s: item without guid "
 				    "skipped: \"%s\"", docs[i].url, docs[i].items[k].title);
 		}
 	}
@@ -355,7 +352,7 @@ cycle_run_in_tx(const struct config *cfg, struct store *st, int64_t now,
 		rc = store_meta_get_int64(st, CYCLE_META_CLOCK_AHEAD, &was, &found, err, errlen);
 		if (rc == CS_OK && d->ahead > 0 && (!found || was == 0 ||
 		    (d->ahead > cfg->clock_skew && was <= cfg->clock_skew)))
-			say(log, logctx, "warning", "clock", "AWS items are dated up to %" PRId64 " s "
+			cycle_logf(log, logctx, "warning", "clock", "AWS items are dated up to %" PRId64 " s "
 			    "ahead of this machine's clock: is it behind? Items up to clock_skew (%" PRId64
 			    " s) ahead are taken%s", d->ahead, cfg->clock_skew,
 			    d->ahead > cfg->clock_skew ? "; later ones wait until the clock reaches them" :
@@ -470,7 +467,7 @@ cycle_poll(const struct config *cfg, struct store *st, struct poll *p, int64_t n
 		if (!(opt && opt->force) && f->prev.failures > 0 && f->prev.next_attempt_at > now) {
 			f->skipped = 1;
 			rep.skipped++;
-			say(log, logctx, "debug", "poll", "%s: backing off until %lld", f->url,
+			cycle_logf(log, logctx, "debug", "poll", "%s: backing off until %lld", f->url,
 			    (long long)f->prev.next_attempt_at);
 			continue;
 		}

@@ -38,6 +38,10 @@ struct cycle_report {
 typedef void (*cycle_log_fn)(void *ctx, const char *level, const char *subsys,
     const char *msg);
 
+/* Formats one line (cut at CS_ERRLEN) and hands it to log; a NULL log drops it. */
+void cycle_logf(cycle_log_fn log, void *ctx, const char *level, const char *subsys,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
 /*
  * Runs one poll cycle at now: fetches every feed the configuration needs,
  * all.rss and the currentevents document (conditionally, in parallel,

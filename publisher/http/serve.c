@@ -42,15 +42,6 @@ serve_now(const struct serve *s)
 	return (int64_t)time(NULL) + s->o->clock_offset;
 }
 
-int64_t
-serve_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
     enum MHD_ConnectionNotificationCode toe)
@@ -67,7 +58,7 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 			return;   /* not tracked: MHD's idle timeout still holds */
 		}
 		sc->fd = ci->connect_fd;
-		sc->since_ms = serve_mono_ms();
+		sc->since_ms = cstime_mono_ms();
 		sc->next = s->conns;
 		if (s->conns != NULL)
 			s->conns->prev = sc;
@@ -99,7 +90,7 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 static void
 cut_slow(struct serve *s)
 {
-	int64_t now = serve_mono_ms();
+	int64_t now = cstime_mono_ms();
 	size_t n = 0;
 
 	for (struct serve_conn *sc = s->conns; sc != NULL; sc = sc->next) {

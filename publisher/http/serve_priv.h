@@ -7,6 +7,7 @@
 
 #include <microhttpd.h>
 
+#include "base/cstime.h"
 #include "http/ratelimit.h"
 #include "http/serve.h"
 #include "http/serve_pages.h"
@@ -74,8 +75,6 @@ const char *serve_form_get(const struct serve_req *r, const char *key);
 /* Fills out[0..max) with the values of every field key; returns how many there are. */
 size_t serve_form_all(const struct serve_req *r, const char *key, const char **out, size_t max);
 
-/* Milliseconds of CLOCK_MONOTONIC, for the request deadline. */
-int64_t serve_mono_ms(void);
 
 /*
  * MHD's access handler and completion callback (serve_req.c): a request is

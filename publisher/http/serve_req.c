@@ -359,6 +359,6 @@ serve_on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 	/* the next request on a kept-alive connection gets its own deadline */
 	if (sc != NULL)
-		sc->since_ms = serve_mono_ms();
+		sc->since_ms = cstime_mono_ms();
 }
 

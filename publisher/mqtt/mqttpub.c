@@ -12,6 +12,7 @@
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
 
+#include "base/cstime.h"
 #include "base/hash.h"
 #include "base/secret.h"
 #include "cycle/cycle.h"
@@ -58,7 +59,7 @@ struct mqttpub {
 	struct store *st;
 	int daemon;
 	char *password;
-	mqttpub_log_fn log;
+	cycle_log_fn log;
 	void *logctx;
 
 	struct mosquitto *mosq;
@@ -89,28 +90,7 @@ struct mqttpub {
 	struct mqttpub_stats stats;
 };
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-logf_(struct mqttpub *m, const char *level, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-
-	if (m->log == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	m->log(m->logctx, level, "mqtt", buf);
-}
+#define logf_(m, level, ...) cycle_logf((m)->log, (m)->logctx, (level), "mqtt", __VA_ARGS__)
 
 /* A failure: said at error level when it differs from the last one, else at debug. */
 static void
@@ -251,7 +231,7 @@ send_msg(struct mqttpub *m, const char *topic, const char *payload, size_t len, 
 static int
 paused(const struct mqttpub *m)
 {
-	return m->conn != UP || m->lost || mono_ms() < m->hold_until_ms;
+	return m->conn != UP || m->lost || cstime_mono_ms() < m->hold_until_ms;
 }
 
 /* Publishes the due events while the window has room. */
@@ -500,7 +480,7 @@ record_acks(struct mqttpub *m)
 			m->hold_ms = m->hold_ms ? m->hold_ms * 2 : BACKOFF_MIN_MS * 5;
 			if (m->hold_ms > BACKOFF_MAX_MS)
 				m->hold_ms = BACKOFF_MAX_MS;
-			m->hold_until_ms = mono_ms() + m->hold_ms;
+			m->hold_until_ms = cstime_mono_ms() + m->hold_ms;
 		} else {
 			m->hold_ms = 0;
 		}
@@ -570,7 +550,7 @@ on_connect(struct mosquitto *mosq, void *obj, int rc, int flags, const mosquitto
 	if (rc == 0) {
 		m->conn = UP;
 		m->just_up = 1;
-		m->connected_ms = mono_ms();
+		m->connected_ms = cstime_mono_ms();
 		return;
 	}
 	/* A broker of 3.1.1 answers a 5 CONNECT with "unacceptable protocol version". */
@@ -645,7 +625,7 @@ why(struct mqttpub *m, int rc)
 static void
 drop(struct mqttpub *m)
 {
-	int64_t now = mono_ms();
+	int64_t now = cstime_mono_ms();
 	int was_up = m->conn == UP;
 
 	m->conn = DOWN;   /* before the callbacks of the disconnect */
@@ -739,7 +719,7 @@ try_connect(struct mqttpub *m)
 		return;
 	}
 	m->conn = CONNECTING;
-	m->connect_started_ms = mono_ms();
+	m->connect_started_ms = cstime_mono_ms();
 }
 
 /* After the CONNACK: take back every claim, then republish everything. */
@@ -780,7 +760,7 @@ poll_outbox(struct mqttpub *m)
 	size_t owed = 0;
 	cs_err rc = CS_OK;
 
-	m->checked_ms = mono_ms();
+	m->checked_ms = cstime_mono_ms();
 	if (!m->more_events)
 		rc = store_outbox_pending_count(m->st, "mqtt", &owed, err, sizeof(err));
 	if (rc == CS_OK && (m->more_events || owed > m->inflight_events))
@@ -792,12 +772,12 @@ poll_outbox(struct mqttpub *m)
 void
 mqttpub_service(struct mqttpub *m, int timeout_ms)
 {
-	int64_t now = mono_ms(), end = now + (timeout_ms > 0 ? timeout_ms : 0);
+	int64_t now = cstime_mono_ms(), end = now + (timeout_ms > 0 ? timeout_ms : 0);
 
 	for (;;) {
 		int rc, wait;
 
-		now = mono_ms();
+		now = cstime_mono_ms();
 		if (m->conn == DOWN && now >= m->next_attempt_ms)
 			try_connect(m);
 		if (m->conn == DOWN) {
@@ -809,7 +789,7 @@ mqttpub_service(struct mqttpub *m, int timeout_ms)
 				ts.tv_nsec = (long)((until - now) % 1000) * 1000000;
 				nanosleep(&ts, NULL);
 			}
-			if (mono_ms() >= end)
+			if (cstime_mono_ms() >= end)
 				return;
 			continue;
 		}
@@ -826,7 +806,7 @@ mqttpub_service(struct mqttpub *m, int timeout_ms)
 			m->lost = 1;
 		}
 		if (m->conn == CONNECTING && !m->lost &&
-		    mono_ms() - m->connect_started_ms > CONNECT_TIMEOUT_MS) {
+		    cstime_mono_ms() - m->connect_started_ms > CONNECT_TIMEOUT_MS) {
 			fail_once(m, "%s:%d did not answer the connection within %d s", m->q->host,
 			    m->q->port, CONNECT_TIMEOUT_MS / 1000);
 			m->lost = 1;
@@ -838,9 +818,9 @@ mqttpub_service(struct mqttpub *m, int timeout_ms)
 		record_acks(m);
 		if (m->just_up)
 			came_up(m);
-		else if (m->conn == UP && (m->more_events || mono_ms() - m->checked_ms >= 1000))
+		else if (m->conn == UP && (m->more_events || cstime_mono_ms() - m->checked_ms >= 1000))
 			poll_outbox(m);
-		if (mono_ms() >= end)
+		if (cstime_mono_ms() >= end)
 			return;
 	}
 }
@@ -911,7 +891,7 @@ mqttpub_new(const struct config *cfg, const struct catalogue *cat, struct store 
 }
 
 void
-mqttpub_set_log(struct mqttpub *m, mqttpub_log_fn fn, void *ctx)
+mqttpub_set_log(struct mqttpub *m, cycle_log_fn fn, void *ctx)
 {
 	m->log = fn;
 	m->logctx = ctx;
@@ -934,13 +914,13 @@ mqttpub_free(struct mqttpub *m)
 			free(payload);
 			if (mid >= 0) {
 				struct flight *f = flight_add(m);
-				int64_t end = mono_ms() + CLOSE_WAIT_MS;
+				int64_t end = cstime_mono_ms() + CLOSE_WAIT_MS;
 
 				if (f != NULL) {
 					f->mid = mid;
 					f->kind = K_MONITOR;
 				}
-				while (f != NULL && !m->lost && mono_ms() < end) {
+				while (f != NULL && !m->lost && cstime_mono_ms() < end) {
 					int done = 1;
 
 					mosquitto_loop(m->mosq, 100, 1);

@@ -7,6 +7,7 @@
 
 #include "aws/catalogue.h"
 #include "base/cs_error.h"
+#include "cycle/cycle.h"
 #include "model/config.h"
 #include "store/store.h"
 
@@ -39,8 +40,6 @@
 
 struct mqttpub;
 
-typedef void (*mqttpub_log_fn)(void *ctx, const char *level, const char *subsys, const char *msg);
-
 /* What the publisher did so far. */
 struct mqttpub_stats {
 	int    connected;             /* 1 while the broker has acknowledged the connection */
@@ -63,7 +62,8 @@ struct mqttpub_stats {
 cs_err mqttpub_new(const struct config *cfg, const struct catalogue *cat, struct store *st,
     int daemon, struct mqttpub **out, char *err, size_t errlen);
 
-void mqttpub_set_log(struct mqttpub *m, mqttpub_log_fn fn, void *ctx);
+/* Log lines go through fn (NULL: none), subsystem "mqtt". */
+void mqttpub_set_log(struct mqttpub *m, cycle_log_fn fn, void *ctx);
 
 /*
  * After a cycle committed at now: publishes the events due and the
