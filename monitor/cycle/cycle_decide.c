@@ -390,7 +390,12 @@ out:
 	return rc;
 }
 
-/* The cause of a component as stored and shown by the API: slug, service, region, AWS state, item. */
+/*
+ * The cause of a component as stored (and carried by its MQTT event): slug,
+ * service (the AWS code), region, AWS state, item. The site and the
+ * retained MQTT topics show it from the judgement instead, with the
+ * service's name (sitemodel_cause).
+ */
 static char *
 cause_json(const struct mapper_component *mc)
 {

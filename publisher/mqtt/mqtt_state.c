@@ -247,7 +247,8 @@ mqtt_monitor_json(const struct mqtt_monitor *mon)
 	json_object_set_new(o, "last_poll", iso_or_null(mon->last_poll));
 	json_object_set_new(o, "last_poll_ok", iso_or_null(mon->last_poll_ok));
 	json_object_set_new(o, "data_verified_at", iso_or_null(mon->data_verified_at));
-	json_object_set_new(o, "stale", json_boolean(mon->stale));
+	/* Offline, nobody refreshes anything: stale, whatever it was when said. */
+	json_object_set_new(o, "stale", json_boolean(mon->stale || !mon->online));
 	json_object_set_new(o, "poll_interval", json_integer((json_int_t)mon->poll_interval));
 	text = json_dumps(o, JSON_COMPACT);
 	json_decref(o);

@@ -16,7 +16,7 @@
  * with "schema": MQTT_SCHEMA (docs/asyncapi.yaml describes them all):
  *
  *   <prefix>/summary          retained: the site's api/v2/summary.json
- *   <prefix>/components/<id>  retained: status, since, cause (none for groups)
+ *   <prefix>/components/<id>  retained: status, since, cause (groups have no topic)
  *   <prefix>/aws/<slug>       retained: an AWS feed's state and newest item
  *   <prefix>/incidents/<id>   retained while open; an empty retained
  *                             message clears it once resolved
@@ -26,8 +26,9 @@
  *                             committed, in commit order
  *
  * Everything here is pure: the state is built from the render model the
- * site is built from, so the summary is the site's to the byte except
- * page.render_id (a site release's name, "" here).
+ * site is built from, so the summary is the same JSON value as the site's
+ * api/v2/summary.json of the same instant, but for page.render_id (a site
+ * release's name, "" here) and "schema". Payloads are compact JSON.
  */
 
 #define MQTT_SCHEMA 1

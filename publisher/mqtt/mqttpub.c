@@ -661,8 +661,10 @@ set_will(struct mqttpub *m)
 	if (payload == NULL)
 		return MOSQ_ERR_NOMEM;
 	monitor_topic(m, topic, sizeof(topic));
-	if (m->protocol == 5)
+	if (m->protocol == 5) {
 		mosquitto_property_add_string(&props, MQTT_PROP_CONTENT_TYPE, "application/json");
+		mosquitto_property_add_byte(&props, MQTT_PROP_PAYLOAD_FORMAT_INDICATOR, 1);
+	}
 	rc = mosquitto_will_set_v5(m->mosq, topic, (int)strlen(payload), payload, QOS, true, props);
 	if (rc != MOSQ_ERR_SUCCESS)
 		mosquitto_property_free_all(&props);

@@ -282,6 +282,7 @@ test_event_and_monitor(void **state)
 	assert_string_equal(json_string_value(json_object_get(v, "last_poll")), "2026-08-15T03:01:00Z");
 	assert_true(json_is_null(json_object_get(v, "last_poll_ok")));
 	assert_null(json_object_get(v, "reason"));
+	assert_true(json_is_false(json_object_get(v, "stale")));
 	json_decref(v);
 	free(text);
 	memset(&mon, 0, sizeof(mon));
@@ -290,6 +291,7 @@ test_event_and_monitor(void **state)
 	v = json_loads(text, 0, NULL);
 	assert_string_equal(json_string_value(json_object_get(v, "status")), "offline");
 	assert_string_equal(json_string_value(json_object_get(v, "reason")), "connection lost");
+	assert_true(json_is_true(json_object_get(v, "stale")));   /* nobody refreshes it */
 	json_decref(v);
 	free(text);
 }
