@@ -438,6 +438,25 @@ def test_refusals(feed_url):
     check("refusals: a broker back after max_age gets no week-old replay",
           p.returncode == 0 and p.stdout.startswith("0 events") and rows and
           all(r[2] == "expired" for r in rows), (p.stdout, rows[:3]))
+    # "protocol": "3.1.1" for an old broker: the same state, no MQTT 5 properties.
+    cfg = config("v311", port, "monitor", "monitor-pw")
+    with open(cfg) as f:
+        c = json.load(f)
+    c["mqtt"]["protocol"] = "3.1.1"
+    with open(cfg, "w") as f:
+        json.dump(c, f)
+    s = Sub(port, PREFIX + "/summary")
+    time.sleep(0.3)
+    p = run(CS, "--config", cfg, "--state-dir", state, "mqtt")
+    # The live message (not the retained one the broker held from before: retain 0);
+    # mosquitto logs MQTT 3.1.1 as "p2" (its enum), 5 as "p5".
+    m = s.wait_for(lambda m: m.get("topic") == PREFIX + "/summary" and not m.get("retain"), 5)
+    s.stop()
+    check("refusals: MQTT 3.1.1 works, without the MQTT 5 properties",
+          p.returncode == 0 and m is not None and "content-type" not in m.get("properties", {})
+          and "as clickstatus-click (p2," in broker_log(bdir),
+          (p.returncode, p.stderr, m and m.get("properties")))
+
     # A prefix with a wildcard is a configuration error, named.
     bad = config("badprefix", port, "monitor", "monitor-pw")
     with open(bad) as f:
