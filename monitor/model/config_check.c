@@ -709,7 +709,7 @@ parse_mqtt(struct config_errs *e, const json_t *root, struct config *cfg)
 		config_errs_add(e, "mqtt.prefix", "\"%s\" %s", q->prefix, why);
 	def[strcspn(def, "/")] = '\0';
 	{
-		char id[128];
+		char id[sizeof(def) + 16];
 
 		snprintf(id, sizeof(id), "clickstatus-%s", def);
 		if (get_string(e, mq, "mqtt", "client_id", 0, id, &q->client_id) == 0 &&
