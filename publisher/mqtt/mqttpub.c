@@ -106,10 +106,18 @@ fail_once(struct mqttpub *m, const char *fmt, ...)
 	snprintf(m->last_error, sizeof(m->last_error), "%s", buf);
 }
 
+/*
+ * The publisher's clock: a one-shot pass's is its --now; a daemon's is
+ * the machine's, never behind the last cycle's (whose rows are due then).
+ */
 static int64_t
 wall_now(const struct mqttpub *m)
 {
-	return m->daemon || m->now == 0 ? (int64_t)time(NULL) : m->now;
+	int64_t t = (int64_t)time(NULL);
+
+	if (!m->daemon)
+		return m->now != 0 ? m->now : t;
+	return m->now > t ? m->now : t;
 }
 
 /* ---- the retained topics ---- */
