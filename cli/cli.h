@@ -115,6 +115,8 @@ int cmd_mqtt(struct cli_globals *g, int argc, char **argv);
 void cmd_mqtt_usage(FILE *fp);
 int cmd_run(struct cli_globals *g, int argc, char **argv);
 void cmd_run_usage(FILE *fp);
+int cmd_replay(struct cli_globals *g, int argc, char **argv);
+void cmd_replay_usage(FILE *fp);
 int cmd_health(struct cli_globals *g, int argc, char **argv);
 void cmd_health_usage(FILE *fp);
 

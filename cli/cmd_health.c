@@ -67,7 +67,7 @@ cmd_health(struct cli_globals *g, int argc, char **argv)
 		max_age = 3 * cfg->poll_interval;
 	if (store_open(g->state_dir, &st, err, sizeof(err)) != CS_OK ||
 	    cycle_view(cfg, st, g->now, &j, err, sizeof(err)) != CS_OK ||
-	    store_outbox_dead_count(st, NULL, &dead, err, sizeof(err)) != CS_OK ||
+	    store_outbox_count_state(st, NULL, "dead", &dead, err, sizeof(err)) != CS_OK ||
 	    mailq_count(st, &mc, err, sizeof(err)) != CS_OK) {
 		printf("FAIL store: %s\n", err);
 		goto out;

@@ -84,6 +84,20 @@ on_hup(int sig)
 	reload_requested = 1;
 }
 
+/*
+ * A replay judges as of each simulated instant exactly (nothing after it
+ * exists yet), at its own pace of simulated polls.
+ */
+static void
+replay_settings(const struct run_args *a, struct config *cfg)
+{
+	if (!a->sim)
+		return;
+	cfg->clock_skew = 0;
+	if (a->sim_interval > 0)
+		cfg->poll_interval = a->sim_interval;
+}
+
 /* Everything the daemon runs for one configuration; rebuilt on a reload. */
 struct daemon {
 	struct cli_globals    *g;
@@ -242,8 +256,7 @@ daemon_reload(struct daemon *d)
 		    d->g->config_path != NULL ? d->g->config_path : "the embedded configuration");
 		return CS_OK;
 	}
-	if (d->a->sim)
-		cfg->clock_skew = 0;
+	replay_settings(d->a, cfg);
 	daemon_close(d);
 	d->cfg = cfg;
 	d->cat = cat;
@@ -374,9 +387,7 @@ run_daemon(struct cli_globals *g, const struct run_args *a)
 	d.a = a;
 	if (cli_load(g, &d.cat, &d.cfg) != CS_OK)
 		return CLI_EXIT_USAGE;
-	/* A replay judges as of each simulated instant exactly: nothing after it exists yet. */
-	if (a->sim)
-		d.cfg->clock_skew = 0;
+	replay_settings(a, d.cfg);
 	if (mkdir(g->state_dir, 0755) == -1 && errno != EEXIST) {
 		cli_log(g, "error", "store", "%s: %s", g->state_dir, strerror(errno));
 		goto out;
@@ -423,6 +434,8 @@ run_daemon(struct cli_globals *g, const struct run_args *a)
 					    cstime_format_iso8601(a->sim_end, err, sizeof(err)));
 				break;
 			}
+			if (a->sim && a->on_sim_time != NULL)
+				a->on_sim_time(a->sim_ctx, sim_now);
 			daemon_cycle(&d, a->sim ? sim_now : (int64_t)time(NULL));
 			if (a->sim && !stop_requested()) {
 				/*

@@ -133,27 +133,52 @@ feed_cut(const char *name, const char *buf, size_t len, int64_t t, char **out, s
 }
 
 cs_err
-feed_span(const char *name, const char *buf, size_t len, int64_t *first, int64_t *last,
+feed_item_times(const char *name, const char *buf, size_t len, int64_t **times, size_t *n,
     char *err, size_t errlen)
 {
-	xmlNodePtr channel, n;
+	xmlNodePtr channel, node;
 	xmlDocPtr doc;
 	cs_err rc;
 
-	*first = *last = 0;
 	rc = read_doc(name, buf, len, &doc, &channel, err, errlen);
 	if (rc != CS_OK)
 		return rc;
-	for (n = channel->children; n != NULL; n = n->next) {
-		int64_t when;
+	for (node = channel->children; node != NULL; node = node->next) {
+		int64_t when, *nt;
 
-		if (!is_item(n) || (when = item_time(n)) == 0)
+		if (!is_item(node) || (when = item_time(node)) == 0)
 			continue;
-		if (*first == 0 || when < *first)
-			*first = when;
-		if (when > *last)
-			*last = when;
+		nt = realloc(*times, (*n + 1) * sizeof(**times));
+		if (nt == NULL) {
+			rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "%s: out of memory", name);
+			break;
+		}
+		*times = nt;
+		(*times)[(*n)++] = when;
 	}
 	xmlFreeDoc(doc);
-	return CS_OK;
+	return rc;
+}
+
+static int
+cmp_time(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+void
+feed_last_event(int64_t *times, size_t n, int64_t gap, int64_t *first, int64_t *last)
+{
+	size_t i;
+
+	*first = *last = 0;
+	if (n == 0)
+		return;
+	qsort(times, n, sizeof(*times), cmp_time);
+	*last = times[n - 1];
+	for (i = n - 1; i > 0 && times[i] - times[i - 1] <= gap; i--)
+		;
+	*first = times[i];
 }

@@ -21,10 +21,20 @@ cs_err feed_cut(const char *name, const char *buf, size_t len, int64_t t, char *
     size_t *outlen, size_t *kept, char *err, size_t errlen);
 
 /*
- * The time span of the items of buf: *first and *last (0 when it has
- * none). Same reading and errors as feed_cut.
+ * Appends the dates of the items of buf (as feed_cut reads them; items
+ * with none are skipped) to the owned array *times of *n entries
+ * (realloc'd; start with NULL, 0). Same reading and errors as feed_cut.
  */
-cs_err feed_span(const char *name, const char *buf, size_t len, int64_t *first, int64_t *last,
-    char *err, size_t errlen);
+cs_err feed_item_times(const char *name, const char *buf, size_t len, int64_t **times,
+    size_t *n, char *err, size_t errlen);
+
+/*
+ * The last event of a recording: sorts times (n entries) and sets *first
+ * and *last to the span of the newest run of items in which no two
+ * neighbours are more than gap seconds apart (0, 0 when n is 0). AWS
+ * posts an update at least every few hours while an event lasts, so a
+ * silence longer than the quiet limit separates two events.
+ */
+void feed_last_event(int64_t *times, size_t n, int64_t gap, int64_t *first, int64_t *last);
 
 #endif

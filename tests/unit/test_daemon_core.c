@@ -85,10 +85,26 @@ test_cut(void **state)
 	assert_null(strstr(out, "<item"));
 	assert_non_null(strstr(out, "<channel>"));
 	free(out);
-	assert_int_equal(feed_span("connect.rss", feed, strlen(feed), &first, &last, err,
-	    sizeof(err)), CS_OK);
-	assert_int_equal(first, 100);
-	assert_int_equal(last, 300);
+	{
+		int64_t *times = NULL;
+		size_t n = 0;
+
+		assert_int_equal(feed_item_times("connect.rss", feed, strlen(feed), &times, &n, err,
+		    sizeof(err)), CS_OK);
+		assert_int_equal(n, 4);
+		/* Items at 100, 150, 200, 300: one run while gaps of 100 s are allowed, ... */
+		feed_last_event(times, n, 100, &first, &last);
+		assert_int_equal(first, 100);
+		assert_int_equal(last, 300);
+		/* ... the last item alone when the 100 s before it is too long a silence. */
+		feed_last_event(times, n, 99, &first, &last);
+		assert_int_equal(first, 300);
+		assert_int_equal(last, 300);
+		free(times);
+		feed_last_event(NULL, 0, 60, &first, &last);
+		assert_int_equal(first, 0);
+		assert_int_equal(last, 0);
+	}
 }
 
 static void
