@@ -94,8 +94,15 @@ replay_settings(const struct run_args *a, struct config *cfg)
 	if (!a->sim)
 		return;
 	cfg->clock_skew = 0;
-	if (a->sim_interval > 0)
+	if (a->sim_interval > 0) {
 		cfg->poll_interval = a->sim_interval;
+		/*
+		 * A replay's coarse polls would re-render an unchanged site at every
+		 * one; every change is still published at once.
+		 */
+		if (cfg->render_interval < 10 * a->sim_interval)
+			cfg->render_interval = 10 * a->sim_interval;
+	}
 }
 
 /* Everything the daemon runs for one configuration; rebuilt on a reload. */
