@@ -30,6 +30,8 @@ static const struct cli_command commands[] = {
 	{ "serve", "the email subscription endpoint (HTTP)", cmd_serve, cmd_serve_usage },
 	{ "mqtt", "publish the state and the events due to the MQTT broker", cmd_mqtt,
 	    cmd_mqtt_usage },
+	{ "publish", "copy the site to the S3 and SFTP publish targets", cmd_publish,
+	    cmd_publish_usage },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
