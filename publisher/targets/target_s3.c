@@ -264,17 +264,26 @@ out:
 static cs_err
 s3_del(void *conn, const char *path, char *err, size_t errlen)
 {
+	/* the SHA-256 of no body: S3 wants the header on every signed request */
+	static const char empty[] = "x-amz-content-sha256: "
+	    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 	struct s3 *s = conn;
+	struct curl_slist *hdr = NULL;
 	char *url = object_url(s, path);
 	cs_err rc;
 
-	if (url == NULL)
+	if (url != NULL)
+		hdr = curl_slist_append(NULL, empty);
+	if (hdr == NULL) {
+		free(url);
 		return CS_ERR_NOMEM;
+	}
 	target_curl_reset(s->h, s->t, s->abort, s->ebuf, &s->reply);
 	curl_easy_setopt(s->h, CURLOPT_URL, url);
 	curl_easy_setopt(s->h, CURLOPT_CUSTOMREQUEST, "DELETE");
-	curl_easy_setopt(s->h, CURLOPT_NOBODY, 1L);
+	curl_easy_setopt(s->h, CURLOPT_HTTPHEADER, hdr);
 	rc = s3_perform(s, "DELETE", path, 1, err, errlen);
+	curl_slist_free_all(hdr);
 	free(url);
 	return rc;
 }

@@ -174,14 +174,19 @@ backoff_s(const struct config_target *t, int failures)
 	return d < t->retry_max ? d : t->retry_max;
 }
 
-/* Records the pass's outcome in the store and the log; returns the failures in a row. */
+/*
+ * Records the pass's outcome in the store and the log; returns this
+ * thread's failures in a row (the backoff's count: a restarted daemon
+ * tries at once; the store's count, which goes on across restarts, is
+ * the one reported).
+ */
 static int
 worker_record(struct worker *w, struct store *st, int prev_failures)
 {
 	const struct targets_result *r = &w->result;
 	int64_t now = (int64_t)time(NULL), delay = 0;
 	char msg[CS_ERRLEN];
-	int failures = prev_failures + 1;
+	int failures = prev_failures + 1, in_store = failures;
 
 	if (r->rc == CS_OK) {
 		if (st != NULL && r->release[0] != '\0' &&
@@ -197,13 +202,13 @@ worker_record(struct worker *w, struct store *st, int prev_failures)
 	if (!w->oneshot)
 		delay = backoff_s(&w->t, failures);
 	if (st != NULL && store_target_failure(st, w->t.name, r->error, now,
-	    delay > 0 ? now + delay : 0, &failures, msg, sizeof(msg)) != CS_OK)
+	    delay > 0 ? now + delay : 0, &in_store, msg, sizeof(msg)) != CS_OK)
 		cycle_logf(worker_log, w, "error", "publish", "%s: %s", w->t.name, msg);
 	if (w->oneshot)
 		cycle_logf(worker_log, w, "error", "publish", "%s", r->error);
 	else
 		cycle_logf(worker_log, w, "error", "publish", "%s (attempt %d failed; next in %lld s)",
-		    r->error, failures, (long long)delay);
+		    r->error, in_store, (long long)delay);
 	return failures;
 }
 
