@@ -130,11 +130,14 @@ list_dir(int rootfd, const char *rel, int depth, struct flist *l, char *err, siz
 		close(fd);
 		return cs_seterr(err, errlen, CS_ERR_IO, "%s: %s", rel, strerror(errno));
 	}
-	while (rc == CS_OK && (errno = 0, de = readdir(d)) != NULL) {
+	while (rc == CS_OK) {
 		struct stat sb;
 		char *data;
 		size_t len;
 
+		de = readdir(d);
+		if (de == NULL)
+			break;
 		if (de->d_name[0] == '.')
 			continue;
 		if ((size_t)snprintf(path, sizeof(path), "%s%s%s", rel, rel[0] != '\0' ? "/" : "",

@@ -425,7 +425,8 @@ def main():
     stop_ms = int(tail.split()[1].split("=")[1]) if tail.startswith("kick_us") else -1
     ok_lines = [x for x in out.splitlines() if " s3-eu: holds " in x or " backup: holds " in x]
     times = [int(x.split()[0]) for x in ok_lines]
-    check("daemon: kick returned in %d us" % kick_us, 0 <= kick_us < 5000, out)
+    check("daemon: kick returned in %d us; the driver exited 0" % kick_us,
+          0 <= kick_us < 5000 and p.returncode == 0, out + p.stderr[-2000:])
     check("daemon: s3-eu and backup caught up within %s ms of the start" % times,
           len(ok_lines) == 2 and max(times) < max(1500, 3 * normal_ms), out)
     fails = [int(x.split()[0]) for x in out.splitlines() if "closed: " in x and "error" in x]

@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
+#include "model/config.h"
 #include "targets/target_plan.h"
 
 static struct target_file
@@ -125,6 +127,92 @@ test_headers(void **state)
 	}
 }
 
+/* feeds/click.json with "publish": targets (a JSON array text) parsed; NULL when refused. */
+static struct config *
+with_targets(const char *targets, char *err, size_t errlen)
+{
+	json_t *root = json_load_file(CS_SOURCE_DIR "/feeds/click.json", 0, NULL);
+	json_t *t = json_loads(targets, 0, NULL);
+	struct config *cfg = NULL;
+	char *text;
+
+	assert_non_null(root);
+	assert_non_null(t);
+	json_object_set_new(root, "publish", t);
+	text = json_dumps(root, 0);
+	json_decref(root);
+	if (config_parse("t.json", text, strlen(text), NULL, &cfg, err, errlen) != CS_OK)
+		cfg = NULL;
+	free(text);
+	return cfg;
+}
+
+/* Virtual-host addressing on AWS, path-style elsewhere or for dotted buckets; an override wins. */
+static void
+test_config_addressing(void **state)
+{
+	char err[2048] = "";
+	struct config *cfg;
+
+	(void)state;
+	cfg = with_targets("[{\"name\": \"aws\", \"type\": \"s3\","
+	    " \"endpoint\": \"https://s3.eu-west-1.amazonaws.com\", \"bucket\": \"status\","
+	    " \"region\": \"eu-west-1\", \"access_key_id\": \"AKIA\","
+	    " \"secret_access_key_file\": \"/s\"},"
+	    " {\"name\": \"dotted\", \"type\": \"s3\","
+	    " \"endpoint\": \"https://s3.eu-west-1.amazonaws.com/\", \"bucket\": \"status.example.com\","
+	    " \"region\": \"eu-west-1\", \"access_key_id\": \"AKIA\","
+	    " \"secret_access_key_file\": \"/s\", \"prefix\": \"site/\"},"
+	    " {\"name\": \"local\", \"type\": \"s3\", \"endpoint\": \"http://127.0.0.1:9000\","
+	    " \"bucket\": \"b\", \"region\": \"us-east-1\", \"access_key_id\": \"k\","
+	    " \"secret_access_key_file\": \"/s\"},"
+	    " {\"name\": \"forced\", \"type\": \"s3\","
+	    " \"endpoint\": \"https://s3.us-east-1.amazonaws.com\", \"bucket\": \"b\","
+	    " \"region\": \"us-east-1\", \"access_key_id\": \"k\","
+	    " \"secret_access_key_file\": \"/s\", \"path_style\": true},"
+	    " {\"name\": \"backup\", \"type\": \"sftp\", \"url\": \"sftp://h:2222/var/www\","
+	    " \"username\": \"u\", \"private_key_file\": \"/k\", \"known_hosts_file\": \"/kh\"}]",
+	    err, sizeof(err));
+	assert_non_null(cfg);
+	assert_int_equal(cfg->ntargets, 5);
+	assert_int_equal(cfg->targets[0].path_style, 0);
+	assert_int_equal(cfg->targets[1].path_style, 1);
+	assert_string_equal(cfg->targets[1].prefix, "site/");
+	assert_int_equal(cfg->targets[2].path_style, 1);
+	assert_int_equal(cfg->targets[3].path_style, 1);
+	assert_int_equal(cfg->targets[4].type, CONFIG_TARGET_SFTP);
+	assert_int_equal(cfg->targets[4].timeout_connect, 10);
+	assert_int_equal(cfg->targets[4].retry_min, 10);
+	assert_int_equal(cfg->targets[4].retry_max, 600);
+	assert_null(cfg->targets[4].public_key_file);
+	config_free(cfg);
+}
+
+/* Bad entries: every problem, each with its JSON path. */
+static void
+test_config_errors(void **state)
+{
+	char err[4096] = "";
+
+	(void)state;
+	assert_null(with_targets("[{\"name\": \"Bad Name\", \"type\": \"s3\","
+	    " \"endpoint\": \"https://h/path\", \"bucket\": \"b\", \"region\": \"r\","
+	    " \"access_key_id\": \"k\", \"secret_access_key_file\": \"/s\","
+	    " \"prefix\": \"/abs\", \"retry_min\": 60, \"retry_max\": 30},"
+	    " {\"type\": \"sftp\", \"url\": \"sftp://h\", \"username\": \"u\","
+	    " \"private_key_file\": \"/k\", \"known_hosts_file\": \"/kh\", \"bucket\": \"b\"}]",
+	    err, sizeof(err)));
+	assert_non_null(strstr(err, "t.json: publish[0].name: \"Bad Name\" must be"));
+	assert_non_null(strstr(err, "t.json: publish[0].endpoint: \"https://h/path\" must be"));
+	assert_non_null(strstr(err, "t.json: publish[0].prefix: \"/abs\" must be empty or end in '/'"));
+	assert_non_null(strstr(err, "t.json: publish[0].retry_max: 30 is shorter than retry_min (60)"));
+	assert_non_null(strstr(err, "t.json: publish[1]: missing required key \"name\""));
+	assert_non_null(strstr(err, "t.json: publish[1].url: \"sftp://h\" must be sftp://host[:port]/directory"));
+	assert_non_null(strstr(err, "t.json: publish[1].bucket: unknown key"));
+	assert_null(with_targets("{}", err, sizeof(err)));
+	assert_non_null(strstr(err, "t.json: publish: expected an array"));
+}
+
 int
 main(void)
 {
@@ -133,6 +221,8 @@ main(void)
 		cmocka_unit_test(test_diff_and_deletes_last),
 		cmocka_unit_test(test_nothing_to_do),
 		cmocka_unit_test(test_headers),
+		cmocka_unit_test(test_config_addressing),
+		cmocka_unit_test(test_config_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
