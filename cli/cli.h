@@ -129,5 +129,7 @@ void cmd_health_usage(FILE *fp);
  */
 int cli_lock(const struct cli_globals *g, const char *what, int shared, int *fd);
 void cli_unlock(int fd);
+int cmd_publish(struct cli_globals *g, int argc, char **argv);
+void cmd_publish_usage(FILE *fp);
 
 #endif

@@ -36,6 +36,8 @@ static const struct cli_command commands[] = {
 	    cmd_replay, cmd_replay_usage },
 	{ "health", "exit non-zero when polls are late or messages are dead", cmd_health,
 	    cmd_health_usage },
+	{ "publish", "copy the site to the S3 and SFTP publish targets", cmd_publish,
+	    cmd_publish_usage },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
