@@ -22,6 +22,7 @@
 #include "cycle/cycle.h"
 #include "mqtt/mqttpub.h"
 #include "site/sitepub.h"
+#include "targets/targets.h"
 #include "store/store.h"
 
 /* How long a stop may take: systemd's TimeoutStopSec is above it. */
@@ -116,6 +117,7 @@ struct daemon {
 	struct sitepub        *sp;
 	struct mqttpub        *mq;
 	struct mailthread     *mt;
+	struct targets        *tg;
 	struct child           serve;
 	char                   site_dir[4096];
 };
@@ -168,8 +170,12 @@ serve_argv(const struct daemon *d)
 static void
 daemon_close(struct daemon *d)
 {
-	child_stop(&d->serve, 5000);
+	child_stop(&d->serve, 3000);
 	child_clear(&d->serve);
+	/* A transfer in flight is aborted: the target's next pass resumes from what it holds. */
+	targets_stop(d->tg, 2000);
+	targets_free(d->tg);
+	d->tg = NULL;
 	mailthread_stop(d->mt);
 	d->mt = NULL;
 	mqttpub_free(d->mq);
@@ -201,6 +207,12 @@ daemon_open(struct daemon *d)
 			rc = cs_seterr(err, sizeof(err), CS_ERR_USAGE, "site directory path too long");
 		else
 			rc = sitepub_new(a->site_src, d->site_dir, &d->sp, err, sizeof(err));
+		if (rc == CS_OK) {
+			sub = "publish";
+			rc = targets_new(cfg, d->g->state_dir, d->site_dir, &d->tg, err, sizeof(err));
+			if (rc == CS_OK)
+				targets_set_log(d->tg, log_line, d->g);
+		}
 	}
 	if (rc == CS_OK) {
 		sub = "poll";
@@ -312,8 +324,11 @@ daemon_cycle(struct daemon *d, int64_t now)
 		/* A failed render stays owed in the outbox and is tried again next cycle. */
 		if (sitepub_drain(d->sp, d->cfg, d->st, now, &rendered, err, sizeof(err)) != CS_OK)
 			cli_log(d->g, "error", "render", "%s", err);
-		else if (rendered)
+		else if (rendered) {
 			cli_log(d->g, "debug", "render", "site published in %s", d->site_dir);
+			/* The copies elsewhere follow on their own threads; none waits for another. */
+			targets_kick(d->tg);
+		}
 	}
 }
 

@@ -125,7 +125,11 @@ while True:                       # accept, read the request, never answer
     c, _ = s.accept(); held.append(c)
 EOF
 stall_pid=$!
-sleep 0.3
+for _ in $(seq 100); do
+	python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' \
+		"$stall" 2>/dev/null && break
+	sleep 0.1
+done
 before=$(readlink "$tmp/state/site/current")
 "${cs[@]}" run --no-serve --feed-base-url "http://127.0.0.1:$stall/" 2>"$tmp/log" &
 pid=$!

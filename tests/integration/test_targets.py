@@ -413,6 +413,11 @@ def main():
     check("publish --status: FAILING line for the closed target",
           any(x.startswith("closed FAILING") for x in p.stdout.splitlines()) and
           any(x.startswith("s3-eu ok") for x in p.stdout.splitlines()), p.stdout)
+    p = run("--config", mixed, "health", "--max-age", "999999999")
+    lines = p.stdout.splitlines()
+    check("health: exit 1 with a FAIL line naming the closed target, ok for s3-eu",
+          p.returncode == 1 and any(x.startswith("FAIL target closed: failing since") for x in lines)
+          and any(x.startswith("ok target s3-eu: holds release") for x in lines), p.stdout)
 
     # 6. the daemon's threads: a kick returns at once, the closed target backs off
     #    (1, 2, 4 s), the stalled one is aborted when the daemon parks
