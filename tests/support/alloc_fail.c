@@ -38,6 +38,7 @@ static int armed;
 static unsigned long fail_at, counted;
 static int injected;
 static int trace;
+static unsigned long by_door[ALLOC_FAIL_DOORS];
 
 static size_t
 slot_of(const void *p)
@@ -87,13 +88,14 @@ untrack(void *p)
 	return 1;
 }
 
-/* Counts one allocation; nonzero when it is the one to fail. Called with mu held. */
+/* Counts one allocation at door d; nonzero when it is the one to fail. Called with mu held. */
 static int
-must_fail(void)
+must_fail(enum alloc_fail_door d)
 {
 	if (!armed)
 		return 0;
 	counted++;
+	by_door[d]++;
 	if (fail_at != 0 && counted == fail_at) {
 		injected = 1;
 		if (trace) {
@@ -107,13 +109,13 @@ must_fail(void)
 	return 0;
 }
 
-void *
-__wrap_malloc(size_t n)
+static void *
+af_malloc(enum alloc_fail_door d, size_t n)
 {
 	void *p = NULL;
 
 	pthread_mutex_lock(&mu);
-	if (!must_fail()) {
+	if (!must_fail(d)) {
 		p = __real_malloc(n);
 		track(p);
 	}
@@ -121,13 +123,13 @@ __wrap_malloc(size_t n)
 	return p;
 }
 
-void *
-__wrap_calloc(size_t n, size_t size)
+static void *
+af_calloc(enum alloc_fail_door d, size_t n, size_t size)
 {
 	void *p = NULL;
 
 	pthread_mutex_lock(&mu);
-	if (!must_fail()) {
+	if (!must_fail(d)) {
 		p = __real_calloc(n, size);
 		track(p);
 	}
@@ -135,13 +137,13 @@ __wrap_calloc(size_t n, size_t size)
 	return p;
 }
 
-void *
-__wrap_realloc(void *p, size_t n)
+static void *
+af_realloc(enum alloc_fail_door d, void *p, size_t n)
 {
 	void *q = NULL;
 
 	pthread_mutex_lock(&mu);
-	if (!must_fail()) {
+	if (!must_fail(d)) {
 		/* the old block is ours or not; the new one is ours */
 		int mine = untrack(p);
 
@@ -153,6 +155,37 @@ __wrap_realloc(void *p, size_t n)
 	}
 	pthread_mutex_unlock(&mu);
 	return q;
+}
+
+static char *
+af_strndup(enum alloc_fail_door d, const char *s, size_t n)
+{
+	size_t len = strnlen(s, n);
+	char *p = af_malloc(d, len + 1);
+
+	if (p != NULL) {
+		memcpy(p, s, len);
+		p[len] = '\0';
+	}
+	return p;
+}
+
+void *
+__wrap_malloc(size_t n)
+{
+	return af_malloc(ALLOC_FAIL_OWN, n);
+}
+
+void *
+__wrap_calloc(size_t n, size_t size)
+{
+	return af_calloc(ALLOC_FAIL_OWN, n, size);
+}
+
+void *
+__wrap_realloc(void *p, size_t n)
+{
+	return af_realloc(ALLOC_FAIL_OWN, p, n);
 }
 
 void
@@ -167,32 +200,62 @@ __wrap_free(void *p)
 char *
 __wrap_strdup(const char *s)
 {
-	size_t n = strlen(s) + 1;
-	char *p = __wrap_malloc(n);
-
-	if (p != NULL)
-		memcpy(p, s, n);
-	return p;
+	return af_strndup(ALLOC_FAIL_OWN, s, SIZE_MAX);
 }
 
 char *
 __wrap_strndup(const char *s, size_t n)
 {
-	size_t len = strnlen(s, n);
-	char *p = __wrap_malloc(len + 1);
-
-	if (p != NULL) {
-		memcpy(p, s, len);
-		p[len] = '\0';
-	}
-	return p;
+	return af_strndup(ALLOC_FAIL_OWN, s, n);
 }
 
-/* libcurl's calloc hook takes the same arguments; its strdup hook a const char *. */
-static char *
-hook_strdup(const char *s)
+/* The libraries' hooks: the same allocator, counted at their own door. */
+static void *
+xml_malloc(size_t n)
 {
-	return __wrap_strdup(s);
+	return af_malloc(ALLOC_FAIL_LIBXML2, n);
+}
+
+static void *
+xml_realloc(void *p, size_t n)
+{
+	return af_realloc(ALLOC_FAIL_LIBXML2, p, n);
+}
+
+static char *
+xml_strdup(const char *s)
+{
+	return af_strndup(ALLOC_FAIL_LIBXML2, s, SIZE_MAX);
+}
+
+static void *
+json_malloc(size_t n)
+{
+	return af_malloc(ALLOC_FAIL_JANSSON, n);
+}
+
+static void *
+curl_malloc(size_t n)
+{
+	return af_malloc(ALLOC_FAIL_LIBCURL, n);
+}
+
+static void *
+curl_calloc(size_t n, size_t size)
+{
+	return af_calloc(ALLOC_FAIL_LIBCURL, n, size);
+}
+
+static void *
+curl_realloc(void *p, size_t n)
+{
+	return af_realloc(ALLOC_FAIL_LIBCURL, p, n);
+}
+
+static char *
+curl_strdup(const char *s)
+{
+	return af_strndup(ALLOC_FAIL_LIBCURL, s, SIZE_MAX);
 }
 
 int
@@ -204,11 +267,11 @@ alloc_fail_install(void)
 	trace = getenv("ALLOC_FAIL_TRACE") != NULL;
 	if (trace)
 		backtrace(&frame, 1);
-	if (xmlMemSetup(__wrap_free, __wrap_malloc, __wrap_realloc, hook_strdup) != 0)
+	if (xmlMemSetup(__wrap_free, xml_malloc, xml_realloc, xml_strdup) != 0)
 		return -1;
-	json_set_alloc_funcs(__wrap_malloc, __wrap_free);
-	if (curl_global_init_mem(CURL_GLOBAL_DEFAULT, __wrap_malloc, __wrap_free, __wrap_realloc,
-	    hook_strdup, __wrap_calloc) != CURLE_OK)
+	json_set_alloc_funcs(json_malloc, __wrap_free);
+	if (curl_global_init_mem(CURL_GLOBAL_DEFAULT, curl_malloc, __wrap_free, curl_realloc,
+	    curl_strdup, curl_calloc) != CURLE_OK)
 		return -1;
 	return 0;
 }
@@ -220,6 +283,7 @@ alloc_fail_arm(unsigned long n)
 	armed = 1;
 	fail_at = n;
 	counted = 0;
+	memset(by_door, 0, sizeof(by_door));
 	injected = 0;
 	pthread_mutex_unlock(&mu);
 }
@@ -242,6 +306,12 @@ int
 alloc_fail_injected(void)
 {
 	return injected;
+}
+
+unsigned long
+alloc_fail_count_at(enum alloc_fail_door d)
+{
+	return by_door[d];
 }
 
 size_t

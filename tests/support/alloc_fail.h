@@ -36,6 +36,18 @@ void alloc_fail_disarm(void);
 /* Allocations counted since the last arm. */
 unsigned long alloc_fail_count(void);
 
+/* Where an allocation came in. */
+enum alloc_fail_door {
+	ALLOC_FAIL_OWN,      /* our code's malloc family (--wrap) */
+	ALLOC_FAIL_LIBXML2,  /* xmlMemSetup */
+	ALLOC_FAIL_JANSSON,  /* json_set_alloc_funcs */
+	ALLOC_FAIL_LIBCURL,  /* curl_global_init_mem */
+	ALLOC_FAIL_DOORS
+};
+
+/* Allocations counted at door d since the last arm. */
+unsigned long alloc_fail_count_at(enum alloc_fail_door d);
+
 /* Nonzero when the armed failure happened. */
 int alloc_fail_injected(void);
 

@@ -342,8 +342,10 @@ main(int argc, char **argv)
 		return 1;
 	}
 	/* The judgement holds no clock but NOW: runs compare as bytes. */
-	printf("path: %lu allocations, %zu items, judgement %zu bytes\n", total, want.items,
-	    strlen(want.judgement));
+	printf("path: %lu allocations (ours %lu, libxml2 %lu, jansson %lu, libcurl %lu), %zu items,"
+	    " judgement %zu bytes\n", total, alloc_fail_count_at(ALLOC_FAIL_OWN),
+	    alloc_fail_count_at(ALLOC_FAIL_LIBXML2), alloc_fail_count_at(ALLOC_FAIL_JANSSON),
+	    alloc_fail_count_at(ALLOC_FAIL_LIBCURL), want.items, strlen(want.judgement));
 	/* ALLOC_FAIL_FROM=N starts there (to debug one failure point) */
 	n = getenv("ALLOC_FAIL_FROM") != NULL ? strtoul(getenv("ALLOC_FAIL_FROM"), NULL, 10) : 1;
 	for (n = n > 0 ? n : 1; n <= N_MAX; n++) {
