@@ -198,16 +198,6 @@ report(struct cli_globals *g, const struct config *cfg, const char *site_dir)
 	store_close(st);
 }
 
-static int
-read_time(const char *opt, const char *val, int64_t *out)
-{
-	if (cstime_parse_iso8601(val, out) == 0)
-		return 0;
-	fprintf(stderr, "clickstatus replay: %s: cannot read time \"%s\" (want e.g. 2026-08-15T03:00:00Z)\n",
-	    opt, val);
-	return CLI_EXIT_USAGE;
-}
-
 int
 cmd_replay(struct cli_globals *g, int argc, char **argv)
 {
@@ -229,7 +219,6 @@ cmd_replay(struct cli_globals *g, int argc, char **argv)
 	int64_t from = 0, to = 0, first = 0, last = 0, interval = 0, t0, *times = NULL;
 	size_t nfeeds = 0, ntimes = 0;
 	int ch, r, ret = CLI_EXIT_FAIL;
-	char *end;
 
 	memset(&a, 0, sizeof(a));
 	a.what = "replay";
@@ -239,11 +228,11 @@ cmd_replay(struct cli_globals *g, int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
-			if ((r = read_time("--from", optarg, &from)) != 0)
+			if ((r = cli_opt_time("replay", "--from", optarg, &from)) != 0)
 				return r;
 			break;
 		case 't':
-			if ((r = read_time("--to", optarg, &to)) != 0)
+			if ((r = cli_opt_time("replay", "--to", optarg, &to)) != 0)
 				return r;
 			break;
 		case 'i':
@@ -253,13 +242,8 @@ cmd_replay(struct cli_globals *g, int argc, char **argv)
 			}
 			break;
 		case 'T':
-			errno = 0;
-			a.sim_step_ms = strtoll(optarg, &end, 10);
-			if (errno != 0 || end == optarg || *end != '\0' || a.sim_step_ms < 0 ||
-			    a.sim_step_ms > 3600000) {
-				fprintf(stderr, "clickstatus replay: --step-ms: want 0..3600000\n");
-				return CLI_EXIT_USAGE;
-			}
+			if ((r = cli_opt_ms("replay", "--step-ms", optarg, 3600000, &a.sim_step_ms)) != 0)
+				return r;
 			break;
 		case 'd': a.site_dir = optarg; break;
 		case 's': a.site_src = optarg; break;

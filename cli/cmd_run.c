@@ -488,17 +488,6 @@ out:
 	return ret;
 }
 
-/* Reads a --sim-* time; 0 or an exit code. */
-static int
-sim_time(const char *opt, const char *val, int64_t *out)
-{
-	if (cstime_parse_iso8601(val, out) == 0)
-		return 0;
-	fprintf(stderr, "clickstatus run: %s: cannot read time \"%s\" (want e.g. 2026-08-15T03:00:00Z)\n",
-	    opt, val);
-	return CLI_EXIT_USAGE;
-}
-
 int
 cmd_run(struct cli_globals *g, int argc, char **argv)
 {
@@ -517,7 +506,6 @@ cmd_run(struct cli_globals *g, int argc, char **argv)
 	struct run_args a;
 	char err[CS_ERRLEN];
 	int ch, have_start = 0, have_end = 0, r;
-	char *end;
 
 	memset(&a, 0, sizeof(a));
 	a.what = "run";
@@ -533,24 +521,18 @@ cmd_run(struct cli_globals *g, int argc, char **argv)
 		case 'l': a.listen = optarg; break;
 		case 'n': a.no_serve = 1; break;
 		case 'S':
-			if ((r = sim_time("--sim-start", optarg, &a.sim_start)) != 0)
+			if ((r = cli_opt_time("run", "--sim-start", optarg, &a.sim_start)) != 0)
 				return r;
 			have_start = 1;
 			break;
 		case 'E':
-			if ((r = sim_time("--sim-end", optarg, &a.sim_end)) != 0)
+			if ((r = cli_opt_time("run", "--sim-end", optarg, &a.sim_end)) != 0)
 				return r;
 			have_end = 1;
 			break;
 		case 'T':
-			errno = 0;
-			a.sim_step_ms = strtoll(optarg, &end, 10);
-			if (errno != 0 || end == optarg || *end != '\0' || a.sim_step_ms < 0 ||
-			    a.sim_step_ms > 3600000) {
-				fprintf(stderr, "clickstatus run: --sim-step-ms: want 0..3600000 ms, not \"%s\"\n",
-				    optarg);
-				return CLI_EXIT_USAGE;
-			}
+			if ((r = cli_opt_ms("run", "--sim-step-ms", optarg, 3600000, &a.sim_step_ms)) != 0)
+				return r;
 			break;
 		default:
 			fprintf(stderr, "clickstatus run: unknown option or missing value: \"%s\"\n",
