@@ -338,11 +338,10 @@ daemon_wait(struct daemon *d, int64_t ms)
 {
 	if (ms < 0)
 		ms = 0;
-	if (d->mq != NULL) {
+	if (d->mq != NULL)
 		mqttpub_service(d->mq, (int)ms);
-	} else if (ms > 0 && poll(NULL, 0, (int)ms) == -1 && errno != EINTR) {
-		/* poll(2) without descriptors fails only on EINTR, a signal we look at next. */
-	}
+	else if (ms > 0)
+		(void)poll(NULL, 0, (int)ms); /* EINTR: a signal, looked at next */
 }
 
 /*
