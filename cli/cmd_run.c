@@ -236,8 +236,9 @@ daemon_open(struct daemon *d)
 	}
 	if (rc == CS_OK) {
 		sub = "mail";
-		rc = mailthread_start(cfg, d->g->state_dir, a->site_src, a->sim, log_line, d->g,
-		    &d->mt, err, sizeof(err));
+		rc = mailthread_start(cfg, d->g->state_dir, a->site_src, a->sim,
+		    a->sim ? a->sim_start : (int64_t)time(NULL), log_line, d->g, &d->mt, err,
+		    sizeof(err));
 	}
 	if (rc == CS_OK && !a->no_serve) {
 		d->serve.name = "serve";

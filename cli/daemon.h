@@ -26,12 +26,14 @@ struct mailthread;
 /*
  * Opens the store of state_dir and the mailer of cfg (borrowed: it must
  * outlive the thread), releases the deliveries a predecessor left claimed
- * (the caller holds the instance lock) and starts the thread. sim: passes
- * only when kicked, at the time given. CS_OK and an owned *out, or the
+ * (the caller holds the instance lock: they are due at now, the clock or
+ * a replay's start) and starts the thread. sim: passes only when kicked,
+ * at the time given. CS_OK and an owned *out, or the
  * store's or the mailer's error.
  */
 cs_err mailthread_start(const struct config *cfg, const char *state_dir, const char *site_src,
-    int sim, cycle_log_fn log, void *logctx, struct mailthread **out, char *err, size_t errlen);
+    int sim, int64_t now, cycle_log_fn log, void *logctx, struct mailthread **out, char *err,
+    size_t errlen);
 
 /* Asks for a pass at now (0: the clock when it starts); returns at once. */
 void mailthread_kick(struct mailthread *t, int64_t now);
