@@ -109,5 +109,7 @@ int cmd_serve(struct cli_globals *g, int argc, char **argv);
 void cmd_serve_usage(FILE *fp);
 int cmd_mqtt(struct cli_globals *g, int argc, char **argv);
 void cmd_mqtt_usage(FILE *fp);
+int cmd_prune(struct cli_globals *g, int argc, char **argv);
+void cmd_prune_usage(FILE *fp);
 
 #endif

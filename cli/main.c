@@ -30,6 +30,8 @@ static const struct cli_command commands[] = {
 	{ "serve", "the email subscription endpoint (HTTP)", cmd_serve, cmd_serve_usage },
 	{ "mqtt", "publish the state and the events due to the MQTT broker", cmd_mqtt,
 	    cmd_mqtt_usage },
+	{ "prune", "delete what the store no longer needs (the daemon does it hourly)", cmd_prune,
+	    cmd_prune_usage },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
