@@ -104,13 +104,8 @@ field_text(struct fbuf *b, int keep)
 	return b->data + s;
 }
 
-/*
- * Splits the guid fragment "#<slug>_<epoch>" into slug (written into
- * slug, at most slen - 1 bytes of [a-z0-9-]) and epoch. Returns 0, or -1
- * when the guid has no such fragment.
- */
-static int
-guid_fragment(const char *guid, char *slug, size_t slen, int64_t *epoch)
+int
+feed_guid_fragment(const char *guid, char *slug, size_t slen, int64_t *epoch)
 {
 	const char *hash = strrchr(guid, '#');
 	const char *us, *q;
@@ -180,7 +175,7 @@ deliver_item(struct feed_parser *p)
 	it.description = field_text(&p->f[F_DESCRIPTION], 1);
 	if (cstime_parse_rfc822(field_text(&p->f[F_PUBDATE], 0), &it.pubdate) != 0)
 		it.pubdate = 0;
-	if (guid_fragment(it.guid, slug, sizeof(slug), &epoch) == 0) {
+	if (feed_guid_fragment(it.guid, slug, sizeof(slug), &epoch) == 0) {
 		it.slug = slug;
 		it.epoch = epoch;
 	} else {
