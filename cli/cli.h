@@ -127,6 +127,8 @@ int cmd_replay(struct cli_globals *g, int argc, char **argv);
 void cmd_replay_usage(FILE *fp);
 int cmd_health(struct cli_globals *g, int argc, char **argv);
 void cmd_health_usage(FILE *fp);
+int cmd_prune(struct cli_globals *g, int argc, char **argv);
+void cmd_prune_usage(FILE *fp);
 
 /*
  * Takes the state directory's instance lock for a one-shot that drains an
