@@ -23,10 +23,11 @@
 #include "mqtt/mqttpub.h"
 #include "site/sitepub.h"
 #include "targets/targets.h"
+#include "store/prune.h"
 #include "store/store.h"
 
-/* How long a stop may take: systemd's TimeoutStopSec is above it. */
-#define RUN_STOP_MS 10000
+/* The store's retention runs this often (prune.h), in the daemon's time (a replay's too). */
+#define RUN_PRUNE_EVERY 3600
 /* The store key of a replay's last committed cycle (schedule_sim_next). */
 #define RUN_SIM_KEY "replay_last_cycle"
 
@@ -333,6 +334,26 @@ daemon_cycle(struct daemon *d, int64_t now)
 	}
 }
 
+/*
+ * The store's retention (prune.h), hourly: small batches, each its own
+ * short transaction, so the endpoint and the mail thread are never held
+ * up. A store error is logged and the next hour tries again.
+ */
+static void
+daemon_prune(struct daemon *d, int64_t now)
+{
+	struct prune_stats ps;
+	char err[CS_ERRLEN], line[512];
+
+	if (store_prune(d->st, now, &ps, err, sizeof(err)) != CS_OK) {
+		cli_log(d->g, "error", "store", "prune: %s", err);
+		return;
+	}
+	store_prune_format(&ps, line, sizeof(line));
+	cli_log(d->g, ps.outbox + ps.deliveries + ps.mailings + ps.tokens + ps.revisions + ps.items > 0 ?
+	    "info" : "debug", "store", "pruned %s", line);
+}
+
 /* Waits up to ms, serving the broker meanwhile; returns early on a signal. */
 static void
 daemon_wait(struct daemon *d, int64_t ms)
@@ -401,7 +422,7 @@ run_daemon(struct cli_globals *g, const struct run_args *a)
 	struct instance_lock lock = { -1 };
 	struct daemon d;
 	char err[CS_ERRLEN];
-	int64_t next_ms, sim_now = 0, last = 0;
+	int64_t next_ms, sim_now = 0, last = 0, pruned_at = 0;
 	int found = 0, ret = CLI_EXIT_FAIL;
 
 	memset(&d, 0, sizeof(d));
@@ -437,7 +458,7 @@ run_daemon(struct cli_globals *g, const struct run_args *a)
 	    store_path(d.st), d.sp != NULL ? ", site " : "", d.sp != NULL ? d.site_dir : "");
 	next_ms = cstime_mono_ms();
 	for (;;) {
-		int64_t mono;
+		int64_t mono, cycle_at;
 
 		if (stop_requested())
 			break;
@@ -456,9 +477,10 @@ run_daemon(struct cli_globals *g, const struct run_args *a)
 					    cstime_format_iso8601(a->sim_end, err, sizeof(err)));
 				break;
 			}
+			cycle_at = a->sim ? sim_now : (int64_t)time(NULL);
 			if (a->sim && a->on_sim_time != NULL)
-				a->on_sim_time(a->sim_ctx, sim_now);
-			daemon_cycle(&d, a->sim ? sim_now : (int64_t)time(NULL));
+				a->on_sim_time(a->sim_ctx, cycle_at);
+			daemon_cycle(&d, cycle_at);
 			if (a->sim && !stop_requested()) {
 				/*
 				 * Its own small commit after the cycle's: a death between the
@@ -469,6 +491,10 @@ run_daemon(struct cli_globals *g, const struct run_args *a)
 				    sizeof(err)) != CS_OK)
 					cli_log(g, "error", "store", "%s", err);
 				sim_now = schedule_sim_next(a->sim_start, d.cfg->poll_interval, sim_now);
+			}
+			if (!stop_requested() && cycle_at - pruned_at >= RUN_PRUNE_EVERY) {
+				daemon_prune(&d, cycle_at);
+				pruned_at = cycle_at;
 			}
 			next_ms = a->sim ? mono + a->sim_step_ms :
 			    schedule_next_ms(mono, d.cfg->poll_interval, random32());

@@ -38,7 +38,6 @@ static const struct cli_command commands[] = {
 	    cmd_health_usage },
 	{ "publish", "copy the site to the S3 and SFTP publish targets", cmd_publish,
 	    cmd_publish_usage },
-
 	{ "prune", "delete what the store no longer needs (the daemon does it hourly)", cmd_prune,
 	    cmd_prune_usage },
 };
