@@ -502,6 +502,21 @@ make_dir(const char *dir, char *err, size_t errlen)
 }
 
 /*
+ * Whether path has a write-ahead log with frames in it. Committed data
+ * may live only there (a store killed before its first checkpoint has a
+ * database file of 0 bytes), and SQLite reads it.
+ */
+static int
+has_wal(const char *path)
+{
+	char wal[4096];
+	struct stat sb;
+	int n = snprintf(wal, sizeof(wal), "%s-wal", path);
+
+	return n > 0 && (size_t)n < sizeof(wal) && stat(wal, &sb) == 0 && sb.st_size > 0;
+}
+
+/*
  * The store holds subscribers' addresses: personal data that only the
  * owner may read. A new file is created 0600 before SQLite opens it
  * (SQLite gives its -wal and -shm files the database's mode), and a store
@@ -512,6 +527,13 @@ make_dir(const char *dir, char *err, size_t errlen)
  * another store connection of the same process (the daemon's mailer has
  * its own), which would let two writers in. chmod(2) by name takes no
  * descriptor.
+ *
+ * An existing file of 0 bytes (and no log) is refused, not initialised:
+ * SQLite would take it for a new database and the store, subscribers and
+ * history, would be silently replaced by an empty one. A new store is a
+ * file this function creates; the only empty one left behind by us is a
+ * first start killed between the create and SQLite's first write, and
+ * the message says to remove it.
  */
 static cs_err
 private_file(const char *path, char *err, size_t errlen)
@@ -523,6 +545,10 @@ private_file(const char *path, char *err, size_t errlen)
 		if ((sb.st_mode & 077) != 0 && chmod(path, 0600) != 0)
 			return cs_seterr(err, errlen, CS_ERR_IO, "%s: cannot make it private (mode 0600):"
 			    " %s", path, strerror(errno));
+		if (S_ISREG(sb.st_mode) && sb.st_size == 0 && !has_wal(path))
+			return cs_seterr(err, errlen, CS_ERR_DB, "%s: the store is an empty file (0 bytes):"
+			    " truncated? left as it is: restore it from a backup, or remove it to start"
+			    " a new, empty store", path);
 		return CS_OK;
 	}
 	if (errno != ENOENT)
