@@ -21,6 +21,7 @@ struct cli_globals {
 	int64_t     now;         /* judge as of this time (epoch); the clock if !now_set */
 	int         now_set;
 	int         verbose;
+	int         syslog;      /* log to syslog(3) (daemon facility) instead of stderr */
 };
 
 /* A subcommand: argv[0] is the command name; returns an exit code. */
@@ -38,7 +39,10 @@ struct cli_command {
  */
 cs_err cli_load(const struct cli_globals *g, struct catalogue **cat, struct config **cfg);
 
-/* Logs one line to stderr: "LEVEL subsystem: message". debug only with -v. */
+/*
+ * Logs one line to stderr: "LEVEL subsystem: message" (with --syslog: to
+ * syslog at the matching priority). debug only with -v.
+ */
 void cli_log(const struct cli_globals *g, const char *level, const char *subsys,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
@@ -109,5 +113,19 @@ int cmd_serve(struct cli_globals *g, int argc, char **argv);
 void cmd_serve_usage(FILE *fp);
 int cmd_mqtt(struct cli_globals *g, int argc, char **argv);
 void cmd_mqtt_usage(FILE *fp);
+int cmd_run(struct cli_globals *g, int argc, char **argv);
+void cmd_run_usage(FILE *fp);
+int cmd_health(struct cli_globals *g, int argc, char **argv);
+void cmd_health_usage(FILE *fp);
+
+/*
+ * Takes the state directory's instance lock for a one-shot that drains an
+ * outbox (`mail`, `mqtt`): a second sender beside the daemon could send a
+ * message twice. shared: for `mail`, whose passes may run together (not
+ * beside the daemon). Returns 0 with *fd to pass to cli_unlock, or an exit
+ * code after printing who holds it.
+ */
+int cli_lock(const struct cli_globals *g, const char *what, int shared, int *fd);
+void cli_unlock(int fd);
 
 #endif

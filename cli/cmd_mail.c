@@ -41,7 +41,7 @@ cmd_mail(struct cli_globals *g, int argc, char **argv)
 	struct mailer *m = NULL;
 	struct mailer_stats s;
 	char err[CS_ERRLEN] = "", when[32];
-	int ret = CLI_EXIT_OK;
+	int ret = CLI_EXIT_OK, lock = -1;
 
 	if (argc > 1) {
 		fprintf(stderr, "clickstatus mail: unexpected argument \"%s\"\n", argv[1]);
@@ -49,6 +49,9 @@ cmd_mail(struct cli_globals *g, int argc, char **argv)
 	}
 	if (cli_load(g, &cat, &cfg) != CS_OK)
 		return CLI_EXIT_USAGE;
+	/* The daemon sends the mail itself; a second sender could send a message twice. */
+	if ((ret = cli_lock(g, "mail", 1, &lock)) != 0)
+		goto out;
 	if (mailer_new(cfg, g->state_dir, NULL, &m, err, sizeof(err)) != CS_OK) {
 		cli_log(g, "error", "mail", "%s", err);
 		ret = CLI_EXIT_USAGE;
@@ -70,6 +73,7 @@ cmd_mail(struct cli_globals *g, int argc, char **argv)
 out:
 	mailer_free(m);
 	store_close(st);
+	cli_unlock(lock);
 	config_free(cfg);
 	catalogue_free(cat);
 	return ret;

@@ -42,7 +42,7 @@ cmd_mqtt(struct cli_globals *g, int argc, char **argv)
 	struct mqttpub_stats s;
 	char err[CS_ERRLEN] = "";
 	int64_t end;
-	int ret = CLI_EXIT_FAIL;
+	int ret = CLI_EXIT_FAIL, lock = -1;
 
 	if (argc > 1) {
 		fprintf(stderr, "clickstatus mqtt: unexpected argument \"%s\"\n", argv[1]);
@@ -55,6 +55,10 @@ cmd_mqtt(struct cli_globals *g, int argc, char **argv)
 		ret = CLI_EXIT_USAGE;
 		goto out;
 	}
+	/* The daemon keeps the broker itself; a second publisher could send an event twice. */
+	if ((ret = cli_lock(g, "mqtt", 0, &lock)) != 0)
+		goto out;
+	ret = CLI_EXIT_FAIL;
 	if (store_open(g->state_dir, &st, err, sizeof(err)) != CS_OK) {
 		cli_log(g, "error", "store", "%s", err);
 		goto out;
@@ -97,6 +101,7 @@ cmd_mqtt(struct cli_globals *g, int argc, char **argv)
 out:
 	mqttpub_free(m);
 	store_close(st);
+	cli_unlock(lock);
 	config_free(cfg);
 	catalogue_free(cat);
 	return ret;

@@ -1,6 +1,5 @@
 /* cmd_poll.c: `clickstatus poll`: one cycle (--once) or the polling daemon loop. */
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -9,8 +8,7 @@
 #include "cli.h"
 #include "cycle/cycle.h"
 #include "aws/poll.h"
-#include "email/mailer.h"
-#include "mqtt/mqttpub.h"
+#include "daemon.h"
 #include "site/sitepub.h"
 #include "store/store.h"
 
@@ -26,10 +24,9 @@ cmd_poll_usage(FILE *fp)
 	    "AWS items, re-judges every component and commits the changes together with\n"
 	    "the notifications they owe. The site is published after every change, and\n"
 	    "at least every render_interval seconds without one, so its times show its\n"
-	    "age. Without --once, runs forever, one cycle every poll_interval seconds,\n"
-	    "until SIGINT or SIGTERM; after each cycle it sends the email alerts due (as\n"
-	    "`clickstatus mail` does) and, with an \"mqtt\" broker configured, keeps the\n"
-	    "dashboards' topics up to date (as `clickstatus mqtt` does, plus <prefix>/monitor).\n"
+	    "age. Without --once it is the daemon `clickstatus run --no-serve` (see\n"
+	    "`clickstatus run --help`): polls every poll_interval, sends the mail, keeps\n"
+	    "the MQTT dashboards, until SIGINT or SIGTERM.\n"
 	    "  --once                  one cycle, then exit (1 if any feed failed or is backing off)\n"
 	    "  --feed-base-url URL     replaces https://status.aws.amazon.com/rss/\n"
 	    "  --currentevents-url URL default: the configured one, or <feed-base-url>currentevents\n"
@@ -44,15 +41,6 @@ static void
 log_line(void *ctx, const char *level, const char *subsys, const char *msg)
 {
 	cli_log(ctx, level, subsys, "%s", msg);
-}
-
-static volatile sig_atomic_t stop_requested;
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
 }
 
 /* What the command line asks of `poll`. */
@@ -140,7 +128,7 @@ make_poller(const struct config *cfg)
  */
 static cs_err
 one_cycle(struct cli_globals *g, const struct config *cfg, struct store *st, struct poll *p,
-    struct sitepub *sp, struct mqttpub *mq, const struct poll_args *a, const char *dir,
+    struct sitepub *sp, const struct poll_args *a, const char *dir,
     struct cycle_report *rep, int *render_failed)
 {
 	int64_t now = g->now_set ? g->now : (int64_t)time(NULL);
@@ -151,18 +139,14 @@ one_cycle(struct cli_globals *g, const struct config *cfg, struct store *st, str
 	if (rc != CS_OK) {
 		/* The store or the poller failed: the cycle committed nothing. */
 		cli_log(g, "error", "poll", "cycle failed: %s", err);
-		if (a->once)
-			return rc;
+		return rc;
 	} else {
-		cli_log(g, a->once ? "info" : "debug", "poll",
+		cli_log(g, "info", "poll",
 		    "%zu documents: %zu fetched, %zu unchanged, %zu failed, %zu backing off; "
 		    "%zu new items, %zu edited; %zu components changed",
 		    rep->feeds, rep->fetched, rep->not_modified, rep->failed, rep->skipped,
 		    rep->items_new, rep->items_revised, rep->components_changed);
 	}
-	/* Dashboards first: the events go out before the site's render takes its time. */
-	if (mq != NULL && mqttpub_publish(mq, now, err, sizeof(err)) != CS_OK)
-		cli_log(g, "error", "mqtt", "%s", err);
 	*render_failed = 0;
 	if (sp != NULL) {
 		int rendered = 0;
@@ -172,7 +156,7 @@ one_cycle(struct cli_globals *g, const struct config *cfg, struct store *st, str
 		if (*render_failed)
 			cli_log(g, "error", "render", "%s", err);
 		else if (rendered)
-			cli_log(g, a->once ? "info" : "debug", "render", "site published in %s", dir);
+			cli_log(g, "info", "render", "site published in %s", dir);
 	}
 	return rc;
 }
@@ -188,9 +172,6 @@ cmd_poll(struct cli_globals *g, int argc, char **argv)
 	struct poll_args a;
 	struct cycle_report rep;
 	struct sitepub *sp = NULL;
-	struct mqttpub *mq = NULL;
-	struct mailer *ml = NULL;
-	struct store *mst = NULL;
 	char dir[4096];
 	int ret, render_failed = 0;
 	cs_err rc;
@@ -198,6 +179,19 @@ cmd_poll(struct cli_globals *g, int argc, char **argv)
 	ret = parse_args(g, argc, argv, &a);
 	if (ret != 0)
 		return ret;
+	if (!a.once) {
+		/* The daemon loop is `run`'s, without the subscription endpoint. */
+		struct run_args ra;
+
+		memset(&ra, 0, sizeof(ra));
+		ra.co = a.co;
+		ra.site_dir = a.site_dir;
+		ra.site_src = a.site_src;
+		ra.no_render = a.no_render;
+		ra.no_serve = 1;
+		ra.what = "poll";
+		return run_daemon(g, &ra);
+	}
 	if (cli_load(g, &cat, &cfg) != CS_OK)
 		return CLI_EXIT_USAGE;
 	ret = CLI_EXIT_FAIL;
@@ -224,65 +218,11 @@ cmd_poll(struct cli_globals *g, int argc, char **argv)
 		cli_log(g, "error", "poll", "cannot initialise libcurl");
 		goto out;
 	}
-	/* The daemon keeps the dashboards' broker; `clickstatus mqtt` is the one-shot. */
-	if (!a.once && cfg->mqtt.host != NULL) {
-		rc = mqttpub_new(cfg, cat, st, 1, &mq, err, sizeof(err));
-		if (rc != CS_OK) {
-			cli_log(g, "error", "mqtt", "%s", err);
-			goto out;
-		}
-		mqttpub_set_log(mq, log_line, g);
-	}
-	/*
-	 * The daemon sends the email alerts after each cycle (`clickstatus mail`
-	 * is the one-shot), on a connection of its own: the mailer batches its
-	 * acknowledgements' durability (mailq.h), the cycle's commits keep theirs.
-	 */
-	if (!a.once) {
-		rc = store_open(g->state_dir, &mst, err, sizeof(err));
-		if (rc == CS_OK)
-			rc = mailer_new(cfg, g->state_dir, NULL, &ml, err, sizeof(err));
-		if (rc != CS_OK) {
-			cli_log(g, "error", "mail", "%s", err);
-			goto out;
-		}
-		mailer_set_log(ml, log_line, g);
-	}
-	if (!a.once) {
-		signal(SIGINT, on_signal);
-		signal(SIGTERM, on_signal);
-		cli_log(g, "info", "poll", "polling %zu feeds every %lld s, store %s",
-		    cfg->nfeed_slugs, (long long)cfg->poll_interval, store_path(st));
-	}
-	for (;;) {
-		rc = one_cycle(g, cfg, st, p, sp, mq, &a, dir, &rep, &render_failed);
-		if (a.once)
-			break;
-		if (ml != NULL) {
-			struct mailer_stats ms;
-
-			/* A relay that is down is retried by the mailer's own schedule: logged, not fatal. */
-			if (mailer_run(ml, mst, (int64_t)time(NULL), &ms, err, sizeof(err)) != CS_OK)
-				cli_log(g, "error", "mail", "%s", err);
-		}
-		for (int64_t s = 0; s < cfg->poll_interval && !stop_requested; s++) {
-			if (mq != NULL)
-				mqttpub_service(mq, 1000);
-			else
-				sleep(1);
-		}
-		if (stop_requested) {
-			cli_log(g, "info", "poll", "stopped by a signal after a whole cycle");
-			break;
-		}
-	}
-	/* Feeds still backing off are a failure that goes on: --once says so too. */
+	rc = one_cycle(g, cfg, st, p, sp, &a, dir, &rep, &render_failed);
+	/* Feeds still backing off are a failure that goes on: --once says so. */
 	ret = (rc == CS_OK && rep.failed == 0 && rep.skipped == 0 && !render_failed) ?
 	    CLI_EXIT_OK : CLI_EXIT_FAIL;
 out:
-	mqttpub_free(mq);
-	mailer_free(ml);
-	store_close(mst);
 	sitepub_free(sp);
 	poll_free(p);
 	store_close(st);

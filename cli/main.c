@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 
 #include "cli.h"
@@ -30,6 +31,9 @@ static const struct cli_command commands[] = {
 	{ "serve", "the email subscription endpoint (HTTP)", cmd_serve, cmd_serve_usage },
 	{ "mqtt", "publish the state and the events due to the MQTT broker", cmd_mqtt,
 	    cmd_mqtt_usage },
+	{ "run", "the daemon: poll, publish, mail, MQTT and the endpoint", cmd_run, cmd_run_usage },
+	{ "health", "exit non-zero when polls are late or messages are dead", cmd_health,
+	    cmd_health_usage },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -47,6 +51,7 @@ usage(FILE *fp)
 	    "  --state-dir DIR   where the store lives (default: $CLICKSTATUS_STATE_DIR or ./state)\n"
 	    "  --now TIME        judge as of TIME (ISO 8601 or @epoch): replays recorded feeds\n"
 	    "  -v, --verbose     debug logging\n"
+	    "  --syslog          log to syslog (facility daemon) instead of stderr\n"
 	    "\n"
 	    "commands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
@@ -78,6 +83,10 @@ take_globals(struct cli_globals *g, int argc, char **argv)
 		}
 		if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
 			g->verbose = 1;
+			continue;
+		}
+		if (strcmp(a, "--syslog") == 0) {
+			g->syslog = 1;
 			continue;
 		}
 		if (strncmp(a, "--config", 8) == 0 && (a[8] == '\0' || a[8] == '='))
@@ -131,6 +140,8 @@ main(int argc, char **argv)
 		env = getenv("CLICKSTATUS_STATE_DIR");
 		g.state_dir = (env != NULL && env[0] != '\0') ? env : "state";
 	}
+	if (g.syslog)
+		openlog("clickstatus", LOG_PID, LOG_DAEMON);
 	if (argc < 2) {
 		usage(stderr);
 		return CLI_EXIT_USAGE;

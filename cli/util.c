@@ -1,13 +1,17 @@
 /* util.c: loading, logging and help detection shared by the subcommands. */
+#include <errno.h>
 #include <pwd.h>
 #include <stdarg.h>
+#include <syslog.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/ascii.h"
+#include "base/instance.h"
 #include "cli.h"
 
 cs_err
@@ -61,7 +65,16 @@ cli_log(const struct cli_globals *g, const char *level, const char *subsys,
 	if (n < 0 || (size_t)n >= sizeof(msg))
 		memcpy(msg + sizeof(msg) - 4, "...", 4); /* cut, and seen to be */
 	/* Messages carry AWS titles, URLs and engineers' text: one event stays one line. */
-	fprintf(stderr, "%s %s: %s\n", level, subsys, ascii_escape_controls(msg, line, sizeof(line)));
+	ascii_escape_controls(msg, line, sizeof(line));
+	if (g->syslog) {
+		int prio = strcmp(level, "error") == 0 ? LOG_ERR :
+		    strncmp(level, "warn", 4) == 0 ? LOG_WARNING :
+		    strcmp(level, "debug") == 0 ? LOG_DEBUG : LOG_INFO;
+
+		syslog(prio, "%s %s: %s", level, subsys, line);
+		return;
+	}
+	fprintf(stderr, "%s %s: %s\n", level, subsys, line);
 }
 
 int
@@ -168,4 +181,31 @@ cli_text_ok(const char *cmd, const char *what, const char *s)
 		return 0;
 	}
 	return 1;
+}
+
+int
+cli_lock(const struct cli_globals *g, const char *what, int shared, int *fd)
+{
+	struct instance_lock l;
+	char err[CS_ERRLEN];
+
+	*fd = -1;
+	if (mkdir(g->state_dir, 0755) == -1 && errno != EEXIST) {
+		cli_log(g, "error", what, "%s: %s", g->state_dir, strerror(errno));
+		return CLI_EXIT_FAIL;
+	}
+	if (instance_lock(g->state_dir, what, shared, &l, NULL, err, sizeof(err)) != CS_OK) {
+		cli_log(g, "error", what, "%s", err);
+		return CLI_EXIT_FAIL;
+	}
+	*fd = l.fd;
+	return 0;
+}
+
+void
+cli_unlock(int fd)
+{
+	struct instance_lock l = { fd };
+
+	instance_unlock(&l);
 }

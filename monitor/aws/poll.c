@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 
 #include "base/ascii.h"
+#include "base/stopflag.h"
 
 #define POLL_DEFAULT_UA "clickstatus/0.1 (AWS Health Dashboard monitor; libcurl)"
 #define POLL_ACCEPT     "application/rss+xml, application/xml;q=0.9, */*;q=0.1"
@@ -587,6 +588,12 @@ poll_run(struct poll *p, const struct poll_request *reqs, size_t n,
 		}
 		if (p->active == 0)
 			break;
+		/* A daemon told to stop leaves the fetches: the cycle commits nothing (stopflag.h). */
+		if (stop_requested()) {
+			rc = cs_seterr(err, errlen, CS_ERR_STATE,
+			    "poll: stopped with %zu fetches in progress (nothing committed)", p->active);
+			goto out;
+		}
 		mc = curl_multi_poll(p->m, NULL, 0, 1000, NULL);
 		if (mc != CURLM_OK) {
 			rc = cs_seterr(err, errlen, CS_ERR_INTERNAL, "poll: curl_multi_poll: %s",

@@ -120,6 +120,15 @@ enum mailq_outcome {
 cs_err mailq_ack(struct store *st, const struct mailq_job *j, enum mailq_outcome outcome,
     int code, const char *error, int64_t retry_at, int64_t now, char *err, size_t errlen);
 
+/*
+ * Makes every claimed delivery due again at now (*n of them, may be NULL):
+ * the claims of a sender that died or stopped with messages in flight. Only
+ * the holder of the state directory's instance lock may call it (no other
+ * sender can be running then); a message the relay had accepted just before
+ * the death is sent again, the one duplicate a crash may cost.
+ */
+cs_err mailq_release(struct store *st, int64_t now, size_t *n, char *err, size_t errlen);
+
 /* Counts of deliveries by state, for `clickstatus outbox`. */
 struct mailq_counts {
 	size_t pending, sent, bounced, dead, superseded, dropped;

@@ -340,7 +340,7 @@ mailq_ack(struct store *st, const struct mailq_job *j, enum mailq_outcome outcom
 	rc = store_exec(st, &changes, "acknowledge delivery", err, errlen,
 	    "UPDATE deliveries SET state = ?4, last_code = ?5, last_error = ?6,"
 	    " next_attempt_at = CASE WHEN ?4 = 'pending' THEN ?7 ELSE next_attempt_at END,"
-	    " done_at = CASE WHEN ?4 = 'pending' THEN 0 ELSE ?8 END"
+	    " done_at = CASE WHEN ?4 = 'pending' THEN 0 ELSE ?8 END, claim_token = 0"
 	    " WHERE mailing_id = ?1 AND subscriber_id = ?2 AND claim_token = ?3"
 	    " AND state = 'pending'", "LLLsisLL", j->mailing_id, j->subscriber_id, j->claim_token,
 	    states[outcome], code, error, retry_at, now);
@@ -458,5 +458,20 @@ mailq_print_dead(struct store *st, FILE *fp, char *err, size_t errlen)
 		    store_col_text(s, 6));
 	}
 	store_release(st, s);
+	return rc;
+}
+
+cs_err
+mailq_release(struct store *st, int64_t now, size_t *n, char *err, size_t errlen)
+{
+	int changes = 0;
+	cs_err rc;
+
+	/* A claim leases the row into the future; an unclaimed pending row keeps its retry time. */
+	rc = store_exec(st, &changes, "release delivery claims", err, errlen,
+	    "UPDATE deliveries SET next_attempt_at = ?1, claim_token = 0"
+	    " WHERE state = 'pending' AND claim_token != 0 AND next_attempt_at > ?1", "L", now);
+	if (n != NULL)
+		*n = rc == CS_OK ? (size_t)changes : 0;
 	return rc;
 }

@@ -431,3 +431,23 @@ store_outbox_print(struct store *st, FILE *fp, char *err, size_t errlen)
 	store_release(st, s);
 	return rc;
 }
+
+cs_err
+store_outbox_dead_count(struct store *st, const char *channel, size_t *count, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	cs_err rc;
+	int row;
+
+	*count = 0;
+	rc = store_query(st, &s, err, errlen,
+	    "SELECT count(*) FROM outbox WHERE state = 'dead' AND (?1 IS NULL OR channel = ?1)",
+	    "s", channel);
+	if (rc == CS_OK)
+		rc = store_step(st, s, &row, "count dead outbox messages", err, errlen);
+	if (rc == CS_OK && row)
+		*count = (size_t)sqlite3_column_int64(s, 0);
+	store_release(st, s);
+	return rc;
+}

@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 
 #include "base/ascii.h"
+#include "base/stopflag.h"
 
 /*
  * There are `parallel` slots, each an easy handle that lives as long as
@@ -658,6 +659,16 @@ smtp_wait(void *state, int timeout_ms, struct mail_result *res, size_t max, size
 		left = deadline - transport_now_ms();
 		if (s->ndone > 0 || running == 0 || left <= 0)
 			break;
+		/*
+		 * A daemon told to stop does not wait for a relay that stalls: the
+		 * messages in flight stay claimed and unacknowledged, and are sent
+		 * again after the restart (the lock holder releases the claims).
+		 */
+		if (stop_requested()) {
+			rc = cs_seterr(err, errlen, CS_ERR_STATE,
+			    "smtp: stopped with messages in flight (they are sent again after the restart)");
+			goto out;
+		}
 		mc = curl_multi_poll(s->m, NULL, 0, left > 1000 ? 1000 : (int)left, NULL);
 		if (mc != CURLM_OK) {
 			rc = cs_seterr(err, errlen, CS_ERR_INTERNAL, "smtp: curl_multi_poll: %s",

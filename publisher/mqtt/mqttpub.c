@@ -58,6 +58,7 @@ struct mqttpub {
 	const struct catalogue *cat;
 	struct store *st;
 	int daemon;
+	int replay;        /* the clock is the cycles' simulated time only */
 	char *password;
 	cycle_log_fn log;
 	void *logctx;
@@ -115,7 +116,7 @@ wall_now(const struct mqttpub *m)
 {
 	int64_t t = (int64_t)time(NULL);
 
-	if (!m->daemon)
+	if (!m->daemon || m->replay)
 		return m->now != 0 ? m->now : t;
 	return m->now > t ? m->now : t;
 }
@@ -898,6 +899,12 @@ mqttpub_new(const struct config *cfg, const struct catalogue *cat, struct store 
 	}
 	*out = m;
 	return CS_OK;
+}
+
+void
+mqttpub_set_replay(struct mqttpub *m)
+{
+	m->replay = 1;
 }
 
 void

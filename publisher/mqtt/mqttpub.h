@@ -62,6 +62,13 @@ struct mqttpub_stats {
 cs_err mqttpub_new(const struct config *cfg, const struct catalogue *cat, struct store *st,
     int daemon, struct mqttpub **out, char *err, size_t errlen);
 
+/*
+ * A replay's daemon (`run --sim-*`): its clock is the last cycle's
+ * simulated time, not the machine's, so what a replay owes is due and
+ * aged as it was then.
+ */
+void mqttpub_set_replay(struct mqttpub *m);
+
 /* Log lines go through fn (NULL: none), subsystem "mqtt". */
 void mqttpub_set_log(struct mqttpub *m, cycle_log_fn fn, void *ctx);
 
