@@ -20,7 +20,7 @@
 #
 # Needs mount(8) of a tmpfs: as root in a private mount namespace (unshare -m), or as
 # another user in a user namespace (unshare -rm). Where neither is allowed the test FAILS.
-# Wall time: about 40 s (two busy timeouts of 5 s, the rest one-shot cycles).
+# Wall time: about 45 s (busy timeouts of 5 s; the daemon replays a few cycles each).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -299,5 +299,77 @@ for how in pages deep header half onepage zero text other; do
 	echo "  $how: $(head -c 200 "$tmp/bad.err")"
 done
 ok "damaged stores (pages, a deep page, header, half, one page, 0 bytes, text, another program's): every command exits 1 naming the file; same bytes after"
+
+# ---- 5. the same faults under the daemon (`clickstatus run`, a replay in simulated time) ----
+# The configuration with an hour between cycles: T0, T0+1h, ... (the event opens at 04:00).
+python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); c["poll_interval"]=3600; json.dump(c, open(sys.argv[2], "w"))' \
+	"$src/feeds/click.json" "$tmp/hourly.json"
+# run STATE SITE END STEP_MS: the replay from T0 to END in the background; its pid in $run_pid.
+run() {
+	"$bin" --config "$tmp/hourly.json" --state-dir "$tmp/$1" run --feed-base-url "$base" --no-serve \
+		--site-dir "$2" --sim-start "$T0" --sim-end "$3" --sim-step-ms "$4" >>"$tmp/$1.log" 2>&1 &
+	run_pid=$!
+	pids+=("$run_pid")
+}
+# wait_log STATE PATTERN SECONDS
+wait_log() {
+	for _ in $(seq $(( $3 * 20 ))); do grep -q "$2" "$tmp/$1.log" && return 0; sleep 0.05; done
+	fail "$1: no log line matching '$2' within $3 s: $(tail -5 "$tmp/$1.log")"
+}
+# finish PID SECONDS STATE: the replay exits 0 within SECONDS
+finish() {
+	local rc=0
+	for _ in $(seq $(( $2 * 20 ))); do kill -0 "$1" 2>/dev/null || break; sleep 0.05; done
+	kill -0 "$1" 2>/dev/null && fail "the replay did not end within $2 s"
+	wait "$1" || rc=$?
+	[ $rc -eq 0 ] || fail "the replay exited $rc: $(tail -5 "$tmp/$3.log")"
+}
+small_fs drun 2048
+site="$tmp/mnt-drun/site"
+run d "$site" "$T0" 0
+finish "$run_pid" 30 d
+[ -L "$site/current" ] || fail "run: nothing published by the first cycle"
+site_sums "$site" >"$tmp/d-before.sums"
+fill "$tmp/mnt-drun"
+run d "$site" 2026-08-15T08:00:00Z 400
+pid_d=$run_pid
+wait_log d "^error render: $site/releases/[^ ]*: write: No space left on device" 10
+# A second daemon on the same state directory refuses, naming the first.
+rc=0; "$bin" --config "$tmp/hourly.json" --state-dir "$tmp/d" run --no-serve --feed-base-url "$base" \
+	--site-dir "$site" >"$tmp/second.log" 2>&1 || rc=$?
+[ $rc -eq 1 ] && grep -q "$pid_d" "$tmp/second.log" ||
+	fail "a second daemon on the same state directory: exit $rc, $(cat "$tmp/second.log")"
+site_sums "$site" | diff "$tmp/d-before.sums" - >&2 || fail "run: the site changed on a full disk"
+kill -0 "$pid_d" || fail "run: a failed render stopped the daemon"
+rm -f "$tmp/mnt-drun/filler" "$tmp/mnt-drun/filler2"
+finish "$pid_d" 30 d
+[ "$(readlink "$site/current")" != "$(head -1 "$tmp/d-before.sums")" ] || fail "run: nothing published once space came back"
+api "$site" summary.json 'assert [i["status"] for i in d["incidents"]] == ["identified"], d["incidents"]' ||
+	fail "run: the site published after the fault does not show the incident"
+intact d
+ok "run: renders fail on a full disk (logged with the file and ENOSPC), the daemon goes on, the site stays; a second daemon refuses naming the first; space back, the next cycle publishes"
+
+run e "$tmp/e-site" "$T0" 0
+finish "$run_pid" 30 e
+# Locked when the daemon starts: it refuses to start, naming the store (a supervisor restarts it).
+lock e 7
+rc=0; "$bin" --config "$tmp/hourly.json" --state-dir "$tmp/e" run --feed-base-url "$base" --no-serve \
+	--site-dir "$tmp/e-site" --sim-start "$T0" --sim-end 2026-08-15T08:00:00Z >"$tmp/e-start.log" 2>&1 || rc=$?
+[ $rc -eq 1 ] && grep -q "$tmp/e/clickstatus.db: .*database is locked" "$tmp/e-start.log" ||
+	fail "run on a locked store: exit $rc, $(cat "$tmp/e-start.log")"
+wait "$lock_pid"
+# Locked while it runs: each cycle that cannot commit is logged; the daemon goes on.
+run e "$tmp/e-site" 2026-08-15T10:00:00Z 700
+pid_e=$run_pid
+wait_log e "replay resumed after its cycle at $T0" 10
+lock e 7
+wait_log e "$tmp/e/clickstatus.db: .*database is locked" 15
+kill -0 "$pid_e" || fail "run: a store locked under it stopped the daemon: $(tail -3 "$tmp/e.log")"
+wait "$lock_pid"
+finish "$pid_e" 60 e
+intact e
+grep -q '^incident 1 ' "$tmp/e.dump" || fail "run: the cycles after the lock did not record the incident"
+api "$tmp/e-site" summary.json 'assert len(d["incidents"]) == 1, d["incidents"]' || fail "run: not published after the lock"
+ok "run: a store locked at start: exit 1 naming it; locked under the running daemon: logged naming it, the daemon goes on, later cycles commit and publish"
 
 echo "$passed passed, 0 failed"
