@@ -46,6 +46,14 @@ cs_err cli_load(const struct cli_globals *g, struct catalogue **cat, struct conf
 void cli_log(const struct cli_globals *g, const char *level, const char *subsys,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/*
+ * Option readers of the daemon's commands: a time (ISO 8601) and a number
+ * of milliseconds in 0..max. Return 0, or CLI_EXIT_USAGE after printing
+ * "clickstatus CMD: OPT: ..." naming the value.
+ */
+int cli_opt_time(const char *cmd, const char *opt, const char *val, int64_t *out);
+int cli_opt_ms(const char *cmd, const char *opt, const char *val, int64_t max, int64_t *out);
+
 /* Reads a non-negative whole number of seconds ("86400"); 0 or -1. */
 int cli_parse_seconds(const char *s, int64_t *out);
 
@@ -115,6 +123,8 @@ int cmd_mqtt(struct cli_globals *g, int argc, char **argv);
 void cmd_mqtt_usage(FILE *fp);
 int cmd_run(struct cli_globals *g, int argc, char **argv);
 void cmd_run_usage(FILE *fp);
+int cmd_replay(struct cli_globals *g, int argc, char **argv);
+void cmd_replay_usage(FILE *fp);
 int cmd_health(struct cli_globals *g, int argc, char **argv);
 void cmd_health_usage(FILE *fp);
 
@@ -127,5 +137,7 @@ void cmd_health_usage(FILE *fp);
  */
 int cli_lock(const struct cli_globals *g, const char *what, int shared, int *fd);
 void cli_unlock(int fd);
+int cmd_publish(struct cli_globals *g, int argc, char **argv);
+void cmd_publish_usage(FILE *fp);
 
 #endif

@@ -12,6 +12,7 @@
 #include "model/judgement.h"
 #include "store/mailq.h"
 #include "store/store.h"
+#include "store/targets_state.h"
 
 void
 cmd_health_usage(FILE *fp)
@@ -26,7 +27,46 @@ cmd_health_usage(FILE *fp)
 	    "            age at which the site itself says it may be out of date)\n"
 	    "  outbox    no dead letter: no page, mail or MQTT message given up\n"
 	    "            (`clickstatus outbox` lists them, --retry-dead sends them again)\n"
+	    "  target    each publish target holds the site: its last pass succeeded\n"
+	    "            (`clickstatus publish --status` has the details)\n"
 	    "  daemon    whether `clickstatus run` holds the state directory (information)\n");
+}
+
+/* The publish targets' lines; sets *failed when one fails. */
+struct target_check {
+	const struct config *cfg;
+	int  *failed;
+	char  seen[64];  /* bit per configured target reported */
+};
+
+static int
+target_line(const struct store_target *t, void *ctx)
+{
+	struct target_check *c = ctx;
+	char when[32];
+	size_t i;
+
+	for (i = 0; i < c->cfg->ntargets; i++)
+		if (strcmp(c->cfg->targets[i].name, t->name) == 0)
+			break;
+	if (i == c->cfg->ntargets)
+		return 0; /* no longer configured */
+	if (i < sizeof(c->seen))
+		c->seen[i] = 1;
+	if (t->failing_since != 0) {
+		*c->failed = 1;
+		printf("FAIL target %s: failing since %s (%d attempts): %s\n", t->name,
+		    cstime_format_iso8601(t->failing_since, when, sizeof(when)), t->failures,
+		    t->last_error != NULL ? t->last_error : "unknown error");
+	} else if (t->last_success == 0) {
+		*c->failed = 1;
+		printf("FAIL target %s: never published\n", t->name);
+	} else {
+		printf("ok target %s: holds release %s since %s\n", t->name,
+		    t->release != NULL ? t->release : "?",
+		    cstime_format_iso8601(t->last_success, when, sizeof(when)));
+	}
+	return 0;
 }
 
 int
@@ -67,7 +107,7 @@ cmd_health(struct cli_globals *g, int argc, char **argv)
 		max_age = 3 * cfg->poll_interval;
 	if (store_open(g->state_dir, &st, err, sizeof(err)) != CS_OK ||
 	    cycle_view(cfg, st, g->now, &j, err, sizeof(err)) != CS_OK ||
-	    store_outbox_dead_count(st, NULL, &dead, err, sizeof(err)) != CS_OK ||
+	    store_outbox_count_state(st, NULL, "dead", &dead, err, sizeof(err)) != CS_OK ||
 	    mailq_count(st, &mc, err, sizeof(err)) != CS_OK) {
 		printf("FAIL store: %s\n", err);
 		goto out;
@@ -86,6 +126,22 @@ cmd_health(struct cli_globals *g, int argc, char **argv)
 	printf("%s outbox: %zu dead letter%s, %zu dead email deliver%s\n",
 	    dead > 0 || mc.dead > 0 ? "FAIL" : "ok", dead, dead == 1 ? "" : "s", mc.dead,
 	    mc.dead == 1 ? "y" : "ies");
+	{
+		struct target_check tc;
+
+		memset(&tc, 0, sizeof(tc));
+		tc.cfg = cfg;
+		tc.failed = &failed;
+		if (store_target_list(st, target_line, &tc, err, sizeof(err)) != CS_OK) {
+			printf("FAIL store: %s\n", err);
+			failed = 1;
+		}
+		for (size_t i = 0; i < cfg->ntargets && i < sizeof(tc.seen); i++)
+			if (!tc.seen[i]) {
+				failed = 1;
+				printf("FAIL target %s: never published\n", cfg->targets[i].name);
+			}
+	}
 	/* The lock says whether a daemon runs; taking it for an instant harms nobody. */
 	if (instance_lock(g->state_dir, "health", 1, &l, &holder, err, sizeof(err)) == CS_OK) {
 		instance_unlock(&l);

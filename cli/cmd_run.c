@@ -22,6 +22,7 @@
 #include "cycle/cycle.h"
 #include "mqtt/mqttpub.h"
 #include "site/sitepub.h"
+#include "targets/targets.h"
 #include "store/store.h"
 
 /* How long a stop may take: systemd's TimeoutStopSec is above it. */
@@ -84,6 +85,27 @@ on_hup(int sig)
 	reload_requested = 1;
 }
 
+/*
+ * A replay judges as of each simulated instant exactly (nothing after it
+ * exists yet), at its own pace of simulated polls.
+ */
+static void
+replay_settings(const struct run_args *a, struct config *cfg)
+{
+	if (!a->sim)
+		return;
+	cfg->clock_skew = 0;
+	if (a->sim_interval > 0) {
+		cfg->poll_interval = a->sim_interval;
+		/*
+		 * A replay's coarse polls would re-render an unchanged site at every
+		 * one; every change is still published at once.
+		 */
+		if (cfg->render_interval < 10 * a->sim_interval)
+			cfg->render_interval = 10 * a->sim_interval;
+	}
+}
+
 /* Everything the daemon runs for one configuration; rebuilt on a reload. */
 struct daemon {
 	struct cli_globals    *g;
@@ -95,6 +117,7 @@ struct daemon {
 	struct sitepub        *sp;
 	struct mqttpub        *mq;
 	struct mailthread     *mt;
+	struct targets        *tg;
 	struct child           serve;
 	char                   site_dir[4096];
 };
@@ -147,8 +170,12 @@ serve_argv(const struct daemon *d)
 static void
 daemon_close(struct daemon *d)
 {
-	child_stop(&d->serve, 5000);
+	child_stop(&d->serve, 3000);
 	child_clear(&d->serve);
+	/* A transfer in flight is aborted: the target's next pass resumes from what it holds. */
+	targets_stop(d->tg, 2000);
+	targets_free(d->tg);
+	d->tg = NULL;
 	mailthread_stop(d->mt);
 	d->mt = NULL;
 	mqttpub_free(d->mq);
@@ -180,6 +207,12 @@ daemon_open(struct daemon *d)
 			rc = cs_seterr(err, sizeof(err), CS_ERR_USAGE, "site directory path too long");
 		else
 			rc = sitepub_new(a->site_src, d->site_dir, &d->sp, err, sizeof(err));
+		if (rc == CS_OK) {
+			sub = "publish";
+			rc = targets_new(cfg, d->g->state_dir, d->site_dir, &d->tg, err, sizeof(err));
+			if (rc == CS_OK)
+				targets_set_log(d->tg, log_line, d->g);
+		}
 	}
 	if (rc == CS_OK) {
 		sub = "poll";
@@ -203,8 +236,9 @@ daemon_open(struct daemon *d)
 	}
 	if (rc == CS_OK) {
 		sub = "mail";
-		rc = mailthread_start(cfg, d->g->state_dir, a->site_src, a->sim, log_line, d->g,
-		    &d->mt, err, sizeof(err));
+		rc = mailthread_start(cfg, d->g->state_dir, a->site_src, a->sim,
+		    a->sim ? a->sim_start : (int64_t)time(NULL), log_line, d->g, &d->mt, err,
+		    sizeof(err));
 	}
 	if (rc == CS_OK && !a->no_serve) {
 		d->serve.name = "serve";
@@ -242,8 +276,7 @@ daemon_reload(struct daemon *d)
 		    d->g->config_path != NULL ? d->g->config_path : "the embedded configuration");
 		return CS_OK;
 	}
-	if (d->a->sim)
-		cfg->clock_skew = 0;
+	replay_settings(d->a, cfg);
 	daemon_close(d);
 	d->cfg = cfg;
 	d->cat = cat;
@@ -292,8 +325,11 @@ daemon_cycle(struct daemon *d, int64_t now)
 		/* A failed render stays owed in the outbox and is tried again next cycle. */
 		if (sitepub_drain(d->sp, d->cfg, d->st, now, &rendered, err, sizeof(err)) != CS_OK)
 			cli_log(d->g, "error", "render", "%s", err);
-		else if (rendered)
+		else if (rendered) {
 			cli_log(d->g, "debug", "render", "site published in %s", d->site_dir);
+			/* The copies elsewhere follow on their own threads; none waits for another. */
+			targets_kick(d->tg);
+		}
 	}
 	/*
 	 * A replay sends each cycle's mail at that cycle's instant: the next
@@ -313,11 +349,10 @@ daemon_wait(struct daemon *d, int64_t ms)
 {
 	if (ms < 0)
 		ms = 0;
-	if (d->mq != NULL) {
+	if (d->mq != NULL)
 		mqttpub_service(d->mq, (int)ms);
-	} else if (ms > 0 && poll(NULL, 0, (int)ms) == -1 && errno != EINTR) {
-		/* poll(2) without descriptors fails only on EINTR, a signal we look at next. */
-	}
+	else if (ms > 0)
+		(void)poll(NULL, 0, (int)ms); /* EINTR: a signal, looked at next */
 }
 
 /*
@@ -384,9 +419,7 @@ run_daemon(struct cli_globals *g, const struct run_args *a)
 	d.a = a;
 	if (cli_load(g, &d.cat, &d.cfg) != CS_OK)
 		return CLI_EXIT_USAGE;
-	/* A replay judges as of each simulated instant exactly: nothing after it exists yet. */
-	if (a->sim)
-		d.cfg->clock_skew = 0;
+	replay_settings(a, d.cfg);
 	if (mkdir(g->state_dir, 0755) == -1 && errno != EEXIST) {
 		cli_log(g, "error", "store", "%s: %s", g->state_dir, strerror(errno));
 		goto out;
@@ -444,6 +477,8 @@ run_daemon(struct cli_globals *g, const struct run_args *a)
 					    cstime_format_iso8601(a->sim_end, err, sizeof(err)));
 				break;
 			}
+			if (a->sim && a->on_sim_time != NULL)
+				a->on_sim_time(a->sim_ctx, sim_now);
 			daemon_cycle(&d, a->sim ? sim_now : (int64_t)time(NULL));
 			if (a->sim && !stop_requested()) {
 				/*
@@ -474,17 +509,6 @@ out:
 	return ret;
 }
 
-/* Reads a --sim-* time; 0 or an exit code. */
-static int
-sim_time(const char *opt, const char *val, int64_t *out)
-{
-	if (cstime_parse_iso8601(val, out) == 0)
-		return 0;
-	fprintf(stderr, "clickstatus run: %s: cannot read time \"%s\" (want e.g. 2026-08-15T03:00:00Z)\n",
-	    opt, val);
-	return CLI_EXIT_USAGE;
-}
-
 int
 cmd_run(struct cli_globals *g, int argc, char **argv)
 {
@@ -503,7 +527,6 @@ cmd_run(struct cli_globals *g, int argc, char **argv)
 	struct run_args a;
 	char err[CS_ERRLEN];
 	int ch, have_start = 0, have_end = 0, r;
-	char *end;
 
 	memset(&a, 0, sizeof(a));
 	a.what = "run";
@@ -519,24 +542,18 @@ cmd_run(struct cli_globals *g, int argc, char **argv)
 		case 'l': a.listen = optarg; break;
 		case 'n': a.no_serve = 1; break;
 		case 'S':
-			if ((r = sim_time("--sim-start", optarg, &a.sim_start)) != 0)
+			if ((r = cli_opt_time("run", "--sim-start", optarg, &a.sim_start)) != 0)
 				return r;
 			have_start = 1;
 			break;
 		case 'E':
-			if ((r = sim_time("--sim-end", optarg, &a.sim_end)) != 0)
+			if ((r = cli_opt_time("run", "--sim-end", optarg, &a.sim_end)) != 0)
 				return r;
 			have_end = 1;
 			break;
 		case 'T':
-			errno = 0;
-			a.sim_step_ms = strtoll(optarg, &end, 10);
-			if (errno != 0 || end == optarg || *end != '\0' || a.sim_step_ms < 0 ||
-			    a.sim_step_ms > 3600000) {
-				fprintf(stderr, "clickstatus run: --sim-step-ms: want 0..3600000 ms, not \"%s\"\n",
-				    optarg);
-				return CLI_EXIT_USAGE;
-			}
+			if ((r = cli_opt_ms("run", "--sim-step-ms", optarg, 3600000, &a.sim_step_ms)) != 0)
+				return r;
 			break;
 		default:
 			fprintf(stderr, "clickstatus run: unknown option or missing value: \"%s\"\n",

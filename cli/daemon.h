@@ -26,12 +26,14 @@ struct mailthread;
 /*
  * Opens the store of state_dir and the mailer of cfg (borrowed: it must
  * outlive the thread), releases the deliveries a predecessor left claimed
- * (the caller holds the instance lock) and starts the thread. sim: passes
- * only when kicked, at the time given. CS_OK and an owned *out, or the
+ * (the caller holds the instance lock: they are due at now, the clock or
+ * a replay's start) and starts the thread. sim: passes only when kicked,
+ * at the time given. CS_OK and an owned *out, or the
  * store's or the mailer's error.
  */
 cs_err mailthread_start(const struct config *cfg, const char *state_dir, const char *site_src,
-    int sim, cycle_log_fn log, void *logctx, struct mailthread **out, char *err, size_t errlen);
+    int sim, int64_t now, cycle_log_fn log, void *logctx, struct mailthread **out, char *err,
+    size_t errlen);
 
 /* Asks for a pass at now (0: the clock when it starts); returns at once. */
 void mailthread_kick(struct mailthread *t, int64_t now);
@@ -86,7 +88,37 @@ struct run_args {
 	const char *what;       /* "run" or "poll": the lock's and the log's name */
 	int sim;                /* a replay in simulated time: */
 	int64_t sim_start, sim_end, sim_step_ms;
+	int64_t sim_interval;   /* simulated seconds between cycles, 0: poll_interval */
+	/* Called before each simulated cycle with its time (the replay's feed server). */
+	void  (*on_sim_time)(void *ctx, int64_t now);
+	void   *sim_ctx;
 };
+
+/*
+ * The feeds of a directory of recordings served on 127.0.0.1 as AWS
+ * served them at the replay's simulated time (feed_cut.h): <slug>.rss of
+ * the directory cut at that time, every other feed of the configuration
+ * as a quiet service's empty feed, and the directory's currentevents as
+ * it is (a snapshot cannot be cut in time). ETags make the daemon's
+ * conditional GETs work as against AWS. libmicrohttpd, on its own thread.
+ */
+struct feedsrv;
+
+/*
+ * Loads the *.rss and currentevents of dir and listens on a free loopback
+ * port; url receives "http://127.0.0.1:PORT/". *times (owned, *ntimes of
+ * them) gets the dates of every recorded item, *nfeeds the feeds found.
+ * CS_ERR_IO naming the directory, CS_ERR_PARSE naming a file that is not
+ * a feed, CS_ERR_NET.
+ */
+cs_err feedsrv_start(const char *dir, struct feedsrv **out, char *url, size_t urllen,
+    int64_t **times, size_t *ntimes, size_t *nfeeds, char *err, size_t errlen);
+
+/* The simulated time the feeds are served as of. */
+void feedsrv_set_time(struct feedsrv *f, int64_t now);
+
+/* Stops the server and frees f; NULL is a no-op. */
+void feedsrv_free(struct feedsrv *f);
 
 /*
  * The daemon: holds the state directory's instance lock, polls on the

@@ -32,8 +32,12 @@ static const struct cli_command commands[] = {
 	{ "mqtt", "publish the state and the events due to the MQTT broker", cmd_mqtt,
 	    cmd_mqtt_usage },
 	{ "run", "the daemon: poll, publish, mail, MQTT and the endpoint", cmd_run, cmd_run_usage },
+	{ "replay", "the whole pipeline over a directory of recorded feeds, in accelerated time",
+	    cmd_replay, cmd_replay_usage },
 	{ "health", "exit non-zero when polls are late or messages are dead", cmd_health,
 	    cmd_health_usage },
+	{ "publish", "copy the site to the S3 and SFTP publish targets", cmd_publish,
+	    cmd_publish_usage },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -77,7 +77,7 @@ run(void *arg)
 
 cs_err
 mailthread_start(const struct config *cfg, const char *state_dir, const char *site_src, int sim,
-    cycle_log_fn log, void *logctx, struct mailthread **out, char *err, size_t errlen)
+    int64_t now, cycle_log_fn log, void *logctx, struct mailthread **out, char *err, size_t errlen)
 {
 	struct mailthread *t;
 	sigset_t all, old;
@@ -98,7 +98,7 @@ mailthread_start(const struct config *cfg, const char *state_dir, const char *si
 		rc = mailer_new(cfg, state_dir, site_src, &t->ml, err, errlen);
 	/* What a predecessor had in flight when it died is owed again now, not after its lease. */
 	if (rc == CS_OK)
-		rc = mailq_release(t->st, (int64_t)time(NULL), &released, err, errlen);
+		rc = mailq_release(t->st, now, &released, err, errlen);
 	if (rc != CS_OK)
 		goto fail;
 	if (released > 0)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/ascii.h"
+#include "base/cstime.h"
 #include "base/instance.h"
 #include "cli.h"
 
@@ -208,4 +209,31 @@ cli_unlock(int fd)
 	struct instance_lock l = { fd };
 
 	instance_unlock(&l);
+}
+
+int
+cli_opt_time(const char *cmd, const char *opt, const char *val, int64_t *out)
+{
+	if (cstime_parse_iso8601(val, out) == 0)
+		return 0;
+	fprintf(stderr, "clickstatus %s: %s: cannot read time \"%s\" (want e.g. 2026-08-15T03:00:00Z)\n",
+	    cmd, opt, val);
+	return CLI_EXIT_USAGE;
+}
+
+int
+cli_opt_ms(const char *cmd, const char *opt, const char *val, int64_t max, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(val, &end, 10);
+	if (errno != 0 || end == val || *end != '\0' || v < 0 || v > max) {
+		fprintf(stderr, "clickstatus %s: %s: want 0..%lld milliseconds, not \"%s\"\n", cmd, opt,
+		    (long long)max, val);
+		return CLI_EXIT_USAGE;
+	}
+	*out = v;
+	return 0;
 }

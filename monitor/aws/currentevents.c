@@ -335,6 +335,16 @@ currentevents_parse(const char *name, const void *data, size_t len, struct curre
 	if (rc != CS_OK)
 		goto out;
 	root = json_loadb(text, tlen, 0, &jerr);
+	if (root == NULL && (json_error_code(&jerr) == json_error_out_of_memory ||
+	    jerr.text[0] == '\0')) {
+		/*
+		 * Out of memory, not a fault of the document: jansson 2.14 leaves
+		 * the error unset (no text, line -1) on most of its allocation
+		 * failures, and always writes a text for a syntax error.
+		 */
+		rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "%s: out of memory", name);
+		goto out;
+	}
 	if (root == NULL) {
 		rc = cs_seterr(err, errlen, CS_ERR_PARSE, "%s:%d:%d: %s", name, jerr.line, jerr.column,
 		    jerr.text);

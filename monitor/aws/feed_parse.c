@@ -25,10 +25,9 @@
 #define FEED_SLICE         (64 * 1024)
 #define FEED_MAX_TEXT_RUN  (8 * 1024 * 1024) /* below libxml2's 10 MB lookup limit */
 
-void
-feed_parse_fail(struct feed_parser *p, cs_err code, const char *fmt, ...)
+static void
+vfail(struct feed_parser *p, int stop, cs_err code, const char *fmt, va_list ap)
 {
-	va_list ap;
 	int n;
 
 	if (p->rc != CS_OK)
@@ -37,11 +36,29 @@ feed_parse_fail(struct feed_parser *p, cs_err code, const char *fmt, ...)
 	n = snprintf(p->msg, sizeof(p->msg), "%s: ", p->name);
 	if (n < 0 || (size_t)n >= sizeof(p->msg))
 		n = 0;
-	va_start(ap, fmt);
 	vsnprintf(p->msg + n, sizeof(p->msg) - (size_t)n, fmt, ap);
-	va_end(ap);
-	if (p->xml != NULL)
+	if (stop && p->xml != NULL)
 		xmlStopParser(p->xml);
+}
+
+void
+feed_parse_fail(struct feed_parser *p, cs_err code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(p, 1, code, fmt, ap);
+	va_end(ap);
+}
+
+void
+feed_parse_fail_nostop(struct feed_parser *p, cs_err code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(p, 0, code, fmt, ap);
+	va_end(ap);
 }
 
 static void
@@ -179,14 +196,15 @@ feed_parse_push(struct feed_parser *p, const char *buf, size_t len,
 		p->offset += n;
 		if (p->rc != CS_OK)
 			break;
+		/* installed first: libxml2 reports a failed creation through them too */
+		if (!installed) {
+			feed_parse_handlers_install(p, &saved);
+			installed = 1;
+		}
 		if (p->xml == NULL) {
 			if (feed_parse_create_xml(p) != CS_OK)
 				break;
 			fresh = 1;
-		}
-		if (!installed) {
-			feed_parse_handlers_install(p, &saved);
-			installed = 1;
 		}
 		/*
 		 * libxml2 2.9 compacts its input buffer (moves the unparsed bytes

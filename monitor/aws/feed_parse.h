@@ -65,6 +65,13 @@ size_t feed_parse_count(const struct feed_parser *p);
 
 void feed_parse_free(struct feed_parser *p);
 
+/*
+ * Splits the guid fragment "#<slug>_<epoch>" into slug (written into
+ * slug, at most slen - 1 bytes of [a-z0-9-.], lower case) and epoch.
+ * Returns 0, or -1 when the guid has no such fragment.
+ */
+int feed_guid_fragment(const char *guid, char *slug, size_t slen, int64_t *epoch);
+
 /* Convenience for tests and the CLI: parses a whole buffer. */
 cs_err feed_parse_buffer(const char *name, const char *buf, size_t len,
     feed_item_cb cb, void *ctx, char *err, size_t errlen);

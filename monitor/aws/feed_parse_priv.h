@@ -74,6 +74,14 @@ void feed_parse_fail(struct feed_parser *p, cs_err code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /*
+ * The same without halting libxml2: for an error libxml2 reports from code
+ * that goes on using its state after the report (out of memory), where it
+ * halts by itself.
+ */
+void feed_parse_fail_nostop(struct feed_parser *p, cs_err code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
  * Creates p->xml, the hardened SAX2 push parser whose callbacks fill p.
  * Returns CS_OK, or CS_ERR_NOMEM (also recorded in p).
  */

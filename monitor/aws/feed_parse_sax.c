@@ -104,13 +104,8 @@ field_text(struct fbuf *b, int keep)
 	return b->data + s;
 }
 
-/*
- * Splits the guid fragment "#<slug>_<epoch>" into slug (written into
- * slug, at most slen - 1 bytes of [a-z0-9-]) and epoch. Returns 0, or -1
- * when the guid has no such fragment.
- */
-static int
-guid_fragment(const char *guid, char *slug, size_t slen, int64_t *epoch)
+int
+feed_guid_fragment(const char *guid, char *slug, size_t slen, int64_t *epoch)
 {
 	const char *hash = strrchr(guid, '#');
 	const char *us, *q;
@@ -180,7 +175,7 @@ deliver_item(struct feed_parser *p)
 	it.description = field_text(&p->f[F_DESCRIPTION], 1);
 	if (cstime_parse_rfc822(field_text(&p->f[F_PUBDATE], 0), &it.pubdate) != 0)
 		it.pubdate = 0;
-	if (guid_fragment(it.guid, slug, sizeof(slug), &epoch) == 0) {
+	if (feed_guid_fragment(it.guid, slug, sizeof(slug), &epoch) == 0) {
 		it.slug = slug;
 		it.epoch = epoch;
 	} else {
@@ -411,6 +406,17 @@ on_xml_error(void *ud, xmlErrorPtr e)
 	if (p == NULL || e == NULL || e->level < XML_ERR_FATAL || p->rc != CS_OK)
 		return;
 	m = e->message != NULL ? e->message : "";
+	if (e->code == XML_ERR_NO_MEMORY) {
+		/*
+		 * Not a fault of the feed. libxml2 reports it from inside its
+		 * buffer code (xmlParserInputBufferPush), which goes on using the
+		 * input buffer after the report: stopping the parser here
+		 * (xmlStopParser frees that buffer) would crash it, as
+		 * tests/unit/test_alloc_fail.c found. libxml2 halts by itself.
+		 */
+		feed_parse_fail_nostop(p, CS_ERR_NOMEM, "out of memory in the XML parser");
+		return;
+	}
 	switch (e->code) {
 	case XML_ERR_NAME_REQUIRED:
 		if (strncmp(m, "xmlParseEntityRef", 17) != 0)
@@ -489,7 +495,12 @@ feed_parse_create_xml(struct feed_parser *p)
 	sax.getEntity = sax_entity;
 	sax.getParameterEntity = sax_entity;
 	sax.serror = on_xml_error;
-	p->xml = xmlCreatePushParserCtxt(&sax, p, NULL, 0, p->name);
+	/*
+	 * No file name: libxml2 would only keep it for messages (ours name the
+	 * feed themselves), and 2.9 leaks its input stream when copying the
+	 * name fails (found by tests/unit/test_alloc_fail.c).
+	 */
+	p->xml = xmlCreatePushParserCtxt(&sax, p, NULL, 0, NULL);
 	if (p->xml == NULL) {
 		feed_parse_fail(p, CS_ERR_NOMEM, "cannot create the XML parser");
 		return p->rc;

@@ -47,6 +47,7 @@ poll_url_refusal(const char *url, int *loopback)
 	CURLU *u = NULL;
 	char *scheme = NULL, *host = NULL;
 	const char *why = NULL;
+	CURLUcode uc;
 
 	*loopback = 0;
 	u = curl_url();
@@ -54,20 +55,23 @@ poll_url_refusal(const char *url, int *loopback)
 		why = "out of memory";
 		goto out;
 	}
-	if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
-		why = "not a valid absolute URL";
+	uc = curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME);
+	if (uc != CURLUE_OK) {
+		why = uc == CURLUE_OUT_OF_MEMORY ? "out of memory" : "not a valid absolute URL";
 		goto out;
 	}
-	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
-		why = "URL has no scheme";
+	uc = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
+	if (uc != CURLUE_OK) {
+		why = uc == CURLUE_OUT_OF_MEMORY ? "out of memory" : "URL has no scheme";
 		goto out;
 	}
 	if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) {
 		why = "only https (or http to a loopback host) is allowed";
 		goto out;
 	}
-	if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || host[0] == '\0') {
-		why = "URL has no host";
+	uc = curl_url_get(u, CURLUPART_HOST, &host, 0);
+	if (uc != CURLUE_OK || host[0] == '\0') {
+		why = uc == CURLUE_OUT_OF_MEMORY ? "out of memory" : "URL has no host";
 		goto out;
 	}
 	*loopback = host_is_loopback(host);

@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "aws/reconcile_priv.h"
+#include "base/jsonout.h"
 
 /* The old form, for a legacy set: what it was read from. */
 static char *
@@ -21,7 +22,7 @@ legacy_json(const struct reconcile_set *s)
 		if (s->ev[i].open && json_array_append_new(a, json_string(s->ev[i].slug)) != 0)
 			goto out;
 	}
-	text = json_dumps(a, JSON_COMPACT);
+	text = jsonout_dumps(a, JSON_COMPACT);
 out:
 	json_decref(a);
 	return text;
@@ -57,7 +58,7 @@ reconcile_to_json(const struct reconcile_set *s)
 		if (json_array_append_new(seen, o) != 0)
 			goto out;
 	}
-	text = json_dumps(doc, JSON_COMPACT);
+	text = jsonout_dumps(doc, JSON_COMPACT);
 out:
 	json_decref(doc);
 	return text;
@@ -137,7 +138,13 @@ reconcile_from_json(const char *text, struct reconcile_set **out, char *err, siz
 	*out = NULL;
 	doc = json_loads(text != NULL ? text : "", 0, &jerr);
 	s = calloc(1, sizeof(*s));
-	if (s == NULL) {
+	if (s == NULL || (doc == NULL && (json_error_code(&jerr) == json_error_out_of_memory ||
+	    jerr.text[0] == '\0'))) {
+		/*
+		 * Not CS_ERR_PARSE, which cycle_decide() takes for a corrupt record
+		 * of its own: jansson 2.14 leaves the error unset (no text) on most
+		 * allocation failures, and always writes one for a syntax error.
+		 */
 		rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
 		goto out;
 	}

@@ -11,6 +11,7 @@
 #include "aws/reconcile.h"
 #include "base/cstime.h"
 #include "base/hash.h"
+#include "base/jsonout.h"
 #include "model/mapper.h"
 
 /* The longest a failing feed waits between attempts, unless Retry-After says more. */
@@ -231,7 +232,12 @@ ce_record(const struct config *cfg, const struct cycle_snapshot *snap,
 out:
 	reconcile_set_free(prev);
 	reconcile_set_free(cur);
-	return rc == CS_ERR_PARSE ? CS_ERR_INTERNAL : rc; /* our own form always reads */
+	/*
+	 * Our own form always reads, so a parse error here is memory running
+	 * out: jansson 2.14 reports a string it could not allocate as an
+	 * "invalid token" (tests/unit/test_alloc_fail.c).
+	 */
+	return rc == CS_ERR_PARSE ? CS_ERR_NOMEM : rc;
 }
 
 /*
@@ -416,7 +422,7 @@ cause_json(const struct mapper_component *mc)
 		if (o == NULL || json_array_append_new(arr, o) != 0)
 			goto out;
 	}
-	s = json_dumps(arr, JSON_COMPACT);
+	s = jsonout_dumps(arr, JSON_COMPACT);
 out:
 	json_decref(arr);
 	return s;

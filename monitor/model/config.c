@@ -441,6 +441,16 @@ config_free(struct config *cfg)
 	free(cfg->email.smtp_password_file);
 	free(cfg->email.smtp_ca_file);
 	free(cfg->email.smtp_helo);
+	for (size_t k = 0; k < cfg->ntargets; k++) {
+		struct config_target *t = &cfg->targets[k];
+		char *owned[] = { t->name, t->endpoint, t->bucket, t->region, t->prefix,
+			t->access_key_id, t->secret_access_key_file, t->url, t->username,
+			t->private_key_file, t->public_key_file, t->known_hosts_file };
+
+		for (size_t f = 0; f < sizeof(owned) / sizeof(owned[0]); f++)
+			free(owned[f]);
+	}
+	free(cfg->targets);
 	free(cfg->mqtt.host);
 	free(cfg->mqtt.ca_file);
 	free(cfg->mqtt.cert_file);

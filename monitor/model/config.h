@@ -73,6 +73,40 @@ struct config_mqtt {
 	int64_t max_age;          /* seconds: events older than this are not replayed */
 };
 
+/*
+ * One publish target (config "publish"[i]): a copy of the site outside the
+ * machine that renders it, so the page outlives an outage of its host
+ * (publisher/targets/targets.h). Strings owned; NULL when not given.
+ */
+enum config_target_type {
+	CONFIG_TARGET_S3 = 1,         /* any S3-compatible endpoint, AWS Signature V4 */
+	CONFIG_TARGET_SFTP            /* an SSH server, key authentication, known host key */
+};
+
+struct config_target {
+	char   *name;                 /* [a-z0-9-]+, unique: logs, the store, --target */
+	enum config_target_type type;
+	/* s3 */
+	char   *endpoint;             /* "https://s3.eu-west-1.amazonaws.com", no path */
+	char   *bucket;
+	char   *region;               /* signing region, "eu-west-1" */
+	char   *prefix;               /* key prefix, "" or ending in '/' */
+	char   *access_key_id;
+	char   *secret_access_key_file; /* file holding the secret (first line) */
+	int     path_style;           /* 1: endpoint/bucket/key; 0: bucket.host/key */
+	/* sftp */
+	char   *url;                  /* "sftp://host:22/var/www/status" */
+	char   *username;
+	char   *private_key_file;
+	char   *public_key_file;      /* NULL: derived from the private key */
+	char   *known_hosts_file;     /* the host's key must be in it */
+	/* both */
+	int64_t timeout_connect;      /* seconds to connect (TCP, TLS, SSH handshake) */
+	int64_t timeout_stall;        /* seconds without a byte moving before a transfer is dropped */
+	int64_t retry_min;            /* seconds: first retry after a failure, doubling... */
+	int64_t retry_max;            /* ...up to this */
+};
+
 struct config {
 	char   *product;          /* "CLICK" */
 	char   *company;          /* "SynchroNet" */
@@ -93,6 +127,8 @@ struct config {
 	struct bizclock business; /* support hours and holidays: P3/P4 and RCA clocks */
 	struct config_email email;
 	struct config_mqtt mqtt;
+	struct config_target *targets; /* "publish": copies of the site elsewhere */
+	size_t ntargets;
 	struct config_component *components;
 	size_t ncomponents;
 	char  **feed_slugs;       /* distinct feed slugs needed, sorted (see config_feed_slugs) */

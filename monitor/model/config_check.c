@@ -15,6 +15,7 @@
 #define MAX_DEPS        100
 #define MAX_ID_LEN      64
 #define MAX_PATH        256
+#define MAX_TARGETS     16
 /* The report stops growing here; further errors are only counted. */
 #define MAX_REPORT      (256 * 1024)
 
@@ -730,6 +731,138 @@ parse_mqtt(struct config_errs *e, const json_t *root, struct config *cfg)
 	get_int_in(e, mq, "mqtt", "max_age", 86400, 60, 30 * 86400, &q->max_age);
 }
 
+/*
+ * "publish": copies of the site elsewhere (publisher/targets). Addressing of
+ * an S3 bucket: virtual-host (bucket.s3.region.amazonaws.com) on AWS, which
+ * is what AWS recommends and the only style new regions promise; path-style
+ * (endpoint/bucket) anywhere else, because most S3-compatible servers
+ * (MinIO, s3rver, Ceph on one address) and any endpoint on an IP address
+ * only answer that way, and a bucket name with a dot would not match a
+ * wildcard certificate as a host name. "path_style" overrides the choice.
+ */
+static void
+parse_target(struct config_errs *e, const json_t *o, const char *path, struct config_target *t)
+{
+	static const char *const s3_keys[] = {
+		"name", "type", "endpoint", "bucket", "region", "prefix", "access_key_id",
+		"secret_access_key_file", "path_style", "timeout_connect", "timeout_stall",
+		"retry_min", "retry_max"
+	};
+	static const char *const sftp_keys[] = {
+		"name", "type", "url", "username", "private_key_file", "public_key_file",
+		"known_hosts_file", "timeout_connect", "timeout_stall", "retry_min", "retry_max"
+	};
+	const json_t *v;
+	char sub[MAX_PATH];
+	const char *type = NULL, *host;
+	size_t hostlen;
+
+	if (!json_is_object(o)) {
+		config_errs_add(e, path, "expected an object, got %s", config_type_name(o));
+		return;
+	}
+	if (get_string(e, o, path, "name", 1, "", &t->name) == 0 && !valid_id(t->name))
+		config_errs_add(e, join_key(sub, sizeof(sub), path, "name"),
+		    "\"%s\" must be 1 to %d of a-z, 0-9 and '-'", t->name, MAX_ID_LEN);
+	v = json_object_get(o, "type");
+	if (v == NULL)
+		config_errs_add(e, path, "missing required key \"type\"");
+	else if (json_is_string(v))
+		type = json_string_value(v);
+	if (type != NULL && strcmp(type, "s3") == 0)
+		t->type = CONFIG_TARGET_S3;
+	else if (type != NULL && strcmp(type, "sftp") == 0)
+		t->type = CONFIG_TARGET_SFTP;
+	else if (v != NULL)
+		config_errs_add(e, join_key(sub, sizeof(sub), path, "type"),
+		    "expected \"s3\" or \"sftp\"");
+	get_int_in(e, o, path, "timeout_connect", 10, 1, 300, &t->timeout_connect);
+	get_int_in(e, o, path, "timeout_stall", 30, 1, 3600, &t->timeout_stall);
+	get_int_in(e, o, path, "retry_min", 10, 1, 3600, &t->retry_min);
+	get_int_in(e, o, path, "retry_max", 600, 1, 86400, &t->retry_max);
+	if (t->retry_max < t->retry_min)
+		config_errs_add(e, join_key(sub, sizeof(sub), path, "retry_max"),
+		    "%lld is shorter than retry_min (%lld)", (long long)t->retry_max,
+		    (long long)t->retry_min);
+	if (t->type == CONFIG_TARGET_S3) {
+		check_keys(e, o, path, s3_keys, sizeof(s3_keys) / sizeof(s3_keys[0]));
+		if (get_string(e, o, path, "endpoint", 1, "", &t->endpoint) == 0 &&
+		    (!is_http_url(t->endpoint) ||
+		    strcspn(strstr(t->endpoint, "//") + 2, "/") + 1 <
+		    strlen(strstr(t->endpoint, "//") + 2) ||
+		    strpbrk(t->endpoint, "?# \"") != NULL))
+			config_errs_add(e, join_key(sub, sizeof(sub), path, "endpoint"),
+			    "\"%s\" must be https:// or http:// and a host (no path)", t->endpoint);
+		get_string(e, o, path, "bucket", 1, "", &t->bucket);
+		get_string(e, o, path, "region", 1, "", &t->region);
+		get_string(e, o, path, "access_key_id", 1, "", &t->access_key_id);
+		get_string(e, o, path, "secret_access_key_file", 1, "", &t->secret_access_key_file);
+		if (get_string(e, o, path, "prefix", 0, "", &t->prefix) == 0 &&
+		    (t->prefix[0] == '/' || strstr(t->prefix, "..") != NULL ||
+		    (t->prefix[0] != '\0' && t->prefix[strlen(t->prefix) - 1] != '/')))
+			config_errs_add(e, join_key(sub, sizeof(sub), path, "prefix"),
+			    "\"%s\" must be empty or end in '/' (no leading '/', no \"..\")", t->prefix);
+		host = t->endpoint != NULL && strstr(t->endpoint, "//") != NULL ?
+		    strstr(t->endpoint, "//") + 2 : "";
+		hostlen = strcspn(host, ":/");
+		t->path_style = !(hostlen > 14 &&
+		    strncmp(host + hostlen - 14, ".amazonaws.com", 14) == 0 &&
+		    t->bucket != NULL && strchr(t->bucket, '.') == NULL);
+		v = json_object_get(o, "path_style");
+		if (v != NULL && !json_is_boolean(v))
+			config_errs_add(e, join_key(sub, sizeof(sub), path, "path_style"),
+			    "expected true or false, got %s", config_type_name(v));
+		else if (v != NULL)
+			t->path_style = json_is_true(v);
+	} else if (t->type == CONFIG_TARGET_SFTP) {
+		check_keys(e, o, path, sftp_keys, sizeof(sftp_keys) / sizeof(sftp_keys[0]));
+		if (get_string(e, o, path, "url", 1, "", &t->url) == 0 &&
+		    (strncmp(t->url, "sftp://", 7) != 0 || t->url[7] == '/' ||
+		    strchr(t->url + 7, '/') == NULL || strpbrk(t->url, "?#\" \n") != NULL))
+			config_errs_add(e, join_key(sub, sizeof(sub), path, "url"),
+			    "\"%s\" must be sftp://host[:port]/directory", t->url);
+		get_string(e, o, path, "username", 1, "", &t->username);
+		get_string(e, o, path, "private_key_file", 1, "", &t->private_key_file);
+		get_string(e, o, path, "known_hosts_file", 1, "", &t->known_hosts_file);
+		if (json_object_get(o, "public_key_file") != NULL)
+			get_string(e, o, path, "public_key_file", 1, "", &t->public_key_file);
+	}
+}
+
+static void
+parse_publish(struct config_errs *e, const json_t *root, struct config *cfg)
+{
+	const json_t *a = json_object_get(root, "publish");
+	char path[MAX_PATH], sub[MAX_PATH];
+	size_t i, j;
+
+	if (a == NULL)
+		return;
+	if (!json_is_array(a) || json_array_size(a) > MAX_TARGETS) {
+		config_errs_add(e, "publish", "expected an array of at most %d targets", MAX_TARGETS);
+		return;
+	}
+	if (json_array_size(a) == 0)
+		return;
+	cfg->targets = calloc(json_array_size(a), sizeof(*cfg->targets));
+	if (cfg->targets == NULL) {
+		e->nomem = 1;
+		return;
+	}
+	cfg->ntargets = json_array_size(a);
+	for (i = 0; i < cfg->ntargets && !e->nomem; i++) {
+		snprintf(path, sizeof(path), "publish[%zu]", i);
+		parse_target(e, json_array_get(a, i), path, &cfg->targets[i]);
+		for (j = 0; cfg->targets[i].name != NULL && j < i; j++)
+			if (cfg->targets[j].name != NULL &&
+			    strcmp(cfg->targets[j].name, cfg->targets[i].name) == 0) {
+				config_errs_add(e, join_key(sub, sizeof(sub), path, "name"),
+				    "duplicate name \"%s\" (also publish[%zu])", cfg->targets[i].name, j);
+				break;
+			}
+	}
+}
+
 void
 config_check_root(struct config_errs *e, const struct catalogue *cat, const json_t *root,
     struct config *cfg)
@@ -738,7 +871,7 @@ config_check_root(struct config_errs *e, const struct catalogue *cat, const json
 		"product", "company", "site_url", "site_dir", "feed_base_url", "currentevents_url",
 		"poll_interval", "render_interval", "quiet_limit", "max_parallel", "timeout_connect",
 		"timeout_total", "max_feed_bytes", "flap_window", "clock_skew", "business_hours",
-		"holidays", "components", "email", "mqtt"
+		"holidays", "components", "email", "mqtt", "publish"
 	};
 	json_t *comps;
 	int64_t v;
@@ -788,6 +921,7 @@ config_check_root(struct config_errs *e, const struct catalogue *cat, const json
 	parse_business(e, root, &cfg->business);
 	parse_email(e, root, cfg);
 	parse_mqtt(e, root, cfg);
+	parse_publish(e, root, cfg);
 
 	comps = json_object_get(root, "components");
 	if (comps == NULL) {

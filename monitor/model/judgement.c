@@ -6,6 +6,8 @@
 
 #include <jansson.h>
 
+#include "base/jsonout.h"
+
 #define JUDGEMENT_SCHEMA 1
 
 int
@@ -159,7 +161,7 @@ judgement_to_json(const struct judgement *j)
 				goto out;
 		}
 	}
-	s = json_dumps(doc, JSON_COMPACT);
+	s = jsonout_dumps(doc, JSON_COMPACT);
 out:
 	json_decref(doc);
 	return s;

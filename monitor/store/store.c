@@ -266,6 +266,28 @@ static const char *const migrations[] = {
 	"  topic TEXT PRIMARY KEY,"
 	"  acked_at INTEGER NOT NULL"
 	") WITHOUT ROWID;",
+	/*
+	 * 6: the publish targets (targets_state.h): each one's health, and the
+	 * files it holds with their hashes, so a pass uploads only what differs
+	 * and deletes what left the site, whatever the local releases kept.
+	 */
+	"CREATE TABLE publish_targets("
+	"  name TEXT PRIMARY KEY,"
+	"  release TEXT,"                          /* release it holds whole; NULL: none yet */
+	"  last_success INTEGER NOT NULL DEFAULT 0,"
+	"  last_attempt INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT,"                       /* NULL while healthy */
+	"  failing_since INTEGER NOT NULL DEFAULT 0,"/* first failure of the current run, 0: healthy */
+	"  failures INTEGER NOT NULL DEFAULT 0,"   /* consecutive */
+	"  next_attempt INTEGER NOT NULL DEFAULT 0"/* retry time while failing */
+	") WITHOUT ROWID;"
+	"CREATE TABLE publish_target_files("
+	"  target TEXT NOT NULL,"
+	"  path TEXT NOT NULL,"                    /* relative to the site: api/v2/summary.json */
+	"  hash TEXT NOT NULL,"                    /* of the bytes uploaded */
+	"  uploaded_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (target, path)"
+	") WITHOUT ROWID;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -192,9 +192,13 @@ cs_err store_outbox_retry_dead(struct store *st, const char *channel, int64_t no
 cs_err store_outbox_release(struct store *st, const char *channel, int64_t now, size_t *n,
     char *err, size_t errlen);
 
-/* Dead letters (given up after the attempt cap) of channel (NULL: every channel), for `health`. */
-cs_err store_outbox_dead_count(struct store *st, const char *channel, size_t *count,
-    char *err, size_t errlen);
+/*
+ * Rows of channel (NULL: every channel) in state ("pending", "delivered",
+ * "dead": given up after the attempt cap, "expired"), for `health` and a
+ * replay's report.
+ */
+cs_err store_outbox_count_state(struct store *st, const char *channel, const char *state,
+    size_t *count, char *err, size_t errlen);
 
 /* Counts undelivered rows of channel (all channels if channel is NULL). */
 cs_err store_outbox_pending_count(struct store *st, const char *channel, size_t *count,

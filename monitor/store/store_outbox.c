@@ -433,8 +433,8 @@ store_outbox_print(struct store *st, FILE *fp, char *err, size_t errlen)
 }
 
 cs_err
-store_outbox_dead_count(struct store *st, const char *channel, size_t *count, char *err,
-    size_t errlen)
+store_outbox_count_state(struct store *st, const char *channel, const char *state, size_t *count,
+    char *err, size_t errlen)
 {
 	sqlite3_stmt *s = NULL;
 	cs_err rc;
@@ -442,10 +442,10 @@ store_outbox_dead_count(struct store *st, const char *channel, size_t *count, ch
 
 	*count = 0;
 	rc = store_query(st, &s, err, errlen,
-	    "SELECT count(*) FROM outbox WHERE state = 'dead' AND (?1 IS NULL OR channel = ?1)",
-	    "s", channel);
+	    "SELECT count(*) FROM outbox WHERE state = ?2 AND (?1 IS NULL OR channel = ?1)",
+	    "ss", channel, state);
 	if (rc == CS_OK)
-		rc = store_step(st, s, &row, "count dead outbox messages", err, errlen);
+		rc = store_step(st, s, &row, "count outbox messages", err, errlen);
 	if (rc == CS_OK && row)
 		*count = (size_t)sqlite3_column_int64(s, 0);
 	store_release(st, s);

@@ -1,5 +1,7 @@
 /* mail_msg.c: one message as bytes through GMime 3: checked fields, cleaned headers, 7bit bodies, CRLF. */
 #include <stdint.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -540,4 +542,41 @@ out:
 		g_mime_format_options_free(fo);
 	clean_free(&c);
 	return rc;
+}
+
+cs_err
+mail_msg_summary(const char *path, struct mail_summary *out, char *err, size_t errlen)
+{
+	GMimeStream *stream;
+	GMimeParser *parser;
+	GMimeMessage *msg;
+	InternetAddressList *to;
+	GDateTime *date;
+	const char *subject;
+	char *list;
+	int fd;
+
+	memset(out, 0, sizeof(*out));
+	gmime_once();
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return cs_seterr(err, errlen, CS_ERR_IO, "%s: %s", path, strerror(errno));
+	stream = g_mime_stream_fs_new(fd); /* owns fd */
+	parser = g_mime_parser_new_with_stream(stream);
+	msg = g_mime_parser_construct_message(parser, NULL);
+	g_object_unref(parser);
+	g_object_unref(stream);
+	if (msg == NULL)
+		return cs_seterr(err, errlen, CS_ERR_PARSE, "%s: not a mail message", path);
+	subject = g_mime_message_get_subject(msg);
+	snprintf(out->subject, sizeof(out->subject), "%s", subject != NULL ? subject : "");
+	to = g_mime_message_get_to(msg);
+	list = to != NULL ? internet_address_list_to_string(to, NULL, FALSE) : NULL;
+	snprintf(out->to, sizeof(out->to), "%s", list != NULL ? list : "");
+	g_free(list);
+	date = g_mime_message_get_date(msg);
+	if (date != NULL)
+		out->date = (int64_t)g_date_time_to_unix(date);
+	g_object_unref(msg);
+	return CS_OK;
 }

@@ -42,4 +42,18 @@ cs_err mail_msg_build(const struct mail_msg *m, char **out, size_t *len, char *e
 /* Nonzero when s is one plain addr-spec (local@domain, no display name, no CR/LF, <= 254 bytes). */
 int mail_msg_addr_ok(const char *s);
 
+/* What a reader's mailbox list shows of one message. */
+struct mail_summary {
+	int64_t date;          /* its Date header, 0 if none */
+	char    to[320];       /* the To addresses, as GMime formats them */
+	char    subject[1024]; /* decoded (RFC 2047) */
+};
+
+/*
+ * Reads the headers of the message in file path (a Maildir entry) with
+ * GMime. CS_ERR_IO when it cannot be opened, CS_ERR_PARSE when it is not
+ * a message.
+ */
+cs_err mail_msg_summary(const char *path, struct mail_summary *out, char *err, size_t errlen);
+
 #endif

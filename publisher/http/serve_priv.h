@@ -10,6 +10,7 @@
 #include "base/cstime.h"
 #include "http/ratelimit.h"
 #include "http/serve.h"
+#include "http/serve_form.h"
 #include "http/serve_pages.h"
 #include "http/subflow.h"
 
@@ -34,24 +35,14 @@ struct serve {
 
 enum serve_method { SM_GET, SM_HEAD, SM_POST };
 
-/* What the forms may hold: a few known fields, the rest ignored. */
-#define SERVE_FORM_FIELDS 128
-
-struct serve_field {
-	const char *key;     /* one of the known keys (static) */
-	char       *val;     /* owned, NUL-terminated */
-	size_t      len;
-};
-
 /* One request, from its headers to its response. */
 struct serve_req {
 	enum serve_method method;
 	const char *route;           /* the URL path after base: "/subscribe" */
 	size_t body;                 /* bytes of body seen */
 	struct MHD_PostProcessor *pp;
-	struct serve_field f[SERVE_FORM_FIELDS];
-	size_t nf;
-	int bad_form;                /* the post processor refused the body, or too many fields */
+	struct serve_form form;      /* the known fields of the body (serve_form.h) */
+	int bad_form;                /* the post processor refused the body, or the form did */
 	char client[RATELIMIT_KEY_MAX];  /* the client's address (serve.h's trust rule) */
 };
 
@@ -68,12 +59,6 @@ int64_t serve_now(const struct serve *s);
  */
 enum MHD_Result serve_respond(struct serve *s, struct MHD_Connection *c, unsigned status,
     const struct serve_view *v, int64_t retry_after);
-
-/* The value of form field key (the first), or NULL. */
-const char *serve_form_get(const struct serve_req *r, const char *key);
-
-/* Fills out[0..max) with the values of every field key; returns how many there are. */
-size_t serve_form_all(const struct serve_req *r, const char *key, const char **out, size_t max);
 
 
 /*

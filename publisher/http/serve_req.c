@@ -60,94 +60,24 @@ serve_respond(struct serve *s, struct MHD_Connection *c, unsigned status,
 	return ret;
 }
 
-const char *
-serve_form_get(const struct serve_req *r, const char *key)
-{
-	for (size_t i = 0; i < r->nf; i++)
-		if (strcmp(r->f[i].key, key) == 0)
-			return r->f[i].val;
-	return NULL;
-}
+_Static_assert(SERVE_FORM_VALUE_MAX == SERVE_BODY_MAX, "a value is bounded by the body");
 
-size_t
-serve_form_all(const struct serve_req *r, const char *key, const char **out, size_t max)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < r->nf; i++) {
-		if (strcmp(r->f[i].key, key) != 0)
-			continue;
-		if (n < max)
-			out[n] = r->f[i].val;
-		n++;
-	}
-	return n;
-}
-
-/* The form fields any page reads; others are ignored. */
-static const char *
-known_key(const char *key)
-{
-	static const char *const keys[] = { "email", "t", "components", "priority",
-		"List-Unsubscribe" };
-
-	for (size_t i = 0; key != NULL && i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (strcmp(key, keys[i]) == 0)
-			return keys[i];
-	return NULL;
-}
-
-/*
- * MHD's post processor hands each field's value in pieces (off is where
- * the piece goes): a piece at 0 starts a field, the others extend the last
- * one. The body is at most SERVE_BODY_MAX bytes, which bounds every value.
- */
+/* MHD's post processor's field callback: each piece goes to the form (serve_form.c). */
 static enum MHD_Result
 on_field(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
     const char *content_type, const char *transfer_encoding, const char *data, uint64_t off,
     size_t size)
 {
 	struct serve_req *r = cls;
-	const char *k = known_key(key);
-	struct serve_field *f;
-	char *v;
 
 	(void)kind;
 	(void)filename;
 	(void)content_type;
 	(void)transfer_encoding;
-	if (k == NULL)
-		return MHD_YES;
-	if (off == 0 || r->nf == 0 || r->f[r->nf - 1].key != k) {
-		if (r->nf == SERVE_FORM_FIELDS) {
-			r->bad_form = 1;
-			return MHD_NO;
-		}
-		f = &r->f[r->nf++];
-		f->key = k;
-		f->val = calloc(1, 1);
-		f->len = 0;
-		if (f->val == NULL) {
-			r->bad_form = 1;
-			return MHD_NO;
-		}
-	}
-	f = &r->f[r->nf - 1];
-	if (size == 0)
-		return MHD_YES;
-	if (size > SERVE_BODY_MAX || f->len + size > SERVE_BODY_MAX) {
+	if (serve_form_piece(&r->form, key, data, off, size) != 0) {
 		r->bad_form = 1;
 		return MHD_NO;
 	}
-	v = realloc(f->val, f->len + size + 1);
-	if (v == NULL) {
-		r->bad_form = 1;
-		return MHD_NO;
-	}
-	memcpy(v + f->len, data, size);
-	f->len += size;
-	v[f->len] = '\0';
-	f->val = v;
 	return MHD_YES;
 }
 
@@ -158,8 +88,7 @@ req_free(struct serve_req *r)
 		return;
 	if (r->pp != NULL)
 		MHD_destroy_post_processor(r->pp);
-	for (size_t i = 0; i < r->nf; i++)
-		free(r->f[i].val);
+	serve_form_clear(&r->form);
 	free(r);
 }
 

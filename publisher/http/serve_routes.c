@@ -6,12 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/strbuf.h"
 #include "email/subscription.h"
 #include "store/subscribers.h"
-
-/* components= fields read from one form: more than the configuration has is a bad form */
-#define MAX_COMPONENTS 256
 
 int
 serve_route_known(const char *route)
@@ -50,62 +46,7 @@ failed(struct serve *s, struct MHD_Connection *c, const char *what, const char *
 static const char *
 token_of(const struct serve_req *r, struct MHD_Connection *c)
 {
-	const char *t = serve_form_get(r, "t");
-
-	if (t == NULL || t[0] == '\0')
-		t = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "t");
-	return t != NULL && t[0] != '\0' ? t : NULL;
-}
-
-/* err ("not an email address ...") as a sentence for a page, into buf. */
-static const char *
-sentence(const char *err, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s.", err[0] != '\0' ? err : "the form could not be read");
-	if (buf[0] >= 'a' && buf[0] <= 'z')
-		buf[0] = (char)(buf[0] - 'a' + 'A');
-	return buf;
-}
-
-/*
- * The preferences of a form, checked as the CLI checks them
- * (subscription.h): *json owned (NULL: all), *prio 1..4. Returns NULL, or
- * the problem in words (in buf). The ids ticked go in as the list the
- * checker reads; none at all is refused unless none_ok (the preferences
- * form has no "none": that is unsubscribing).
- */
-static const char *
-prefs_of(struct serve *s, const struct serve_req *r, int none_ok, char **json, int *prio,
-    char *buf, size_t len)
-{
-	const char *ids[MAX_COMPONENTS];
-	size_t n = serve_form_all(r, "components", ids, MAX_COMPONENTS);
-	char err[CS_ERRLEN];
-	struct strbuf list = { 0 };
-	char *l = NULL;
-	const char *problem = NULL;
-
-	*json = NULL;
-	err[0] = '\0';
-	if (subscription_priority(serve_form_get(r, "priority"), prio, err, sizeof(err)) != CS_OK)
-		return sentence(err, buf, len);
-	if (n > MAX_COMPONENTS)
-		return "The form names more components than this status page has.";
-	if (n == 0)
-		return none_ok ? NULL : "Tick at least one component, or unsubscribe.";
-	for (size_t i = 0; i < n; i++) {
-		/* one id each: a comma or blank inside one would make two */
-		if (ids[i][0] == '\0' || strpbrk(ids[i], ",; \t") != NULL || strcmp(ids[i], "all") == 0)
-			return "The form names a component this status page does not have.";
-		strbuf_printf(&list, "%s%s", i > 0 ? "," : "", ids[i]);
-	}
-	l = strbuf_take(&list);
-	if (l == NULL)
-		return "Out of memory.";
-	if (subscription_components(s->o->cfg, l, json, err, sizeof(err)) != CS_OK)
-		problem = sentence(err, buf, len);
-	free(l);
-	return problem;
+	return serve_form_token(&r->form, MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "t"));
 }
 
 /*
@@ -137,13 +78,13 @@ subscribe(struct serve *s, struct MHD_Connection *c, struct serve_req *r)
 	}
 	/* the checker's words never quote the address: they go to the log as they are */
 	err[0] = '\0';
-	if (subscription_address(serve_form_get(r, "email"), email, sizeof(email), err,
+	if (subscription_address(serve_form_get(&r->form, "email"), email, sizeof(email), err,
 	    sizeof(err)) != CS_OK) {
 		serve_say(s, "info", "subscribe refused: %s", err);
 		return page(s, c, MHD_HTTP_BAD_REQUEST, "bad-address",
-		    sentence(err, words, sizeof(words)));
+		    serve_form_sentence(err, words, sizeof(words)));
 	}
-	problem = prefs_of(s, r, 1, &json, &prio, words, sizeof(words));
+	problem = serve_form_prefs(s->o->cfg, &r->form, 1, &json, &prio, words, sizeof(words));
 	if (problem != NULL) {
 		serve_say(s, "info", "subscribe refused: %s", problem);
 		ret = page(s, c, MHD_HTTP_BAD_REQUEST, "bad-form", problem);
@@ -225,7 +166,7 @@ manage(struct serve *s, struct MHD_Connection *c, struct serve_req *r)
 	if (rc != CS_OK)
 		return failed(s, c, "manage", err);
 	if (r->method == SM_POST) {
-		problem = prefs_of(s, r, 0, &json, &prio, words, sizeof(words));
+		problem = serve_form_prefs(s->o->cfg, &r->form, 0, &json, &prio, words, sizeof(words));
 		if (problem != NULL) {
 			status = MHD_HTTP_BAD_REQUEST;
 		} else if (subflow_save(&s->flow, &sub, json, prio, serve_now(s), err,
@@ -262,7 +203,7 @@ out:
 static enum MHD_Result
 unsubscribe(struct serve *s, struct MHD_Connection *c, struct serve_req *r)
 {
-	const char *t = token_of(r, c), *oc = serve_form_get(r, "List-Unsubscribe");
+	const char *t = token_of(r, c), *oc = serve_form_get(&r->form, "List-Unsubscribe");
 	struct store_subscriber sub;
 	struct serve_view v;
 	char err[CS_ERRLEN];

@@ -24,9 +24,12 @@ out=$("$analyze" verify "$tmp/clickstatus.service" 2>&1) || fail "systemd-analyz
 [ -z "$out" ] || fail "systemd-analyze warns: $out"
 # The command lines of the unit, with this build and the source tree's files.
 "$bin" --config "$src/feeds/click.json" check-config >/dev/null || fail "ExecStartPre fails"
-# (poll itself would reach AWS: the same global options and --site-src through render)
-"$bin" --config "$src/feeds/click.json" --state-dir "$tmp/state" render --site-src "$src/site" 2>/dev/null ||
-	fail "the unit's options are not accepted"
+grep -q "^    --state-dir /var/lib/clickstatus run --site-src " "$src/contrib/clickstatus.service" || fail "the unit does not run the daemon"
+grep -q '^ExecReload=/bin/kill -HUP $MAINPID' "$src/contrib/clickstatus.service" || fail "no reload"
+# The unit's command line, for one simulated cycle against a closed loopback port (never AWS).
+"$bin" --config "$src/feeds/click.json" --state-dir "$tmp/state" run --site-src "$src/site" \
+	--no-serve --feed-base-url http://127.0.0.1:9/ --sim-start 2026-01-01T00:00:00Z \
+	--sim-end 2026-01-01T00:00:00Z 2>/dev/null || fail "the unit's options are not accepted"
 [ -f "$tmp/state/site/current/index.html" ] || fail "no site under the state directory"
 echo "ok 1 the systemd unit verifies and its command lines are accepted"
 echo "1 passed, 0 failed"
