@@ -198,6 +198,16 @@ flight_add(struct mqttpub *m)
 	return f;
 }
 
+/* The flight of the event of outbox row id on this connection, or NULL. */
+static struct flight *
+flight_event(struct mqttpub *m, int64_t row)
+{
+	for (size_t i = 0; i < m->nfl; i++)
+		if (m->fl[i].kind == K_EVENT && m->fl[i].row == row)
+			return &m->fl[i];
+	return NULL;
+}
+
 static void
 flights_clear(struct mqttpub *m)
 {
@@ -262,10 +272,21 @@ publish_events(struct mqttpub *m, char *err, size_t errlen)
 		m->more_events = n == want;
 		mqtt_topic(topic, sizeof(topic), m->q->prefix, "events");
 		for (size_t i = 0; i < n && !m->lost; i++) {
-			char *payload = mqtt_event_json(&rows[i]);
-			struct flight *f;
+			char *payload;
+			struct flight *f = flight_event(m, rows[i].id);
 			int mid;
 
+			/*
+			 * Still waiting for its PUBACK on this connection, and claimed
+			 * again because the lease ran out (a replay's clock moves by a
+			 * poll interval per cycle, hours of it in a few milliseconds):
+			 * not sent twice. Its acknowledgement now answers this claim.
+			 */
+			if (f != NULL) {
+				f->token = rows[i].claim_token;
+				continue;
+			}
+			payload = mqtt_event_json(&rows[i]);
 			if (payload == NULL) {
 				rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "mqtt: out of memory");
 				break;

@@ -133,9 +133,9 @@ manifest_load(int dirfd, struct manifest *mf)
 		qsort(mf->v, mf->n, sizeof(*mf->v), cmp_entry);
 }
 
-/* Makes the parent directories of path inside the new release. */
+/* Makes the parent directories of path inside the new release; the message goes to err. */
 static cs_err
-make_parents(struct pub *p, const char *path)
+make_parents(struct pub *p, const char *path, char *err, size_t errlen)
 {
 	char dir[LINE_MAX_LEN];
 	const char *s;
@@ -145,7 +145,7 @@ make_parents(struct pub *p, const char *path)
 		size_t n = (size_t)(s - path);
 
 		if (n >= sizeof(dir))
-			return cs_seterr(p->err, p->errlen, CS_ERR_TOOBIG, "%s: path too long", path);
+			return cs_seterr(err, errlen, CS_ERR_TOOBIG, "%s: path too long", path);
 		memcpy(dir, path, n);
 		dir[n] = '\0';
 		for (i = 0; i < p->ndirs; i++)
@@ -154,10 +154,10 @@ make_parents(struct pub *p, const char *path)
 		if (i < p->ndirs)
 			continue;
 		if (mkdirat(p->newfd, dir, 0755) != 0 && errno != EEXIST)
-			return cs_seterr(p->err, p->errlen, CS_ERR_IO, "%s/%s: mkdir: %s",
-			    p->st->release, dir, strerror(errno));
+			return cs_seterr(err, errlen, CS_ERR_IO, "%s/releases/%s/%s: mkdir: %s",
+			    p->o->site_dir, p->st->release, dir, strerror(errno));
 		if (p->ndirs == sizeof(p->dirs) / sizeof(p->dirs[0]))
-			return cs_seterr(p->err, p->errlen, CS_ERR_TOOBIG, "%s: too many directories",
+			return cs_seterr(err, errlen, CS_ERR_TOOBIG, "%s: too many directories",
 			    path);
 		p->dirs[p->ndirs] = strdup(dir);
 		if (p->dirs[p->ndirs] == NULL)
@@ -171,7 +171,7 @@ make_parents(struct pub *p, const char *path)
 static int
 link_prev(struct pub *p, const char *path)
 {
-	if (p->prevfd < 0 || make_parents(p, path) != CS_OK)
+	if (p->prevfd < 0 || make_parents(p, path, NULL, 0) != CS_OK)
 		return -1;
 	return linkat(p->prevfd, path, p->newfd, path, 0);
 }
@@ -196,21 +196,26 @@ sink_reuse(void *arg, const char *path, const char *in)
 	return 1;
 }
 
+/*
+ * Writes path into the new release (fsynced unless no_fsync). The message
+ * names the file and the cause (ENOSPC, EROFS...) and goes to err.
+ */
 static cs_err
-write_file(struct pub *p, const char *path, const void *data, size_t len)
+write_file(struct pub *p, const char *path, const void *data, size_t len, char *err,
+    size_t errlen)
 {
 	const char *b = data;
 	size_t off = 0;
 	cs_err rc = CS_OK;
 	int fd = -1;
 
-	rc = make_parents(p, path);
+	rc = make_parents(p, path, err, errlen);
 	if (rc != CS_OK)
 		goto out;
 	fd = openat(p->newfd, path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		rc = cs_seterr(p->err, p->errlen, CS_ERR_IO, "%s/%s: %s", p->st->release, path,
-		    strerror(errno));
+		rc = cs_seterr(err, errlen, CS_ERR_IO, "%s/releases/%s/%s: %s", p->o->site_dir,
+		    p->st->release, path, strerror(errno));
 		goto out;
 	}
 	while (off < len) {
@@ -219,26 +224,27 @@ write_file(struct pub *p, const char *path, const void *data, size_t len)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
-			rc = cs_seterr(p->err, p->errlen, CS_ERR_IO, "%s/%s: write: %s",
-			    p->st->release, path, strerror(errno));
+			rc = cs_seterr(err, errlen, CS_ERR_IO, "%s/releases/%s/%s: write: %s",
+			    p->o->site_dir, p->st->release, path, strerror(errno));
 			goto out;
 		}
 		off += (size_t)w;
 	}
 	if (!p->o->no_fsync && fsync(fd) != 0) {
-		rc = cs_seterr(p->err, p->errlen, CS_ERR_IO, "%s/%s: fsync: %s", p->st->release,
-		    path, strerror(errno));
+		rc = cs_seterr(err, errlen, CS_ERR_IO, "%s/releases/%s/%s: fsync: %s",
+		    p->o->site_dir, p->st->release, path, strerror(errno));
 		goto out;
 	}
 out:
 	if (fd >= 0 && close(fd) != 0 && rc == CS_OK)
-		rc = cs_seterr(p->err, p->errlen, CS_ERR_IO, "%s/%s: close: %s", p->st->release,
-		    path, strerror(errno));
+		rc = cs_seterr(err, errlen, CS_ERR_IO, "%s/releases/%s/%s: close: %s",
+		    p->o->site_dir, p->st->release, path, strerror(errno));
 	return rc;
 }
 
 static cs_err
-sink_put(void *arg, const char *path, const char *in, const void *data, size_t len)
+sink_put(void *arg, const char *path, const char *in, const void *data, size_t len,
+    char *err, size_t errlen)
 {
 	struct pub *p = arg;
 	char out[RENDER_HASHLEN];
@@ -251,12 +257,16 @@ sink_put(void *arg, const char *path, const char *in, const void *data, size_t l
 	if (e != NULL && strcmp(e->out, out) == 0 && link_prev(p, path) == 0) {
 		p->st->linked++;
 	} else {
-		rc = write_file(p, path, data, len);
+		rc = write_file(p, path, data, len, err, errlen);
 		if (rc != CS_OK)
 			return rc;
 		p->st->written++;
 	}
-	return manifest_add(&p->cur, path, in, out);
+	rc = manifest_add(&p->cur, path, in, out);
+	if (rc != CS_OK)
+		cs_seterr(err, errlen, rc, "%s/releases/%s/%s: cannot record it in the manifest",
+		    p->o->site_dir, p->st->release, path);
+	return rc;
 }
 
 static cs_err
@@ -279,7 +289,7 @@ write_manifest(struct pub *p)
 		n += (size_t)snprintf(buf + n, cap + 1 - n, "%s\t%s\t%s\n", e->in[0] != '\0' ? e->in : "-",
 		    e->out, e->path);
 	}
-	rc = write_file(p, MANIFEST, buf, n);
+	rc = write_file(p, MANIFEST, buf, n, p->err, p->errlen);
 out:
 	free(buf);
 	return rc;

@@ -221,9 +221,8 @@ transform(struct render_ctx *ctx, size_t set, enum sheet s, xmlDocPtr doc, const
 		    ctx->dir, sheet_files[s], path);
 		goto out;
 	}
-	rc = sink->put(sink->arg, path, hash, buf, (size_t)len);
-	if (rc != CS_OK)
-		cs_seterr(err, errlen, rc, "%s: cannot store", path);
+	/* on failure the sink's message (the file and the cause) is the message */
+	rc = sink->put(sink->arg, path, hash, buf, (size_t)len, err, errlen);
 out:
 	xmlFree(buf);
 	xmlFreeDoc(res);
@@ -415,13 +414,14 @@ locked_reuse(void *arg, const char *path, const char *hash)
 }
 
 static cs_err
-locked_put(void *arg, const char *path, const char *hash, const void *data, size_t len)
+locked_put(void *arg, const char *path, const char *hash, const void *data, size_t len,
+    char *err, size_t errlen)
 {
 	struct pool *p = arg;
 	cs_err rc;
 
 	pthread_mutex_lock(&p->mu);
-	rc = p->inner->put(p->inner->arg, path, hash, data, len);
+	rc = p->inner->put(p->inner->arg, path, hash, data, len, err, errlen);
 	pthread_mutex_unlock(&p->mu);
 	return rc;
 }
@@ -557,11 +557,10 @@ write_index_and_api(struct render_ctx *ctx, const struct sitemodel *m, const cha
 			cs_seterr(err, errlen, rc, "%s: cannot build", siteapi_path((enum siteapi_file)i));
 			goto out;
 		}
-		rc = sink->put(sink->arg, siteapi_path((enum siteapi_file)i), "", json, jlen);
-		if (rc != CS_OK) {
-			cs_seterr(err, errlen, rc, "%s: cannot store", siteapi_path((enum siteapi_file)i));
+		rc = sink->put(sink->arg, siteapi_path((enum siteapi_file)i), "", json, jlen, err,
+		    errlen);
+		if (rc != CS_OK)
 			goto out;
-		}
 		free(json);
 		json = NULL;
 	}
@@ -585,10 +584,12 @@ write_assets(const struct render_ctx *ctx, const struct render_sink *sink, char 
 		r = sink->reuse(sink->arg, asset_files[i], hash);
 		if (r == 1)
 			continue;
-		rc = r < 0 ? CS_ERR_IO : sink->put(sink->arg, asset_files[i], hash, ctx->assets[i],
-		    ctx->asset_len[i]);
+		if (r < 0)
+			return cs_seterr(err, errlen, CS_ERR_IO, "%s: cannot store", asset_files[i]);
+		rc = sink->put(sink->arg, asset_files[i], hash, ctx->assets[i], ctx->asset_len[i],
+		    err, errlen);
 		if (rc != CS_OK)
-			return cs_seterr(err, errlen, rc, "%s: cannot store", asset_files[i]);
+			return rc;
 	}
 	return CS_OK;
 }

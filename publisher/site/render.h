@@ -25,13 +25,15 @@
  * it; a negative value is an error. put() receives each produced file
  * (data borrowed for the call); input_hash is "" for files that are
  * produced on every render (index.html, the JSON API). Paths are relative
- * ("incidents/abc.html").
+ * ("incidents/abc.html"). When put() fails, its message (naming the file
+ * and the cause: "releases/R/index.html: write: No space left on device")
+ * goes to err and becomes render_site's message unchanged.
  */
 struct render_sink {
 	void *arg;
 	int (*reuse)(void *arg, const char *path, const char *input_hash);
 	cs_err (*put)(void *arg, const char *path, const char *input_hash,
-	    const void *data, size_t len);
+	    const void *data, size_t len, char *err, size_t errlen);
 };
 
 struct render_ctx;

@@ -49,11 +49,14 @@ mem_reuse(void *arg, const char *path, const char *hash)
 }
 
 static cs_err
-mem_put(void *arg, const char *path, const char *hash, const void *data, size_t len)
+mem_put(void *arg, const char *path, const char *hash, const void *data, size_t len,
+    char *err, size_t errlen)
 {
 	struct memsink *s = arg;
 
 	(void)hash;
+	(void)err;
+	(void)errlen;
 	assert_true(s->n < sizeof(s->v) / sizeof(s->v[0]));
 	s->v[s->n].path = strdup(path);
 	s->v[s->n].data = malloc(len + 1);
