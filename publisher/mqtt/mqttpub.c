@@ -22,7 +22,12 @@
 #include "store/retained.h"
 
 #define QOS 1
-#define WINDOW 100                 /* events published and not yet acknowledged, at most */
+/*
+ * Events published and not yet acknowledged, at most: one, so that a crash
+ * re-sends at most the one event in flight (the same event_id); a burst costs
+ * a round trip per event, a few ms on a LAN.
+ */
+#define WINDOW 1
 #define LEASE 3600                 /* s: a claim; released at every connect anyway */
 #define CONNECT_TIMEOUT_MS 10000   /* from the TCP connect to the CONNACK */
 #define BACKOFF_MIN_MS 1000

@@ -421,6 +421,19 @@ targets_publish_once(const struct config *cfg, const char *state_dir, const char
 		rc = CS_ERR_NOMEM;
 		goto out;
 	}
+	/*
+	 * The store opened (made, migrated) once here first: workers opening a
+	 * store that does not exist yet at the same instant would see one
+	 * another's new file still empty, which the store refuses (store.c).
+	 */
+	{
+		struct store *st0 = NULL;
+
+		rc = store_open(state_dir, &st0, err, errlen);
+		store_close(st0);
+		if (rc != CS_OK)
+			goto out;
+	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	for (i = 0; i < cfg->ntargets; i++) {
 		if (only != NULL && strcmp(only, cfg->targets[i].name) != 0)
