@@ -2,6 +2,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -410,6 +413,22 @@ random32(void)
 	return r;
 }
 
+/*
+ * glibc raises its mmap threshold each time a large block mmap'd is freed,
+ * after which the cycle's large buffers (a feed's body, the judgement's
+ * JSON, a render) come from the heap, where they fragment it: the 10,000-
+ * cycle soak saw RSS step up by 7 MB midway and stay there. A fixed
+ * threshold keeps every block of 128 KiB or more mmap'd, returned to the
+ * system when freed, and the daemon's memory flat (tests/soak).
+ */
+static void
+tune_malloc(void)
+{
+#ifdef __GLIBC__
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+#endif
+}
+
 static void
 install_signals(void)
 {
@@ -451,6 +470,7 @@ run_daemon(struct cli_globals *g, const struct run_args *a)
 		goto out;
 	}
 	install_signals();
+	tune_malloc();
 	if (daemon_open(&d) != CS_OK)
 		goto out;
 	if (a->sim) {
