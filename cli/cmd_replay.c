@@ -1,6 +1,5 @@
 /* cmd_replay.c: `clickstatus replay DIR`: the whole pipeline over recorded feeds, in accelerated time. */
 #include <dirent.h>
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -11,6 +10,7 @@
 #include "cli.h"
 #include "daemon.h"
 #include "aws/feed_cut.h"
+#include "base/ascii.h"
 #include "base/cstime.h"
 #include "base/stopflag.h"
 #include "email/mail_msg.h"
@@ -67,7 +67,7 @@ static int
 print_update(const struct store_incident_update *u, void *ctx)
 {
 	struct timeline *t = ctx;
-	char when[32], body[160];
+	char when[32], body[160], line[4 * 160];
 	size_t n;
 
 	if (!u->public)
@@ -79,7 +79,9 @@ print_update(const struct store_incident_update *u, void *ctx)
 		n = sizeof(body) - 4;
 	snprintf(body, sizeof(body), "%.*s%s", (int)n, u->body != NULL ? u->body : "",
 	    u->body != NULL && u->body[n] != '\0' && u->body[n] != '\n' ? "..." : "");
-	printf("  %s  #%" PRId64 " %-13s %s\n", when, t->id, u->status, body);
+	/* AWS's and engineers' text, on a terminal: control characters escaped as in the log. */
+	printf("  %s  #%" PRId64 " %-13s %s\n", when, t->id, u->status,
+	    ascii_escape_controls(body, line, sizeof(line)));
 	t->lines++;
 	return 0;
 }
@@ -88,11 +90,12 @@ static int
 print_incident(const struct store_incident *inc, void *ctx)
 {
 	struct timeline *t = ctx;
-	char err[CS_ERRLEN];
+	char err[CS_ERRLEN], line[4096];
 
 	if (inc->not_affected)
 		return 0;
-	printf(" Incident #%" PRId64 ": %s (%s)\n", inc->id, inc->title, inc->status);
+	printf(" Incident #%" PRId64 ": %s (%s)\n", inc->id,
+	    ascii_escape_controls(inc->title, line, sizeof(line)), inc->status);
 	t->id = inc->id;
 	if (store_incident_updates(t->st, inc->id, print_update, t, err, sizeof(err)) != CS_OK)
 		printf("  (its updates cannot be read: %s)\n", err);
@@ -146,10 +149,11 @@ print_maildir(const char *maildir)
 	}
 	qsort(rows, n, sizeof(*rows), by_date);
 	for (size_t i = 0; i < n; i++) {
-		char when[32];
+		char when[32], to[4 * sizeof(rows[i].s.to)], subject[4 * sizeof(rows[i].s.subject)];
 
 		printf("  %s  %-24s %s\n", cstime_format_iso8601(rows[i].s.date, when, sizeof(when)),
-		    rows[i].s.to, rows[i].s.subject);
+		    ascii_escape_controls(rows[i].s.to, to, sizeof(to)),
+		    ascii_escape_controls(rows[i].s.subject, subject, sizeof(subject)));
 	}
 	free(rows);
 	return n;
