@@ -1,17 +1,32 @@
 /* schedule.c: when the daemon polls next (schedule.h). */
 #include "base/schedule.h"
 
+/* The jitter's half-width in ms: a tenth of the interval, at most 30 s. */
+static int64_t
+jitter_span_ms(int64_t interval_s)
+{
+	int64_t span = interval_s * 100;
+
+	return span > 30000 ? 30000 : span;
+}
+
 int64_t
 schedule_next_ms(int64_t started_ms, int64_t interval_s, uint32_t rnd)
 {
-	int64_t span = interval_s * 100; /* a tenth of the interval, in ms */
+	int64_t span = jitter_span_ms(interval_s);
 
-	if (span > 30000)
-		span = 30000;
 	if (span <= 0)
 		return started_ms + interval_s * 1000;
 	/* rnd spread over [-span, +span]. */
 	return started_ms + interval_s * 1000 - span + (int64_t)(rnd % (uint32_t)(2 * span + 1));
+}
+
+int64_t
+schedule_max_gap_s(int64_t interval_s)
+{
+	int64_t span = jitter_span_ms(interval_s);
+
+	return interval_s + (span > 0 ? (span + 999) / 1000 : 0);
 }
 
 int64_t

@@ -16,6 +16,14 @@
 int64_t schedule_next_ms(int64_t started_ms, int64_t interval_s, uint32_t rnd);
 
 /*
+ * The longest the daemon waits between the starts of two polls, in whole
+ * seconds rounded up: interval_s and its largest jitter. Whatever must
+ * happen at least every N seconds is due at a poll after which the next
+ * one could come later than that.
+ */
+int64_t schedule_max_gap_s(int64_t interval_s);
+
+/*
  * A replay's simulated clock: the time of the next cycle when the last
  * one committed was at last (0: none yet). Cycles are start, start +
  * interval, ... so a replay interrupted and restarted resumes where it

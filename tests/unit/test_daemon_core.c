@@ -29,6 +29,12 @@ test_jitter_bounds(void **state)
 	/* An hour: the jitter is capped at 30 s, not 6 minutes. */
 	assert_int_equal(schedule_next_ms(0, 3600, 0), 3600000 - 30000);
 	assert_true(schedule_next_ms(0, 3600, UINT32_MAX) <= 3600000 + 30000);
+	/* The longest gap, what "at least every render_interval" is judged by: 66 s for 60 s. */
+	assert_int_equal(schedule_max_gap_s(60), 66);
+	assert_int_equal(schedule_max_gap_s(10), 11);
+	assert_int_equal(schedule_max_gap_s(15), 17); /* 1.5 s of jitter, rounded up */
+	assert_int_equal(schedule_max_gap_s(3600), 3630);
+	assert_true(schedule_next_ms(0, 15, UINT32_MAX) <= 17000);
 }
 
 static void
