@@ -105,6 +105,8 @@ mailthread_start(const struct config *cfg, const char *state_dir, const char *si
 		cycle_logf(log, logctx, "info", "mail",
 		    "%zu deliveries left in flight by the previous run are due again", released);
 	mailer_set_log(t->ml, log, logctx);
+	if (sim)
+		mailer_set_replay(t->ml);
 	/* The signals are the main thread's: it decides what a stop or a reload means. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);

@@ -65,7 +65,7 @@ struct mailq_row {
  * oldest pending email row whose subject has had no mailing in the last
  * window seconds (several updates within the window become one mail).
  * Rows created more than max_age before now are first expired (history is
- * never mailed). *rows (owned, mailq_rows_free) holds every pending row of
+ * never mailed; max_age 0: none). *rows (owned, mailq_rows_free) holds every pending row of
  * that subject in id order; *n is 0 when nothing is due. *next_due is set
  * to the earliest time a held subject becomes due (0: none held).
  */
@@ -88,7 +88,7 @@ struct mailq_job {
 
 /*
  * Settles what can no longer go out, once per sending pass: pending
- * deliveries of mailings older than max_age become dead ("expired"), and
+ * deliveries of mailings older than max_age (0: none) become dead ("expired"), and
  * those of subscribers no longer confirmed (unsubscribed, bounced) are
  * "dropped" (confirmation mails excepted). *settled (may be NULL) counts them.
  */

@@ -170,7 +170,7 @@ mailq_next_subject(struct store *st, int64_t now, int64_t window, int64_t max_ag
 	rc = store_exec(st, NULL, "expire email rows", err, errlen,
 	    "UPDATE outbox SET state = 'expired', delivered_at = ?1,"
 	    " last_error = 'expired: older than email.max_age when the mailer first saw it'"
-	    " WHERE channel = 'email' AND delivered_at IS NULL AND created_at < ?1 - ?2",
+	    " WHERE channel = 'email' AND delivered_at IS NULL AND ?2 > 0 AND created_at < ?1 - ?2",
 	    "LL", now, max_age);
 	if (rc == CS_OK)
 		rc = store_query(st, &s, err, errlen,
@@ -212,7 +212,7 @@ mailq_sweep(struct store *st, int64_t now, int64_t max_age, size_t *settled, cha
 	rc = store_exec(st, &a, "expire deliveries", err, errlen,
 	    "UPDATE deliveries SET state = 'dead', done_at = ?1,"
 	    " last_error = 'expired: not delivered within email.max_age'"
-	    " WHERE state = 'pending' AND mailing_id IN"
+	    " WHERE state = 'pending' AND ?2 > 0 AND mailing_id IN"
 	    "  (SELECT id FROM mailings WHERE created_at < ?1 - ?2)", "LL", now, max_age);
 	if (rc == CS_OK)
 		rc = store_exec(st, &b, "drop deliveries of former subscribers", err, errlen,

@@ -54,6 +54,12 @@ mailer_set_log(struct mailer *m, cycle_log_fn fn, void *ctx)
 	m->logctx = ctx;
 }
 
+void
+mailer_set_replay(struct mailer *m)
+{
+	m->max_age = 0;
+}
+
 static void
 cache_clear(struct mailer *m)
 {
@@ -99,6 +105,7 @@ mailer_new(const struct config *cfg, const char *state_dir, const char *site_src
 	snprintf(m->list_id, sizeof(m->list_id), "%s status <status-alerts.%s>", cfg->product,
 	    m->host);
 	m->lease = e->smtp_timeout * (MAILER_CLAIM_PER_CONN + 2);
+	m->max_age = e->max_age;
 	memset(&tc, 0, sizeof(tc));
 	if (e->maildir[0] == '/')
 		snprintf(maildir, sizeof(maildir), "%s", e->maildir);
@@ -593,7 +600,7 @@ mailer_run(struct mailer *m, struct store *st, int64_t now, struct mailer_stats 
 	for (size_t i = 0; rc == CS_OK && !done && i < MAILER_MAX_SUBJECTS; i++)
 		rc = mailer_plan_one(m, st, now, stats, &done, err, errlen);
 	if (rc == CS_OK)
-		rc = mailq_sweep(st, now, e->max_age, &settled, err, errlen);
+		rc = mailq_sweep(st, now, m->max_age, &settled, err, errlen);
 	/*
 	 * A batch is sent to the end before the next is claimed; the sending
 	 * stops when a whole batch only failed (the relay is down: the next

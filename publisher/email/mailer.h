@@ -42,6 +42,13 @@ void mailer_free(struct mailer *m);
 void mailer_set_log(struct mailer *m, cycle_log_fn fn, void *ctx);
 
 /*
+ * A replay's mailer (`run --sim-*`), whose now is the cycles' simulated
+ * time: nothing expires by email.max_age, since that clock moves hours
+ * while a relay takes real time per message.
+ */
+void mailer_set_replay(struct mailer *m);
+
+/*
  * One pass at now: plans every subject due (mail_plan.h, mailq.h), then
  * sends every delivery due, `parallel` at a time, acknowledging each as
  * its result comes. A relay that is down is not an error: the deliveries

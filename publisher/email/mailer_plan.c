@@ -176,7 +176,7 @@ mailer_plan_one(struct mailer *m, struct store *st, int64_t now, struct mailer_s
 	memset(&p, 0, sizeof(p));
 	memset(&hist, 0, sizeof(hist));
 	*done = 0;
-	rc = mailq_next_subject(st, now, e->batch_window, e->max_age, &rows, &n, &next, err, errlen);
+	rc = mailq_next_subject(st, now, e->batch_window, m->max_age, &rows, &n, &next, err, errlen);
 	if (rc != CS_OK)
 		goto out;
 	if (n == 0) {

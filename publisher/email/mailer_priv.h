@@ -15,6 +15,7 @@ struct mailer {
 	char host[100];          /* of site_url: Message-ID and List-Id domain */
 	char list_id[512];
 	int64_t lease;           /* seconds a claimed batch is ours */
+	int64_t max_age;         /* email.max_age; 0 in a replay (mailer_set_replay) */
 	/* The last mailing rendered, with placeholders for the links. */
 	int64_t cached;
 	char *subject, *text, *html;

@@ -270,8 +270,8 @@ publish_events(struct mqttpub *m, char *err, size_t errlen)
 		char topic[MQTT_TOPIC_MAX + 1];
 
 		want = WINDOW - m->inflight_events;
-		rc = store_outbox_claim(m->st, "mqtt", wall_now(m), LEASE, m->q->max_age, want, &rows,
-		    &n, err, errlen);
+		rc = store_outbox_claim(m->st, "mqtt", wall_now(m), LEASE,
+		    m->replay ? 0 : m->q->max_age, want, &rows, &n, err, errlen);
 		if (rc != CS_OK)
 			return rc;
 		m->more_events = n == want;

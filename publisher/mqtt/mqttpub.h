@@ -64,8 +64,10 @@ cs_err mqttpub_new(const struct config *cfg, const struct catalogue *cat, struct
 
 /*
  * A replay's daemon (`run --sim-*`): its clock is the last cycle's
- * simulated time, not the machine's, so what a replay owes is due and
- * aged as it was then.
+ * simulated time, not the machine's, so what a replay owes is due as it
+ * was then. Nothing expires in a replay: its clock moves hours while a
+ * broker takes a round trip per event, and a backlog would age past
+ * mqtt.max_age that real time never lets it reach.
  */
 void mqttpub_set_replay(struct mqttpub *m);
 

@@ -279,6 +279,47 @@ test_window_and_expiry(void **state)
 	mailq_rows_free(rows, n);
 }
 
+/*
+ * A replay's mailer passes max_age 0: its clock moves hours per second, so
+ * nothing it owes expires; an old row is planned and its deliveries stay.
+ */
+static void
+test_no_expiry_in_replay(void **state)
+{
+	struct fx *fx = *state;
+	struct mailq_row *rows = NULL;
+	struct mailq_new m;
+	char err[CS_ERRLEN] = "";
+	size_t n = 0, r = 0, settled = 9;
+	int64_t next = 0, id = 0;
+
+	assert_int_equal(outbox_fanout(fx->st, OUTBOX_EMAIL, "incident:9", "update:1", "{\"u\":1}",
+	    10, NULL, err, sizeof(err)), CS_OK);
+	assert_int_equal(mailq_next_subject(fx->st, 10 * 86400, 600, 0, &rows, &n, &next, err,
+	    sizeof(err)), CS_OK);
+	assert_int_equal(sql_int(fx, "SELECT count(*) FROM outbox WHERE state = 'expired'"), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(rows[0].subject, "incident:9");
+	memset(&m, 0, sizeof(m));
+	m.subject = "incident:9";
+	m.kind = "incident";
+	m.priority = 2;
+	m.components_json = "[]";
+	m.content_json = "{}";
+	m.outbox_first = m.outbox_last = rows[0].id;
+	mailq_rows_free(rows, n);
+	assert_int_equal(mailq_create(fx->st, &m, 10, &id, &r, err, sizeof(err)), CS_OK);
+	assert_int_equal(r, 2);
+	/* Ten days later in the replay's time: the deliveries are still pending, none dead. */
+	assert_int_equal(mailq_sweep(fx->st, 10 * 86400, 0, &settled, err, sizeof(err)), CS_OK);
+	assert_int_equal(settled, 0);
+	assert_int_equal(sql_int(fx, "SELECT count(*) FROM deliveries WHERE state = 'pending'"), 2);
+	/* The same sweep by a real clock's max_age: dead, "expired". */
+	assert_int_equal(mailq_sweep(fx->st, 10 * 86400, 86400, &settled, err, sizeof(err)), CS_OK);
+	assert_int_equal(settled, 2);
+	assert_int_equal(sql_int(fx, "SELECT count(*) FROM deliveries WHERE state = 'dead'"), 2);
+}
+
 /* Confirmation tokens: single use, expiring, all failures alike. */
 static void
 test_tokens(void **state)
@@ -340,6 +381,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_supersede_and_ack, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lease_and_token, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_window_and_expiry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_expiry_in_replay, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_private_file, setup, teardown),
 		cmocka_unit_test(test_mask),
