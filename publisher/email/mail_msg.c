@@ -88,7 +88,10 @@ host_name(const char *s, size_t n)
  * dot-atom local part and a host name, ASCII only, so that nothing in an
  * address can be read as a second address, a display name, a comment or
  * a route, by GMime or by the relay. GMime's own reading of the address
- * must then agree: exactly one mailbox, no name, the same text.
+ * must then agree: exactly one mailbox, no name, the same text. An
+ * internationalised domain is given as its "xn--" labels, which GMime
+ * reads as Unicode: its ASCII (IDN) form is then the one to compare; a
+ * label that is not valid punycode changes in both and is refused.
  */
 int
 mail_msg_addr_ok(const char *s)
@@ -116,7 +119,73 @@ mail_msg_addr_ok(const char *s)
 		goto out;
 	if (internet_address_get_name(ia) != NULL && internet_address_get_name(ia)[0] != '\0')
 		goto out;
-	ok = strcmp(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia)), s) == 0;
+	ok = strcmp(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia)), s) == 0 ||
+	    strcmp(internet_address_mailbox_get_idn_addr(INTERNET_ADDRESS_MAILBOX(ia)), s) == 0;
+out:
+	if (list != NULL)
+		g_object_unref(list);
+	return ok;
+}
+
+/* The number of '.' in s. */
+static size_t
+count_dots(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		n += *s == '.';
+	return n;
+}
+
+int
+mail_msg_addr_ascii(const char *in, char *out, size_t len)
+{
+	InternetAddressList *list = NULL;
+	const char *at, *got, *gat;
+	int ok = 0, wide = 0;
+
+	if (len > 0)
+		out[0] = '\0';
+	at = in != NULL ? strrchr(in, '@') : NULL;
+	if (at == NULL || len == 0)
+		return 0;
+	for (const char *p = at + 1; *p != '\0'; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c >= 0x80)
+			wide = 1;
+		else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.'))
+			return 0;
+	}
+	if (!wide) {
+		if (strlen(in) >= len)
+			return 0;
+		memcpy(out, in, strlen(in) + 1);
+		return 1;
+	}
+	gmime_once();
+	list = internet_address_list_parse(NULL, in);
+	if (list == NULL || internet_address_list_length(list) != 1 ||
+	    !INTERNET_ADDRESS_IS_MAILBOX(internet_address_list_get_address(list, 0)))
+		goto out;
+	got = internet_address_mailbox_get_idn_addr(
+	    INTERNET_ADDRESS_MAILBOX(internet_address_list_get_address(list, 0)));
+	gat = got != NULL ? strrchr(got, '@') : NULL;
+	/*
+	 * Only the domain may change, label for label: GMime reads what it
+	 * cannot parse leniently (a cut address is still an address), so the
+	 * same local part and as many labels, all ASCII, or nothing.
+	 */
+	if (gat == NULL || gat - got != at - in || strncmp(got, in, (size_t)(at - in)) != 0 ||
+	    count_dots(gat) != count_dots(at) || strlen(got) >= len)
+		goto out;
+	for (const char *p = gat; *p != '\0'; p++)
+		if ((unsigned char)*p >= 0x80)
+			goto out;
+	memcpy(out, got, strlen(got) + 1);
+	ok = 1;
 out:
 	if (list != NULL)
 		g_object_unref(list);

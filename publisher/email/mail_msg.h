@@ -42,6 +42,16 @@ cs_err mail_msg_build(const struct mail_msg *m, char **out, size_t *len, char *e
 /* Nonzero when s is one plain addr-spec (local@domain, no display name, no CR/LF, <= 254 bytes). */
 int mail_msg_addr_ok(const char *s);
 
+/*
+ * in with a domain typed in Unicode (jan@müller.example) written in its
+ * ASCII form (jan@xn--mller-kva.example) by GMime's IDNA support, into out
+ * (len bytes). The domain may hold only letters, digits, '-', '.' and
+ * UTF-8; the local part is kept. Returns 0 (out empty) when there is no
+ * such form; an ASCII domain is copied as it is. The result is still to
+ * be checked by mail_msg_addr_ok().
+ */
+int mail_msg_addr_ascii(const char *in, char *out, size_t len);
+
 /* What a reader's mailbox list shows of one message. */
 struct mail_summary {
 	int64_t date;          /* its Date header, 0 if none */

@@ -13,8 +13,9 @@
 
 /*
  * Checks and normalises an address typed by a person: surrounding blanks
- * dropped, one addr-spec (mail_msg_addr_ok), the domain in lower case
- * (the local part is kept as typed, for sending; the store counts
+ * dropped, one addr-spec (mail_msg_addr_ok), the domain in lower case and
+ * in ASCII (a Unicode one in its "xn--" form: mail_msg_addr_ascii) (the
+ * local part is kept as typed, for sending; the store counts
  * Ann@ and ann@ as one subscriber, as every mail provider does). Writes
  * it to out. CS_ERR_PARSE with the reason (never echoing control characters)
  * for anything else.

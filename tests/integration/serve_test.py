@@ -311,6 +311,15 @@ try:
     ok("one 200 answer for new, pending, confirmed and unsubscribed; they get confirm, confirm, "
        "welcome_back (manage link), confirm and pending again")
 
+    # ---- 4b. an internationalised domain typed in Unicode: stored and mailed in ASCII
+    st, _, _ = subscribe(srv, "jan@M\u00fcller.example", new_client())
+    row = sub_row("jan@xn--mller-kva.example")
+    check(st == 200 and row is not None and row[1] == "pending",
+          "jan@M\u00fcller.example: answer %d, row %r (want pending as jan@xn--mller-kva.example)"
+          % (st, row))
+    check(len(mailings(row[0])) == 1, "no confirm mailing for the IDN subscriber")
+    ok("an address at a Unicode domain: pending under its ASCII (xn--) form, one confirm mail")
+
     # ---- 5. header injection and bad addresses: 400, nothing stored
     cl = new_client()
     nsub = sql("SELECT count(*) FROM subscribers")[0][0]

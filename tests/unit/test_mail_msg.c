@@ -481,6 +481,7 @@ test_encoding_choice(void **state)
 static const char *const good_addrs[] = {
 	"status@synchronet.com", "first.last+tag@sub.example.co.uk", "o'brien@example.com",
 	"x@localhost", "a_b-c=d@example-site.org", "1234@10.example.net",
+	"jan@xn--mller-kva.example", /* müller.example, as a subscriber's mail client gives it */
 };
 
 static const char *const bad_addrs[] = {
@@ -490,6 +491,7 @@ static const char *const bad_addrs[] = {
 	"u.@example.com", "u@-example.com", "u@example-.com", "u@exa_mple.com", "u@example..com",
 	"u@.example.com", "u@example.com.", "u@example.com>", "u(comment)@example.com",
 	"\xc3\xbc@example.com", "u@[127.0.0.1]", "u;v@example.com", "u@example.com\t",
+	"u@le.xn--a", /* not punycode: GMime would read it as "le." */
 };
 
 /* One plain addr-spec or nothing: display names, lists, CR/LF, quoting, bad hosts refused. */
@@ -523,6 +525,27 @@ test_addr_ok(void **state)
 	assert_true(mail_msg_addr_ok(big));
 	big[254] = 'h';
 	assert_false(mail_msg_addr_ok(big));
+}
+
+/*
+ * A subscriber at an internationalised domain (müller.example) is mailed
+ * at its ASCII form: the To header the relay and the reader get is the
+ * address as stored, never the domain turned into 8-bit Unicode.
+ */
+static void
+test_idn_recipient(void **state)
+{
+	struct mail_msg m = base();
+	size_t len = 0;
+	char *out;
+
+	(void)state;
+	m.to_addr = "jan@xn--mller-kva.example";
+	out = build(&m, &len);
+	assert_wire_shape(out, len);
+	if (strstr(out, "\r\nTo: jan@xn--mller-kva.example\r\n") == NULL)
+		fail_msg("no ASCII To header in:\n%s", out);
+	free(out);
 }
 
 /* Builds m, which must fail with CS_ERR_USAGE and a message naming field; nothing is returned. */
@@ -695,6 +718,7 @@ main(void)
 		cmocka_unit_test(test_encoding_choice),
 		cmocka_unit_test(test_random_text),
 		cmocka_unit_test(test_addr_ok),
+		cmocka_unit_test(test_idn_recipient),
 		cmocka_unit_test(test_refused),
 	};
 

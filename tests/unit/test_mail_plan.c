@@ -199,6 +199,23 @@ test_subscription_input(void **state)
 	assert_int_equal(subscription_address("not an address", out, sizeof(out), err, sizeof(err)),
 	    CS_ERR_PARSE);
 	assert_int_equal(subscription_address("", out, sizeof(out), err, sizeof(err)), CS_ERR_PARSE);
+	/* An internationalised domain, typed in Unicode or in ASCII: stored and mailed in ASCII. */
+	assert_int_equal(subscription_address(" Jan@M\xc3\xbcller.Example", out, sizeof(out), err,
+	    sizeof(err)), CS_OK);
+	assert_string_equal(out, "Jan@xn--mller-kva.example");
+	assert_int_equal(subscription_address("jan@XN--MLLER-KVA.example", out, sizeof(out), err,
+	    sizeof(err)), CS_OK);
+	assert_string_equal(out, "jan@xn--mller-kva.example");
+	/* A Unicode local part, a space or a bad label in the domain: refused, never cut. */
+	assert_int_equal(subscription_address("j\xc3\xa4n@m\xc3\xbcller.example", out, sizeof(out),
+	    err, sizeof(err)), CS_ERR_PARSE);
+	assert_int_equal(subscription_address("j@ex ample.c\xc3\xb6m", out, sizeof(out), err,
+	    sizeof(err)), CS_ERR_PARSE);
+	assert_string_equal(out, "");
+	assert_int_equal(subscription_address("j@m\xc3\xbcller..example", out, sizeof(out), err,
+	    sizeof(err)), CS_ERR_PARSE);
+	assert_int_equal(subscription_address("j@le.xn--a", out, sizeof(out), err, sizeof(err)),
+	    CS_ERR_PARSE);
 
 	assert_int_equal(subscription_components(cfg, "reporting, inbound-voice;reporting", &json,
 	    err, sizeof(err)), CS_OK);
