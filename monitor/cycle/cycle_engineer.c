@@ -212,7 +212,7 @@ cycle_engineer(const struct config *cfg, struct store *st, int64_t id,
 	struct engineer_incident ei;
 	struct engineer_decision d;
 	struct cycle_report rep;
-	int n = 0;
+	int n = 0, rca_news = 0;
 	cs_err rc;
 
 	memset(&l, 0, sizeof(l));
@@ -244,11 +244,19 @@ cycle_engineer(const struct config *cfg, struct store *st, int64_t id,
 		if (rc == CS_OK)
 			rc = commit_audit(st, &l.inc, req, &d, 0, 1, now, err, errlen);
 	}
+	/*
+	 * Subscribers hear of the first draft and of the final analysis; a
+	 * revised one is published on the page only. Judged by the incident,
+	 * not by the outbox's dedup key, which the hourly prune deletes after
+	 * a week.
+	 */
+	if (rc == CS_OK && d.set_rca)
+		rca_news = (d.rca_final ? l.inc.rca_final : l.inc.rca_draft) == NULL;
 	if (rc == CS_OK && d.post)
 		rc = commit_update(cfg, st, &l.inc, req, &d, now, &n, err, errlen);
 	if (rc == CS_OK)
 		rc = commit_incident(st, &l.inc, &d, now, err, errlen);
-	if (rc == CS_OK && d.set_rca && !l.inc.not_affected)
+	if (rc == CS_OK && rca_news && !l.inc.not_affected)
 		rc = incident_records_notify_rca(st, &l.inc, d.rca_final, now, err, errlen);
 	if (rc == CS_OK)
 		rc = commit_audit(st, &l.inc, req, &d, n, req->kind == ENGINEER_OPEN ? 0 : -1, now,
