@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "base/cstime.h"
+#include "base/jsonout.h"
 #include "base/schedule.h"
 #include "cycle/incident_records.h"
 #include "store/outbox.h"
@@ -87,7 +88,7 @@ commit_judgement(const struct config *cfg, struct store *st, const struct cycle_
 		    "status", status_component_name(c->to),
 		    "previous_status", c->had ? status_component_name(c->from) : NULL,
 		    "at", when, "cause", json_loads(c->cause_json, 0, NULL));
-		char *payload = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+		char *payload = msg ? jsonout_dumps(msg, JSON_COMPACT) : NULL;
 
 		json_decref(msg);
 		if (payload == NULL)
@@ -247,7 +248,7 @@ commit_mstep(struct store *st, const struct cycle_mstep *ms, int64_t now, size_t
 	msg = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:o}", "type", "maintenance",
 	    "maintenance", (json_int_t)m->id, "status", ms->to, "previous_status", m->status,
 	    "title", m->title, "at", when, "components", json_loads(m->components_json, 0, NULL));
-	payload = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+	payload = msg ? jsonout_dumps(msg, JSON_COMPACT) : NULL;
 	json_decref(msg);
 	if (payload == NULL)
 		return cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "base/cstime.h"
+#include "base/jsonout.h"
 #include "cycle/cycle_priv.h"
 #include "cycle/incident_records.h"
 #include "store/outbox.h"
@@ -311,7 +312,7 @@ cycle_schedule(const struct config *cfg, struct store *st,
 	arr = json_array();
 	for (size_t i = 0; arr != NULL && i < mr->ncomponents; i++)
 		json_array_append_new(arr, json_string(mr->components[i]));
-	cjson = arr ? json_dumps(arr, JSON_COMPACT) : NULL;
+	cjson = arr ? jsonout_dumps(arr, JSON_COMPACT) : NULL;
 	if (cjson == NULL) {
 		rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
 		goto out;
@@ -339,7 +340,7 @@ cycle_schedule(const struct config *cfg, struct store *st,
 		    "body", mr->body, "starts_at", cstime_format_iso8601(mr->starts_at, start,
 		    sizeof(start)), "ends_at", cstime_format_iso8601(mr->ends_at, end, sizeof(end)),
 		    "components", arr);
-		payload = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+		payload = msg ? jsonout_dumps(msg, JSON_COMPACT) : NULL;
 		if (payload == NULL)
 			rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
 	}

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "base/cstime.h"
+#include "base/jsonout.h"
 #include "store/outbox.h"
 
 char *
@@ -28,7 +29,7 @@ incident_records_components_json(const struct config *cfg,
 		if (o == NULL || json_array_append_new(arr, o) != 0)
 			goto out;
 	}
-	s = json_dumps(arr, JSON_COMPACT);
+	s = jsonout_dumps(arr, JSON_COMPACT);
 out:
 	json_decref(arr);
 	return s;
@@ -49,7 +50,7 @@ incident_records_notify(struct store *st, const struct store_incident *inc, int 
 	    "incident", (json_int_t)inc->id, "update", n, "status", status, "title", inc->title,
 	    "body", body, "at", when, "components",
 	    json_loads(components_json ? components_json : "[]", 0, NULL));
-	payload = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+	payload = msg ? jsonout_dumps(msg, JSON_COMPACT) : NULL;
 	if (payload == NULL) {
 		rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
 		goto out;
@@ -75,7 +76,7 @@ incident_records_notify_rca(struct store *st, const struct store_incident *inc, 
 	cstime_format_iso8601(now, when, sizeof(when));
 	msg = json_pack("{s:s, s:I, s:b, s:s, s:s}", "type", "rca", "incident", (json_int_t)inc->id,
 	    "final", final, "title", inc->title, "at", when);
-	payload = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+	payload = msg ? jsonout_dumps(msg, JSON_COMPACT) : NULL;
 	json_decref(msg);
 	if (payload == NULL)
 		return cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");

@@ -7,6 +7,8 @@
 
 #include <jansson.h>
 
+#include "base/jsonout.h"
+
 /* ---- feeds ---- */
 
 void
@@ -307,7 +309,7 @@ store_items_all(struct store *st, int64_t now, const char *const *slugs, size_t 
 			arr = NULL;
 		}
 	}
-	list = arr != NULL ? json_dumps(arr, JSON_COMPACT) : NULL;
+	list = arr != NULL ? jsonout_dumps(arr, JSON_COMPACT) : NULL;
 	if (list == NULL) {
 		rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "%s: reading items: out of memory", st->path);
 		goto out;

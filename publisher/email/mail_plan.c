@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/cstime.h"
+#include "base/jsonout.h"
 
 void
 mail_planned_clear(struct mail_planned *p)
@@ -177,8 +178,8 @@ mail_plan(const struct config *cfg, const struct mailq_row *rows, size_t nrows,
 	if (f->rca != NULL && json_object_set_new(content, "rca", json_string(f->rca)) != 0)
 		goto nomem;
 	out->priority = strcmp(out->kind, "maintenance") == 0 ? 0 : f->priority;
-	out->components_json = json_dumps(ids, JSON_COMPACT);
-	out->content_json = json_dumps(content, JSON_COMPACT | JSON_SORT_KEYS);
+	out->components_json = jsonout_dumps(ids, JSON_COMPACT);
+	out->content_json = jsonout_dumps(content, JSON_COMPACT | JSON_SORT_KEYS);
 	if (out->components_json == NULL || out->content_json == NULL)
 		goto nomem;
 	goto out;

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "base/jsonout.h"
 #include "cycle/incident_records.h"
 #include "email/mail_plan.h"
 #include "store/mailq.h"
@@ -122,7 +123,7 @@ load_facts(struct mailer *m, struct store *st, const struct mailq_row *rows, siz
 		if (rc == CS_OK && h->ids == NULL)
 			h->ids = json_array();
 		if (rc == CS_OK && !h->nomem && h->ids != NULL)
-			h->components_json = json_dumps(h->ids, JSON_COMPACT);
+			h->components_json = jsonout_dumps(h->ids, JSON_COMPACT);
 		if (rc == CS_OK && h->components_json == NULL)
 			rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
 		if (rc != CS_OK)

@@ -10,6 +10,7 @@
 
 #include "base/ascii.h"
 #include "base/cstime.h"
+#include "base/jsonout.h"
 #include "base/strbuf.h"
 #include "email/mail_msg.h"
 
@@ -132,7 +133,7 @@ subscription_components(const struct config *cfg, const char *list, char **json,
 		json_decref(arr);
 		return CS_OK;
 	}
-	*json = arr != NULL ? json_dumps(arr, JSON_COMPACT) : NULL;
+	*json = arr != NULL ? jsonout_dumps(arr, JSON_COMPACT) : NULL;
 	if (*json == NULL)
 		rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
 	json_decref(arr);

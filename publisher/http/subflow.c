@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "base/ascii.h"
+#include "base/jsonout.h"
 #include "store/mailq.h"
 
 #define DAY 86400
@@ -71,7 +72,7 @@ enqueue(struct subflow *f, int64_t id, const char *kind, const char *url, int64_
 	cs_err rc;
 
 	c = json_pack("{s:s}", "action_url", url);
-	content = c != NULL ? json_dumps(c, JSON_COMPACT) : NULL;
+	content = c != NULL ? jsonout_dumps(c, JSON_COMPACT) : NULL;
 	json_decref(c);
 	if (content == NULL)
 		return cs_seterr(err, errlen, CS_ERR_NOMEM, "serve: out of memory");

@@ -9,6 +9,7 @@
 
 #include "aws/reconcile.h"
 #include "base/cstime.h"
+#include "base/jsonout.h"
 #include "base/status.h"
 #include "site/siteapi.h"
 #include "support/priority.h"
@@ -62,7 +63,7 @@ add(struct mqtt_state *s, const char *prefix, const char *suffix, json_t *o, cha
 		json_decref(o);
 		return cs_seterr(err, errlen, CS_ERR_NOMEM, "mqtt: out of memory");
 	}
-	text = json_dumps(o, JSON_COMPACT);
+	text = jsonout_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	if (text == NULL)
 		return cs_seterr(err, errlen, CS_ERR_NOMEM, "mqtt: out of memory");
@@ -250,7 +251,7 @@ mqtt_monitor_json(const struct mqtt_monitor *mon)
 	/* Offline, nobody refreshes anything: stale, whatever it was when said. */
 	json_object_set_new(o, "stale", json_boolean(mon->stale || !mon->online));
 	json_object_set_new(o, "poll_interval", json_integer((json_int_t)mon->poll_interval));
-	text = json_dumps(o, JSON_COMPACT);
+	text = jsonout_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	return text;
 }
@@ -281,7 +282,7 @@ mqtt_event_json(const struct store_outbox_msg *row)
 	json_object_set_new(o, "schema", json_integer(MQTT_SCHEMA));
 	json_object_set_new(o, "event_id", json_string(id));
 	json_object_set_new(o, "seq", json_integer((json_int_t)row->id));
-	text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	text = jsonout_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	return text;
 }

@@ -7,6 +7,7 @@
 
 #include "base/ascii.h"
 #include "base/cstime.h"
+#include "base/jsonout.h"
 #include "site/siteapi.h"
 
 #define API_LIST_MAX 50               /* incidents.json and scheduled-maintenances.json */
@@ -469,7 +470,7 @@ siteapi_build(const struct sitemodel *m, const char *render_id, enum siteapi_fil
 		rc = CS_ERR_NOMEM;
 		goto out;
 	}
-	text = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
+	text = jsonout_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
 	if (text == NULL) {
 		rc = CS_ERR_NOMEM;
 		goto out;
