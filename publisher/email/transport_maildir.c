@@ -1,6 +1,7 @@
 /* transport_maildir.c: delivery into a Maildir: tmp/, fsync, rename into new/. */
 #include "email/mail_transport_priv.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
@@ -34,6 +35,7 @@
 
 #define WRITE_CHUNK 65536
 #define NAME_TRIES  8
+#define TMP_STALE   (36 * 3600) /* seconds: the spec's age of an abandoned tmp/ file */
 
 struct maildir {
 	char               *root;        /* owned, for messages */
@@ -99,6 +101,39 @@ md_close(void *state)
 	free(m);
 }
 
+/*
+ * Deletes what a delivery killed between its write and its rename left in
+ * tmp/: files not touched for 36 hours, as the spec asks of whoever reads
+ * the directory. The message itself is still owed by the store and is
+ * delivered again under a new name; a younger file may be a delivery in
+ * progress (another `clickstatus mail` pass) and is left alone.
+ */
+static void
+tmp_sweep(int tmpfd)
+{
+	time_t cut = time(NULL) - TMP_STALE;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int fd = dup(tmpfd);
+
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (d == NULL) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (fstatat(tmpfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_mtime < cut && st.st_atime < cut)
+			(void)unlinkat(tmpfd, de->d_name, 0);
+	}
+	closedir(d);
+}
+
 static cs_err
 md_open(const struct mail_transport_config *cfg, void **state, char *err, size_t errlen)
 {
@@ -143,6 +178,7 @@ md_open(const struct mail_transport_config *cfg, void **state, char *err, size_t
 		goto out;
 	}
 	host_sanitise(m->host, sizeof(m->host));
+	tmp_sweep(m->tmpfd);
 	*state = m;
 	m = NULL;
 out:

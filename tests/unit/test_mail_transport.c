@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -271,6 +273,54 @@ test_maildir_room(void **state)
 	free(dir);
 }
 
+/* Creates dir/name holding "x", last touched age seconds ago. */
+static void
+touch_aged(const char *dir, const char *name, long age)
+{
+	char path[512];
+	struct timespec ts[2];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("x", f);
+	fclose(f);
+	ts[0].tv_sec = ts[1].tv_sec = time(NULL) - age;
+	ts[0].tv_nsec = ts[1].tv_nsec = 0;
+	assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+/*
+ * A message half-written when its sender was killed stays in tmp/; the
+ * next transport deletes it once 36 hours old (the Maildir spec), and
+ * leaves a younger one, which may be another pass's delivery in progress.
+ */
+static void
+test_maildir_tmp_sweep(void **state)
+{
+	char *dir = make_tmpdir();
+	char tmp[512], path[600];
+	struct mail_transport_config c = maildir_cfg(dir, 1);
+	struct mail_transport *t = NULL;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(mail_transport_new(&c, &t, err, sizeof(err)), CS_OK);
+	mail_transport_free(t);
+	snprintf(tmp, sizeof(tmp), "%s/tmp", dir);
+	touch_aged(tmp, "1700000000.41_1.host", 37 * 3600);
+	touch_aged(tmp, "1700000000.42_1.host", 35 * 3600);
+	assert_int_equal(mail_transport_new(&c, &t, err, sizeof(err)), CS_OK);
+	snprintf(path, sizeof(path), "%s/1700000000.41_1.host", tmp);
+	assert_int_equal(access(path, F_OK), -1);
+	snprintf(path, sizeof(path), "%s/1700000000.42_1.host", tmp);
+	assert_int_equal(access(path, F_OK), 0);
+	mail_transport_free(t);
+	rm_rf(dir);
+	free(dir);
+}
+
 /* The Maildir's tmp/ removed under the transport: MAIL_RETRY with the errno text; nothing in new/. */
 static void
 test_maildir_disk_error(void **state)
@@ -517,6 +567,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_maildir_delivery),
 		cmocka_unit_test(test_maildir_room),
+		cmocka_unit_test(test_maildir_tmp_sweep),
 		cmocka_unit_test(test_maildir_disk_error),
 		cmocka_unit_test(test_maildir_bad_root),
 		cmocka_unit_test(test_job_checks),
