@@ -24,20 +24,16 @@
 static char *
 make_tmpdir(void)
 {
-	char tmpl[] = "/tmp/cs-mail-transport.XXXXXX";
-	char *d = mkdtemp(tmpl);
+	char *d = testutil_tmpdir("cs-mail-transport");
 
 	assert_non_null(d);
-	return strdup(d);
+	return d;
 }
 
 static void
 rm_rf(const char *path)
 {
-	char cmd[512];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(testutil_rm_rf(path), 0);
 }
 
 /* Names in dir (not . and ..), at most max; returns how many. */

@@ -3,7 +3,6 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,22 +14,14 @@
 #include "store/mailq.h"
 #include "store/outbox.h"
 #include "store/subscribers.h"
+#include "testutil.h"
 
 struct fx {
-	char          tmp[64];
+	char         *tmp;
 	char          dir[96];
 	struct store *st;
 	int64_t       ann, bob, cat, dan;  /* subscribers */
 };
-
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static int64_t
 add_sub(struct store *st, const char *email, const char *state, const char *comps, int prio)
@@ -64,8 +55,8 @@ setup(void **state)
 
 	if (fx == NULL)
 		return -1;
-	snprintf(fx->tmp, sizeof(fx->tmp), "/tmp/test_mailq.XXXXXX");
-	if (mkdtemp(fx->tmp) == NULL)
+	fx->tmp = testutil_tmpdir("test_mailq");
+	if (fx->tmp == NULL)
 		return -1;
 	snprintf(fx->dir, sizeof(fx->dir), "%s/db", fx->tmp);
 	if (store_open(fx->dir, &fx->st, err, sizeof(err)) != CS_OK) {
@@ -86,7 +77,8 @@ teardown(void **state)
 	struct fx *fx = *state;
 
 	store_close(fx->st);
-	nftw(fx->tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	testutil_rm_rf(fx->tmp);
+	free(fx->tmp);
 	free(fx);
 	return 0;
 }

@@ -3,7 +3,6 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,25 +13,17 @@
 
 #include "store/prune.h"
 #include "store/store.h"
+#include "testutil.h"
 
 #define DAY 86400
 /* Day 0 of the tests: 2026-01-01T00:00:00Z. */
 #define T0 1767225600
 
 struct fx {
-	char          tmp[64];
+	char         *tmp;
 	char          dir[96];
 	struct store *st;
 };
-
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static int
 setup(void **state)
@@ -42,8 +33,8 @@ setup(void **state)
 
 	if (fx == NULL)
 		return -1;
-	snprintf(fx->tmp, sizeof(fx->tmp), "/tmp/test_prune.XXXXXX");
-	if (mkdtemp(fx->tmp) == NULL)
+	fx->tmp = testutil_tmpdir("test_prune");
+	if (fx->tmp == NULL)
 		return -1;
 	snprintf(fx->dir, sizeof(fx->dir), "%s/db", fx->tmp);
 	if (store_open(fx->dir, &fx->st, err, sizeof(err)) != CS_OK) {
@@ -60,7 +51,8 @@ teardown(void **state)
 	struct fx *fx = *state;
 
 	store_close(fx->st);
-	nftw(fx->tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	testutil_rm_rf(fx->tmp);
+	free(fx->tmp);
 	free(fx);
 	return 0;
 }

@@ -33,20 +33,16 @@
 static char *
 tmpdir(void)
 {
-	char tmpl[] = "/tmp/test_site_publish.XXXXXX";
-	char *d = mkdtemp(tmpl);
+	char *d = testutil_tmpdir("test_site_publish");
 
 	assert_non_null(d);
-	return strdup(d);
+	return d;
 }
 
 static void
 rmtree(const char *dir)
 {
-	char cmd[600];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(testutil_rm_rf(dir), 0);
 }
 
 static struct sitemodel *

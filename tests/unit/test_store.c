@@ -3,7 +3,6 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,22 +15,14 @@
 #include <sqlite3.h>
 
 #include "store/store.h"
+#include "testutil.h"
 
 /* Each test gets a fresh temporary directory; the store lives in <tmp>/db. */
 struct fx {
-	char          tmp[64];
+	char         *tmp;
 	char          dir[96];
 	struct store *st;
 };
-
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static int
 setup(void **state)
@@ -41,15 +32,16 @@ setup(void **state)
 
 	if (fx == NULL)
 		return -1;
-	snprintf(fx->tmp, sizeof(fx->tmp), "/tmp/test_store.XXXXXX");
-	if (mkdtemp(fx->tmp) == NULL) {
+	fx->tmp = testutil_tmpdir("test_store");
+	if (fx->tmp == NULL) {
 		free(fx);
 		return -1;
 	}
 	snprintf(fx->dir, sizeof(fx->dir), "%s/db", fx->tmp);
 	if (store_open(fx->dir, &fx->st, err, sizeof(err)) != CS_OK) {
 		fprintf(stderr, "store_open: %s\n", err);
-		nftw(fx->tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		testutil_rm_rf(fx->tmp);
+		free(fx->tmp);
 		free(fx);
 		return -1;
 	}
@@ -63,9 +55,8 @@ teardown(void **state)
 	struct fx *fx = *state;
 
 	store_close(fx->st);
-	/* chmod back what a test may have locked, so the tree can be removed. */
-	chmod(fx->tmp, 0700);
-	nftw(fx->tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	testutil_rm_rf(fx->tmp);
+	free(fx->tmp);
 	free(fx);
 	return 0;
 }

@@ -1,6 +1,9 @@
 /* testutil.c: fixtures and golden-file comparison for the unit tests. */
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+
+#include <ftw.h>
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +17,47 @@
 #include <cmocka.h>
 
 #include "testutil.h"
+
+char *
+testutil_tmpdir(const char *prefix)
+{
+	char tmpl[256];
+
+	snprintf(tmpl, sizeof(tmpl), "/tmp/%s.XXXXXX", prefix);
+	return mkdtemp(tmpl) != NULL ? strdup(tmpl) : NULL;
+}
+
+/* nftw's walk, before the files are removed: every directory writable again. */
+static int
+rm_unlock(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)ftw;
+	if (flag == FTW_D || flag == FTW_DNR)
+		(void)chmod(path, (sb->st_mode & 07777) | 0700);
+	return 0;
+}
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	(void)remove(path);
+	return 0;
+}
+
+int
+testutil_rm_rf(const char *path)
+{
+	struct stat sb;
+
+	if (path == NULL)
+		return 0;
+	(void)nftw(path, rm_unlock, 16, FTW_PHYS);
+	(void)nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return lstat(path, &sb) == 0 ? -1 : 0;
+}
 
 const char *
 testutil_path(const char *rel)

@@ -11,6 +11,19 @@ const char *testutil_path(const char *rel);
 char *testutil_read(const char *rel, size_t *len);
 
 /*
+ * A fresh directory /tmp/<prefix>.XXXXXX, or NULL (errno set) so that a
+ * setup function can fail. Caller frees, after testutil_rm_rf().
+ */
+char *testutil_tmpdir(const char *prefix);
+
+/*
+ * Removes path and everything under it, without a shell; directories a
+ * test made unwritable are made writable first. 0, or -1 when something
+ * stayed. NULL is a no-op.
+ */
+int testutil_rm_rf(const char *path);
+
+/*
  * Checks text against the golden's hand-written expectation
  * tests/golden/<name>.expect (tests/golden_expect.sh: counts written from the
  * input), then compares it with the golden file tests/golden/<name>; fails the
