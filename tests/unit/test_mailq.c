@@ -101,9 +101,10 @@ sql_int(struct fx *fx, const char *sql)
 	return v;
 }
 
+/* A mailing of subject; row is the outbox row it carries, or 0 for none. */
 static int64_t
-mailing(struct fx *fx, const char *subject, int prio, const char *comps, int64_t now,
-    size_t *recipients)
+mailing_of(struct fx *fx, const char *subject, int prio, const char *comps, int64_t row,
+    int64_t now, size_t *recipients)
 {
 	struct mailq_new m;
 	char err[CS_ERRLEN] = "";
@@ -115,8 +116,16 @@ mailing(struct fx *fx, const char *subject, int prio, const char *comps, int64_t
 	m.priority = prio;
 	m.components_json = comps;
 	m.content_json = "{}";
+	m.outbox_first = m.outbox_last = row;
 	assert_int_equal(mailq_create(fx->st, &m, now, &id, recipients, err, sizeof(err)), CS_OK);
 	return id;
+}
+
+static int64_t
+mailing(struct fx *fx, const char *subject, int prio, const char *comps, int64_t now,
+    size_t *recipients)
+{
+	return mailing_of(fx, subject, prio, comps, 0, now, recipients);
 }
 
 /* Who gets a mailing: confirmed, component followed (or all), priority wanted. */
@@ -225,10 +234,9 @@ test_window_and_expiry(void **state)
 {
 	struct fx *fx = *state;
 	struct mailq_row *rows = NULL;
-	struct mailq_new m;
 	char err[CS_ERRLEN] = "";
 	size_t n = 0, r = 0;
-	int64_t next = 0, id = 0;
+	int64_t next = 0, row = 0;
 
 	assert_int_equal(outbox_fanout(fx->st, OUTBOX_EMAIL, "incident:9", "update:1", "{\"u\":1}",
 	    10, NULL, err, sizeof(err)), CS_OK);
@@ -241,15 +249,9 @@ test_window_and_expiry(void **state)
 	    " AND subject = 'incident:9'"), 1);
 	assert_int_equal(n, 1);
 	assert_string_equal(rows[0].subject, "incident:3");
-	memset(&m, 0, sizeof(m));
-	m.subject = "incident:3";
-	m.kind = "incident";
-	m.priority = 2;
-	m.components_json = "[]";
-	m.content_json = "{}";
-	m.outbox_first = m.outbox_last = rows[0].id;
+	row = rows[0].id;
 	mailq_rows_free(rows, n);
-	assert_int_equal(mailq_create(fx->st, &m, 100000, &id, &r, err, sizeof(err)), CS_OK);
+	mailing_of(fx, "incident:3", 2, "[]", row, 100000, &r);
 	/* Every confirmed subscriber with a matching priority: ann and bob (cat wants P1). */
 	assert_int_equal(r, 2);
 	assert_int_equal(sql_int(fx, "SELECT count(*) FROM outbox WHERE state = 'mailed'"), 1);
@@ -280,10 +282,9 @@ test_no_expiry_in_replay(void **state)
 {
 	struct fx *fx = *state;
 	struct mailq_row *rows = NULL;
-	struct mailq_new m;
 	char err[CS_ERRLEN] = "";
 	size_t n = 0, r = 0, settled = 9;
-	int64_t next = 0, id = 0;
+	int64_t next = 0, row = 0;
 
 	assert_int_equal(outbox_fanout(fx->st, OUTBOX_EMAIL, "incident:9", "update:1", "{\"u\":1}",
 	    10, NULL, err, sizeof(err)), CS_OK);
@@ -292,15 +293,9 @@ test_no_expiry_in_replay(void **state)
 	assert_int_equal(sql_int(fx, "SELECT count(*) FROM outbox WHERE state = 'expired'"), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(rows[0].subject, "incident:9");
-	memset(&m, 0, sizeof(m));
-	m.subject = "incident:9";
-	m.kind = "incident";
-	m.priority = 2;
-	m.components_json = "[]";
-	m.content_json = "{}";
-	m.outbox_first = m.outbox_last = rows[0].id;
+	row = rows[0].id;
 	mailq_rows_free(rows, n);
-	assert_int_equal(mailq_create(fx->st, &m, 10, &id, &r, err, sizeof(err)), CS_OK);
+	mailing_of(fx, "incident:9", 2, "[]", row, 10, &r);
 	assert_int_equal(r, 2);
 	/* Ten days later in the replay's time: the deliveries are still pending, none dead. */
 	assert_int_equal(mailq_sweep(fx->st, 10 * 86400, 0, &settled, err, sizeof(err)), CS_OK);
