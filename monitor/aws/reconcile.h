@@ -119,6 +119,22 @@ char *reconcile_to_json(const struct reconcile_set *s);
  */
 cs_err reconcile_from_json(const char *text, struct reconcile_set **out, char *err, size_t errlen);
 
+/*
+ * The seen disagreements alone (cycle/decide.h, CYCLE_META_CE_SEEN): a
+ * JSON array like the record's "seen". They change when an event starts
+ * or ends on either side, the events only with AWS's document, so each is
+ * stored apart and a change of one never writes the other (the record is
+ * ~100 KB on a busy day). Returns an owned string, NULL on no memory.
+ */
+char *reconcile_seen_to_json(const struct reconcile_set *s);
+
+/*
+ * Reads that array into s, replacing its seen disagreements (s unchanged
+ * on error). Returns CS_OK, CS_ERR_PARSE (err says where) or CS_ERR_NOMEM.
+ */
+cs_err reconcile_seen_from_json(const char *text, struct reconcile_set *s, char *err,
+    size_t errlen);
+
 void reconcile_set_free(struct reconcile_set *s);
 
 /* What the RSS feed says of one slug, as classify's rules 1-9 and 11 decide it. */

@@ -28,6 +28,20 @@ out:
 	return text;
 }
 
+/* Appends the seen disagreements of s to the array a; 0, or -1 on no memory. */
+static int
+seen_append(json_t *a, const struct reconcile_set *s)
+{
+	for (size_t i = 0; i < s->nseen; i++) {
+		json_t *o = json_pack("{s:s, s:s}", "slug", s->seen[i].slug, "disagreement",
+		    reconcile_disagree_name(s->seen[i].kind));
+
+		if (json_array_append_new(a, o) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 char *
 reconcile_to_json(const struct reconcile_set *s)
 {
@@ -51,16 +65,23 @@ reconcile_to_json(const struct reconcile_set *s)
 		if (json_array_append_new(evs, o) != 0)
 			goto out;
 	}
-	for (size_t i = 0; i < s->nseen; i++) {
-		json_t *o = json_pack("{s:s, s:s}", "slug", s->seen[i].slug, "disagreement",
-		    reconcile_disagree_name(s->seen[i].kind));
-
-		if (json_array_append_new(seen, o) != 0)
-			goto out;
-	}
+	if (seen_append(seen, s) != 0)
+		goto out;
 	text = jsonout_dumps(doc, JSON_COMPACT);
 out:
 	json_decref(doc);
+	return text;
+}
+
+char *
+reconcile_seen_to_json(const struct reconcile_set *s)
+{
+	json_t *a = json_array();
+	char *text = NULL;
+
+	if (a != NULL && seen_append(a, s) == 0)
+		text = jsonout_dumps(a, JSON_COMPACT);
+	json_decref(a);
 	return text;
 }
 
@@ -127,6 +148,67 @@ read_legacy(json_t *a, struct reconcile_set *s, char *err, size_t errlen)
 	return CS_OK;
 }
 
+/*
+ * Reads the array a of seen disagreements into s->seen (empty before),
+ * sorted; where names the array in errors.
+ */
+static cs_err
+read_seen(json_t *a, const char *where, struct reconcile_set *s, char *err, size_t errlen)
+{
+	s->seen = calloc(json_array_size(a) + 1, sizeof(*s->seen));
+	if (s->seen == NULL)
+		return cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		json_t *o = json_array_get(a, i);
+		const char *slug = json_string_value(json_object_get(o, "slug"));
+		const char *kind = json_string_value(json_object_get(o, "disagreement"));
+
+		if (slug == NULL || kind == NULL ||
+		    reconcile_disagree_parse(kind, &s->seen[i].kind) != 0)
+			return cs_seterr(err, errlen, CS_ERR_PARSE,
+			    "currentevents record: %s[%zu]: expected slug and disagreement", where, i);
+		s->seen[i].slug = strdup(slug);
+		s->nseen = i + 1;
+		if (s->seen[i].slug == NULL)
+			return cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
+	}
+	qsort(s->seen, s->nseen, sizeof(*s->seen), reconcile_cmp_seen);
+	return CS_OK;
+}
+
+cs_err
+reconcile_seen_from_json(const char *text, struct reconcile_set *s, char *err, size_t errlen)
+{
+	struct reconcile_set tmp = {0};
+	json_t *a;
+	json_error_t jerr;
+	cs_err rc;
+
+	a = json_loads(text != NULL ? text : "", 0, &jerr);
+	if (a == NULL && (json_error_code(&jerr) == json_error_out_of_memory || jerr.text[0] == '\0'))
+		return cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory"); /* as reconcile_from_json */
+	if (!json_is_array(a)) {
+		rc = cs_seterr(err, errlen, CS_ERR_PARSE, "currentevents seen: %s",
+		    a == NULL ? jerr.text : "expected an array");
+		json_decref(a);
+		return rc;
+	}
+	rc = read_seen(a, "seen", &tmp, err, errlen);
+	json_decref(a);
+	if (rc == CS_OK) {
+		for (size_t i = 0; i < s->nseen; i++)
+			free(s->seen[i].slug);
+		free(s->seen);
+		s->seen = tmp.seen;
+		s->nseen = tmp.nseen;
+		return CS_OK;
+	}
+	for (size_t i = 0; i < tmp.nseen; i++)
+		free(tmp.seen[i].slug);
+	free(tmp.seen);
+	return rc;
+}
+
 cs_err
 reconcile_from_json(const char *text, struct reconcile_set **out, char *err, size_t errlen)
 {
@@ -161,8 +243,7 @@ reconcile_from_json(const char *text, struct reconcile_set **out, char *err, siz
 		goto out;
 	}
 	s->ev = calloc(json_array_size(evs) + 1, sizeof(*s->ev));
-	s->seen = calloc(json_array_size(seen) + 1, sizeof(*s->seen));
-	if (s->ev == NULL || s->seen == NULL) {
+	if (s->ev == NULL) {
 		rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -173,24 +254,8 @@ reconcile_from_json(const char *text, struct reconcile_set **out, char *err, siz
 			rc = cs_seterr(err, errlen, CS_ERR_PARSE,
 			    "currentevents record: events not sorted by slug at [%zu]", i);
 	}
-	for (size_t i = 0; rc == CS_OK && i < json_array_size(seen); i++) {
-		json_t *o = json_array_get(seen, i);
-		const char *slug = json_string_value(json_object_get(o, "slug"));
-		const char *kind = json_string_value(json_object_get(o, "disagreement"));
-
-		if (slug == NULL || kind == NULL ||
-		    reconcile_disagree_parse(kind, &s->seen[i].kind) != 0) {
-			rc = cs_seterr(err, errlen, CS_ERR_PARSE,
-			    "currentevents record: seen[%zu]: expected slug and disagreement", i);
-			break;
-		}
-		s->seen[i].slug = strdup(slug);
-		s->nseen = i + 1;
-		if (s->seen[i].slug == NULL)
-			rc = cs_seterr(err, errlen, CS_ERR_NOMEM, "out of memory");
-	}
 	if (rc == CS_OK)
-		qsort(s->seen, s->nseen, sizeof(*s->seen), reconcile_cmp_seen);
+		rc = read_seen(seen, "seen", s, err, errlen);
 out:
 	json_decref(doc);
 	if (rc == CS_OK)

@@ -47,6 +47,8 @@ commit_fetch(struct store *st, const struct cycle_doc *docs, size_t ndocs,
 	rc = CS_OK;
 	if (d->open_events_json != NULL)
 		rc = store_meta_set(st, CYCLE_META_OPEN_EVENTS, d->open_events_json, err, errlen);
+	if (rc == CS_OK && d->ce_seen_json != NULL)
+		rc = store_meta_set(st, CYCLE_META_CE_SEEN, d->ce_seen_json, err, errlen);
 	if (rc == CS_OK && d->poll)
 		rc = store_meta_set_int64(st, CYCLE_META_LAST_POLL, d->now, err, errlen);
 	if (rc == CS_OK && d->poll_ok)

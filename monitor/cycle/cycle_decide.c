@@ -56,14 +56,13 @@ jitter(const char *key, int64_t now)
 
 /*
  * The currentevents record of a 200 document (folded per slug,
- * aws/reconcile.h) into d->open_events_json; decide_classify() completes
- * it. Its parse error makes the fetch a failure.
+ * aws/reconcile.h) into d->ce_new; decide_classify() completes it. Its
+ * parse error makes the fetch a failure.
  */
 static cs_err
 decide_currentevents(const struct cycle_doc *doc, struct cycle_decision *d, char **perr)
 {
 	struct currentevents *ce = NULL;
-	struct reconcile_set *rs = NULL;
 	char e[CS_ERRLEN];
 	cs_err rc;
 
@@ -73,13 +72,7 @@ decide_currentevents(const struct cycle_doc *doc, struct cycle_decision *d, char
 		*perr = strdup(e[0] ? e : "currentevents: unreadable");
 		return *perr != NULL ? CS_OK : CS_ERR_NOMEM;
 	}
-	rc = reconcile_from_currentevents(ce, &rs);
-	if (rc == CS_OK) {
-		d->open_events_json = reconcile_to_json(rs);
-		if (d->open_events_json == NULL)
-			rc = CS_ERR_NOMEM;
-	}
-	reconcile_set_free(rs);
+	rc = reconcile_from_currentevents(ce, &d->ce_new);
 	currentevents_free(ce);
 	return rc;
 }
@@ -200,18 +193,26 @@ watched(const char *slug, const void *cfg)
  */
 static cs_err
 ce_record(const struct config *cfg, const struct cycle_snapshot *snap,
-    const struct cycle_decision *d, int64_t now, struct reconcile_set **rec, int *fresh)
+    struct cycle_decision *d, int64_t now, struct reconcile_set **rec, int *fresh)
 {
 	struct reconcile_set *prev = NULL, *cur = NULL;
 	char e[CS_ERRLEN];
 	cs_err rc = CS_OK;
 
 	*rec = NULL;
-	*fresh = d->open_events_json != NULL;
+	*fresh = d->ce_new != NULL;
 	if (snap->open_events_json != NULL) {
 		rc = reconcile_from_json(snap->open_events_json, &prev, e, sizeof(e));
 		if (rc == CS_ERR_PARSE)
 			rc = CS_OK;
+		if (rc != CS_OK)
+			goto out;
+	}
+	/* The disagreements stored apart replace the record's (an older store's). */
+	if (prev != NULL && snap->ce_seen_json != NULL) {
+		rc = reconcile_seen_from_json(snap->ce_seen_json, prev, e, sizeof(e));
+		if (rc == CS_ERR_PARSE)
+			rc = CS_OK; /* as none: this cycle's are stored */
 		if (rc != CS_OK)
 			goto out;
 	}
@@ -220,9 +221,10 @@ ce_record(const struct config *cfg, const struct cycle_snapshot *snap,
 		prev = NULL;
 		goto out;
 	}
-	rc = reconcile_from_json(d->open_events_json, &cur, e, sizeof(e));
-	if (rc == CS_OK)
-		rc = reconcile_keep_ended(cur, prev, now, cfg->quiet_limit);
+	/* Taken as it is, never through its stored form: the document is 180 KB on a busy day. */
+	cur = d->ce_new;
+	d->ce_new = NULL;
+	rc = reconcile_keep_ended(cur, prev, now, cfg->quiet_limit);
 	if (rc == CS_OK && prev != NULL)
 		rc = reconcile_set_seen(cur, prev->seen, prev->nseen);
 	if (rc == CS_OK) {
@@ -263,12 +265,17 @@ ce_read_at(const struct cycle_snapshot *snap, const struct cycle_doc *docs, size
 }
 
 /*
- * The record to store: rec with this cycle's disagreements (so each is
- * logged once), into d->open_events_json when it is new (fresh) or the
- * disagreements changed; NULL (unchanged) otherwise.
+ * What to store of rec with this cycle's disagreements (so each is logged
+ * once): its events into d->open_events_json when this cycle's document
+ * parsed (fresh) and their text is not the stored one, its disagreements
+ * into d->ce_seen_json when they changed or the store has none of its
+ * own yet (an older store kept them in the record); NULL (unchanged)
+ * otherwise. AWS's document is the same most polls, and writing it again
+ * would put the whole record in the WAL each time.
  */
 static cs_err
-ce_remember(struct cycle_decision *d, struct reconcile_set *rec, int fresh)
+ce_remember(const struct cycle_snapshot *snap, struct cycle_decision *d,
+    struct reconcile_set *rec, int fresh)
 {
 	const struct classify_service *s;
 	struct reconcile_seen *seen = NULL;
@@ -277,7 +284,8 @@ ce_remember(struct cycle_decision *d, struct reconcile_set *rec, int fresh)
 	cs_err rc = CS_OK;
 
 	free(d->open_events_json);
-	d->open_events_json = NULL;
+	free(d->ce_seen_json);
+	d->open_events_json = d->ce_seen_json = NULL;
 	if (rec == NULL)
 		return CS_OK;
 	s = classify_result(d->cls, &n);
@@ -294,15 +302,28 @@ ce_remember(struct cycle_decision *d, struct reconcile_set *rec, int fresh)
 	same = k == rec->nseen;
 	for (size_t i = 0; same && i < k; i++)
 		same = strcmp(seen[i].slug, rec->seen[i].slug) == 0 && seen[i].kind == rec->seen[i].kind;
-	if (fresh || !same) {
+	if (!same)
 		rc = reconcile_set_seen(rec, seen, k);
-		if (rc == CS_OK) {
-			d->open_events_json = reconcile_to_json(rec);
-			if (d->open_events_json == NULL)
-				rc = CS_ERR_NOMEM;
+	free(seen);
+	if (rc == CS_OK && fresh) {
+		struct reconcile_set ev = *rec; /* borrowed: the events without the disagreements */
+
+		ev.seen = NULL;
+		ev.nseen = 0;
+		d->open_events_json = reconcile_to_json(&ev);
+		if (d->open_events_json == NULL)
+			rc = CS_ERR_NOMEM;
+		else if (snap->open_events_json != NULL &&
+		    strcmp(d->open_events_json, snap->open_events_json) == 0) {
+			free(d->open_events_json);
+			d->open_events_json = NULL;
 		}
 	}
-	free(seen);
+	if (rc == CS_OK && (!same || snap->ce_seen_json == NULL)) {
+		d->ce_seen_json = reconcile_seen_to_json(rec);
+		if (d->ce_seen_json == NULL)
+			rc = CS_ERR_NOMEM;
+	}
 	return rc;
 }
 
@@ -386,7 +407,7 @@ decide_classify(const struct config *cfg, const struct cycle_snapshot *snap,
 	for (size_t i = 0; rc == CS_OK && i < nu; i++)
 		rc = classify_add(d->cls, u[i]);
 	if (rc == CS_OK)
-		rc = ce_remember(d, rec, fresh);
+		rc = ce_remember(snap, d, rec, fresh);
 out:
 	reconcile_set_free(rec);
 	reconcile_set_free(mine);
@@ -663,6 +684,8 @@ cycle_decision_free(struct cycle_decision *d)
 		return;
 	free(d->fetch);
 	free(d->open_events_json);
+	free(d->ce_seen_json);
+	reconcile_set_free(d->ce_new);
 	classify_free(d->cls);
 	free(d->judged);
 	judgement_free(d->judgement);

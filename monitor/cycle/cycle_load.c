@@ -292,6 +292,8 @@ load_meta(struct store *st, struct cycle_snapshot *s, char *err, size_t errlen)
 	/* The currentevents record is read by cycle_decide (aws/reconcile.h). */
 	if (rc == CS_OK)
 		rc = store_meta_get(st, CYCLE_META_OPEN_EVENTS, &s->open_events_json, err, errlen);
+	if (rc == CS_OK)
+		rc = store_meta_get(st, CYCLE_META_CE_SEEN, &s->ce_seen_json, err, errlen);
 	return rc;
 }
 
@@ -387,6 +389,7 @@ cycle_snapshot_free(struct cycle_snapshot *s)
 		store_feed_clear(&s->fetch[i]);
 	free(s->fetch);
 	free(s->open_events_json);
+	free(s->ce_seen_json);
 	for (size_t i = 0; i < s->nitems; i++)
 		free((char *)(uintptr_t)s->items[i].title); /* the start of the item's one allocation */
 	free(s->items);

@@ -65,6 +65,8 @@ struct cycle_snapshot {
 	size_t nfetch;
 	char *open_events_json;         /* the currentevents record as stored (CYCLE_META_OPEN_EVENTS),
 	                                 * NULL none */
+	char *ce_seen_json;             /* its seen disagreements as stored (CYCLE_META_CE_SEEN), NULL
+	                                 * none: the record's own "seen" then */
 	int64_t last_poll, last_poll_ok;
 	struct feed_item *items;        /* stored items of the configuration's feeds as of now; each
 	                                 * item's strings are one allocation starting at its title */
@@ -99,6 +101,10 @@ struct cycle_decision {
 	size_t fetched, not_modified, failed, skipped; /* documents by outcome */
 	char *open_events_json;       /* the currentevents record to store (CYCLE_META_OPEN_EVENTS),
 	                               * NULL unchanged */
+	char *ce_seen_json;           /* the seen disagreements to store (CYCLE_META_CE_SEEN), NULL
+	                               * unchanged */
+	struct reconcile_set *ce_new; /* this cycle's currentevents document folded (step 1), NULL
+	                               * when none parsed; taken by step 2 */
 	int poll;                     /* a poll happened: record last_poll (and last_poll_ok) */
 	int poll_ok;                  /* every document was read */
 	struct classify *cls;         /* the verdicts (store_feed_state rows) */
@@ -183,13 +189,25 @@ cs_err cycle_commit(const struct config *cfg, struct store *st,
  * worst "current" state, the deciding event's date, newest event_log time,
  * summary; ended: "normal", end_time in updated and end_time, guid ending
  * ":end"), plus the ended slugs of earlier documents that it no longer
- * lists, for the quiet limit after their end. seen: the disagreements of
- * the configuration's feeds in the last cycle (reconcile_disagree_name()),
- * so each is logged once, when it appears. Versions before this form
- * stored a JSON array of the open slugs; it is still read, and only keeps
- * the quiet limit off for those slugs until the next document.
+ * lists, for the quiet limit after their end. seen: empty; stores written
+ * before CYCLE_META_CE_SEEN kept the disagreements here, and they are read
+ * while that key is absent. Versions before this form stored a JSON array
+ * of the open slugs; it is still read, and only keeps the quiet limit off
+ * for those slugs until the next document. Written only when its text
+ * changes: AWS's document is the same most polls.
+ *
+ * CYCLE_META_CE_SEEN holds the disagreements of the configuration's feeds
+ * in the last cycle, so each is logged once, when it appears:
+ *
+ *   [ { "slug": "connect-us-east-1", "disagreement": "currentevents_only" }, ... ]
+ *
+ * (reconcile_disagree_name()). Apart from the record because they change
+ * at every start and end of an event, when the record does not, and the
+ * record is ~100 KB on a busy day: rewriting it then cost the change's
+ * cycle a few milliseconds (tests/bench/bench-mqtt.sh).
  */
 #define CYCLE_META_OPEN_EVENTS "currentevents_open" /* the currentevents record, above */
+#define CYCLE_META_CE_SEEN "currentevents_seen"     /* its seen disagreements, above */
 #define CYCLE_META_LAST_POLL "last_poll"            /* epoch of the last cycle */
 #define CYCLE_META_LAST_POLL_OK "last_poll_ok"      /* epoch of the last cycle that read every document */
 #define CYCLE_META_JUDGEMENT "judgement"            /* the committed judgement (judgement.h) */

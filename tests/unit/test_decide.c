@@ -910,8 +910,9 @@ test_currentevents_opens(void **state)
 	struct cycle_decision *d;
 	const struct classify_service *s;
 	const struct incident_action *a;
-	struct reconcile_set *rec;
-	char *stored;
+	struct reconcile_set *rec, *old;
+	char *stored, *seen;
+	char err[CS_ERRLEN] = "";
 
 	(void)state;
 	fx_init();
@@ -941,20 +942,23 @@ test_currentevents_opens(void **state)
 	assert_non_null(strstr(a->body, "AWS posted: \"Increased call failures\""));
 	assert_string_equal(a->source_guid, CE_GUID);
 	assert_int_equal(a->source_time, T2);
-	/* The record remembers the event and the disagreement. */
+	/* The record remembers the event; the disagreement is stored apart. */
 	rec = record(d->open_events_json);
 	assert_int_equal(rec->n, 1);
-	assert_int_equal(rec->nseen, 1);
-	assert_string_equal(rec->seen[0].slug, "connect-us-east-1");
-	assert_int_equal(rec->seen[0].kind, RECONCILE_CE_ONLY);
+	assert_int_equal(rec->nseen, 0);
 	reconcile_set_free(rec);
+	assert_non_null(d->ce_seen_json);
+	assert_string_equal(d->ce_seen_json,
+	    "[{\"slug\":\"connect-us-east-1\",\"disagreement\":\"currentevents_only\"}]");
 	stored = strdup(d->open_events_json);
+	seen = strdup(d->ce_seen_json);
 	cycle_decision_free(d);
 
 	/* Next cycle: currentevents answers 304; the stored events still count. */
 	fx_init();
 	fx_all_not_modified();
 	fx.snap.open_events_json = stored;
+	fx.snap.ce_seen_json = seen;
 	fx.comps[C_VOICE].status = STATUS_MAJOR_OUTAGE;
 	fx.comps[C_REPORTING].status = STATUS_MAJOR_OUTAGE;
 	d = decide(NDOCS);
@@ -964,11 +968,47 @@ test_currentevents_opens(void **state)
 	assert_false(s->disagree_new); /* said once */
 	assert_int_equal(d->nchanges, 0);
 	assert_null(d->open_events_json); /* nothing new to store */
+	assert_null(d->ce_seen_json);
+	cycle_decision_free(d);
+
+	/* A store written before the disagreements were kept apart: the record's own are read. */
+	fx_init();
+	fx_all_not_modified();
+	old = record(stored);
+	assert_int_equal(reconcile_seen_from_json(seen, old, err, sizeof(err)), CS_OK);
+	fx.snap.open_events_json = reconcile_to_json(old); /* with "seen" inside */
+	reconcile_set_free(old);
+	assert_non_null(strstr(fx.snap.open_events_json, "currentevents_only"));
+	fx.comps[C_VOICE].status = STATUS_MAJOR_OUTAGE;
+	fx.comps[C_REPORTING].status = STATUS_MAJOR_OUTAGE;
+	d = decide(NDOCS);
+	assert_false(classify_find(d->cls, "connect-us-east-1")->disagree_new); /* not said again */
+	assert_string_equal(d->ce_seen_json, seen); /* and now stored apart */
+	cycle_decision_free(d);
+	free(fx.snap.open_events_json);
+
+	/* The same document again with a 200 (AWS sends no validator): judged, not stored again. */
+	fx_init();
+	fx_currentevents(ce_open);
+	fx.snap.open_events_json = stored;
+	fx.snap.ce_seen_json = seen;
+	fx.comps[C_VOICE].status = STATUS_MAJOR_OUTAGE;
+	fx.comps[C_REPORTING].status = STATUS_MAJOR_OUTAGE;
+	d = decide(NDOCS);
+	s = classify_find(d->cls, "connect-us-east-1");
+	assert_non_null(s);
+	assert_int_equal(s->state, STATUS_AWS_DISRUPTION);
+	assert_string_equal(s->guid, CE_GUID);
+	assert_false(s->disagree_new);
+	assert_int_equal(d->nchanges, 0);
+	assert_null(d->open_events_json);
+	assert_null(d->ce_seen_json);
 	cycle_decision_free(d);
 
 	/* currentevents fails: the last read (one poll ago) still counts. */
 	fx_init();
 	fx.snap.open_events_json = stored;
+	fx.snap.ce_seen_json = seen;
 	fx.docs[D_CE].ok = 0;
 	fx.docs[D_CE].http_status = 503;
 	fx.docs[D_CE].error = "http 503";
@@ -979,6 +1019,7 @@ test_currentevents_opens(void **state)
 	/* ... until its last good read is older than the quiet limit: no evidence then. */
 	fx_init();
 	fx.snap.open_events_json = stored;
+	fx.snap.ce_seen_json = seen;
 	fx.docs[D_CE].ok = 0;
 	fx.docs[D_CE].http_status = 503;
 	fx.docs[D_CE].error = "http 503";
@@ -987,13 +1028,12 @@ test_currentevents_opens(void **state)
 	assert_null(classify_find(d->cls, "connect-us-east-1"));
 	expect_map(d, STATUS_OPERATIONAL, STATUS_OPERATIONAL, STATUS_OPERATIONAL, STATUS_IND_NONE,
 	    "All Systems Operational");
-	/* The disagreement is gone: the record is stored again without it. */
-	rec = record(d->open_events_json);
-	assert_int_equal(rec->n, 1);
-	assert_int_equal(rec->nseen, 0);
-	reconcile_set_free(rec);
+	/* The disagreement is gone: stored again without it, the record unchanged. */
+	assert_null(d->open_events_json);
+	assert_string_equal(d->ce_seen_json, "[]");
 	cycle_decision_free(d);
 	free(stored);
+	free(seen);
 }
 
 /* 9. currentevents' end closes an RSS event no newer than the end; a newer RSS item decides. */

@@ -358,6 +358,48 @@ test_stored_form(void **state)
 	}
 }
 
+/* The disagreements stored apart: written and read back sorted; damage leaves the set as it was. */
+static void
+test_seen_form(void **state)
+{
+	struct reconcile_set *a = fold_fixture("tests/fixtures/currentevents-2026-08-01.json");
+	char err[CS_ERRLEN] = "";
+	char *j;
+
+	(void)state;
+	j = reconcile_seen_to_json(a);
+	assert_string_equal(j, "[]");
+	free(j);
+	assert_int_equal(reconcile_set_seen(a, seen, 2), CS_OK);
+	j = reconcile_seen_to_json(a);
+	assert_string_equal(j, "[{\"slug\":\"route53\",\"disagreement\":\"rss_only\"},"
+	    "{\"slug\":\"s3-me-central-1\",\"disagreement\":\"currentevents_only\"}]");
+	free(j);
+	/* Read in any order, replacing what the set held. */
+	assert_int_equal(reconcile_seen_from_json("[{\"slug\":\"sqs-us-east-1\",\"disagreement\":"
+	    "\"currentevents_ended\"},{\"slug\":\"route53\",\"disagreement\":\"rss_only\"}]", a,
+	    err, sizeof(err)), CS_OK);
+	assert_int_equal(a->nseen, 2);
+	assert_string_equal(a->seen[0].slug, "route53");
+	assert_int_equal(reconcile_seen_kind(a, "sqs-us-east-1"), RECONCILE_CE_ENDED);
+	assert_int_equal(reconcile_seen_kind(a, "s3-me-central-1"), RECONCILE_AGREE);
+	{
+		static const char *const bad[] = {
+			"", "{}", "[{\"slug\":\"a\"}]", "[{\"slug\":\"a\",\"disagreement\":\"maybe\"}]",
+		};
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			err[0] = '\0';
+			if (reconcile_seen_from_json(bad[i], a, err, sizeof(err)) != CS_ERR_PARSE)
+				fail_msg("accepted: %s", bad[i]);
+			assert_non_null(strstr(err, "currentevents"));
+			assert_int_equal(a->nseen, 2);
+			assert_string_equal(a->seen[0].slug, "route53");
+		}
+	}
+	reconcile_set_free(a);
+}
+
 /* Ended slugs that a newer document dropped are kept for the quiet limit after their end. */
 static void
 test_keep_ended(void **state)
@@ -458,6 +500,7 @@ main(void)
 		cmocka_unit_test(test_fold_overlapping),
 		cmocka_unit_test(test_rule_table),
 		cmocka_unit_test(test_stored_form),
+		cmocka_unit_test(test_seen_form),
 		cmocka_unit_test(test_keep_ended),
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_names),
