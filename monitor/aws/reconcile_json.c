@@ -148,12 +148,9 @@ read_legacy(json_t *a, struct reconcile_set *s, char *err, size_t errlen)
 	return CS_OK;
 }
 
-/*
- * Reads the array a of seen disagreements into s->seen (empty before),
- * sorted; where names the array in errors.
- */
+/* Reads the array a of seen disagreements into s->seen (empty before), sorted. */
 static cs_err
-read_seen(json_t *a, const char *where, struct reconcile_set *s, char *err, size_t errlen)
+read_seen(json_t *a, struct reconcile_set *s, char *err, size_t errlen)
 {
 	s->seen = calloc(json_array_size(a) + 1, sizeof(*s->seen));
 	if (s->seen == NULL)
@@ -166,7 +163,7 @@ read_seen(json_t *a, const char *where, struct reconcile_set *s, char *err, size
 		if (slug == NULL || kind == NULL ||
 		    reconcile_disagree_parse(kind, &s->seen[i].kind) != 0)
 			return cs_seterr(err, errlen, CS_ERR_PARSE,
-			    "currentevents record: %s[%zu]: expected slug and disagreement", where, i);
+			    "currentevents record: seen[%zu]: expected slug and disagreement", i);
 		s->seen[i].slug = strdup(slug);
 		s->nseen = i + 1;
 		if (s->seen[i].slug == NULL)
@@ -193,7 +190,7 @@ reconcile_seen_from_json(const char *text, struct reconcile_set *s, char *err, s
 		json_decref(a);
 		return rc;
 	}
-	rc = read_seen(a, "seen", &tmp, err, errlen);
+	rc = read_seen(a, &tmp, err, errlen);
 	json_decref(a);
 	if (rc == CS_OK) {
 		for (size_t i = 0; i < s->nseen; i++)
@@ -255,7 +252,7 @@ reconcile_from_json(const char *text, struct reconcile_set **out, char *err, siz
 			    "currentevents record: events not sorted by slug at [%zu]", i);
 	}
 	if (rc == CS_OK)
-		rc = read_seen(seen, "seen", s, err, errlen);
+		rc = read_seen(seen, s, err, errlen);
 out:
 	json_decref(doc);
 	if (rc == CS_OK)
