@@ -121,7 +121,7 @@ print_json(const struct config *cfg, const struct catalogue *cat,
 	int rc = -1;
 
 	err[0] = '\0';
-	if (sitebuild_model(cfg, cat, j, st, &m, err, sizeof(err)) != CS_OK) {
+	if (sitebuild_model(cfg, cat, j, st, SITEBUILD_SUMMARY, &m, err, sizeof(err)) != CS_OK) {
 		cli_log(g, "error", "status", "%s", err);
 		goto out;
 	}

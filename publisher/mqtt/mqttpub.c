@@ -420,7 +420,7 @@ publish_state(struct mqttpub *m, int64_t now, int full, char *err, size_t errlen
 
 	rc = cycle_view(m->cfg, m->st, now, &j, err, errlen);
 	if (rc == CS_OK)
-		rc = sitebuild_model(m->cfg, m->cat, j, m->st, &model, err, errlen);
+		rc = sitebuild_model(m->cfg, m->cat, j, m->st, SITEBUILD_SUMMARY, &model, err, errlen);
 	if (rc == CS_OK)
 		rc = incident_records_clocks(m->st, &m->cfg->business, now, 0, &clocks, &nclocks, err,
 		    errlen);

@@ -447,6 +447,7 @@ struct inc_walk {
 	const struct catalogue *cat;
 	struct sitemodel   *m;
 	int64_t             now;
+	int                 open_only;  /* the summary's: the unresolved incidents alone */
 	cs_err              rc;
 	char               *err;
 	size_t              errlen;
@@ -463,6 +464,13 @@ add_one_incident(const struct store_incident *inc, void *ctx)
 
 	if (inc->not_affected || inc->opened_at > w->now)
 		return 0; /* CLICK ruled out: kept in the store, not on the page */
+	if (w->open_only) {
+		/* Judged as the summary judges it, before its updates are read. */
+		const struct sitemodel_incident probe = { .status = istatus_of(inc->status) };
+
+		if (!sitemodel_incident_active(&probe))
+			return 0;
+	}
 	memset(&b, 0, sizeof(b));
 	memset(&in, 0, sizeof(in));
 	b.cfg = w->cfg;
@@ -588,11 +596,12 @@ out:
 	return w->rc != CS_OK;
 }
 
+/* The incidents and maintenances; open_only: the unresolved incidents alone. */
 static cs_err
 add_incidents(const struct config *cfg, const struct catalogue *cat, struct store *st,
-    struct sitemodel *m, int64_t now, char *err, size_t errlen)
+    struct sitemodel *m, int64_t now, int open_only, char *err, size_t errlen)
 {
-	struct inc_walk w = { st, cfg, cat, m, now, CS_OK, err, errlen };
+	struct inc_walk w = { st, cfg, cat, m, now, open_only, CS_OK, err, errlen };
 	cs_err rc;
 
 	rc = store_incident_list(st, 0, add_one_incident, &w, err, errlen);
@@ -608,8 +617,8 @@ add_incidents(const struct config *cfg, const struct catalogue *cat, struct stor
 
 cs_err
 sitebuild_model(const struct config *cfg, const struct catalogue *cat,
-    const struct judgement *j, struct store *st, struct sitemodel **out,
-    char *err, size_t errlen)
+    const struct judgement *j, struct store *st, enum sitebuild_scope scope,
+    struct sitemodel **out, char *err, size_t errlen)
 {
 	struct sitemodel_page page;
 	struct sitemodel *m = NULL;
@@ -661,7 +670,8 @@ sitebuild_model(const struct config *cfg, const struct catalogue *cat,
 	if (rc == CS_OK)
 		rc = add_aws(cfg, cat, j, m, err, errlen);
 	if (rc == CS_OK)
-		rc = add_incidents(cfg, cat, st, m, j->viewed_at, err, errlen);
+		rc = add_incidents(cfg, cat, st, m, j->viewed_at, scope == SITEBUILD_SUMMARY, err,
+		    errlen);
 	if (rc != CS_OK)
 		goto out;
 	*out = m;

@@ -21,10 +21,18 @@
  * Connect"); cat may be NULL (then by their slug). cfg, cat, j and st are
  * borrowed. Returns CS_OK and an owned *out
  * (sitemodel_free), or an error with a message.
+ *
+ * SITEBUILD_SUMMARY leaves out the resolved incidents, which only the
+ * site's pages, history and lists show: what the summary (siteapi.h,
+ * SITEAPI_SUMMARY) says is the same, and MQTT's retained state, built
+ * every cycle, does not read every incident the store ever held (the
+ * soak's cycles slowed as they accumulated).
  */
+enum sitebuild_scope { SITEBUILD_SITE, SITEBUILD_SUMMARY };
+
 cs_err sitebuild_model(const struct config *cfg, const struct catalogue *cat,
-    const struct judgement *j, struct store *st, struct sitemodel **out,
-    char *err, size_t errlen);
+    const struct judgement *j, struct store *st, enum sitebuild_scope scope,
+    struct sitemodel **out, char *err, size_t errlen);
 
 /*
  * Uptime of one component over [from, to) from its history periods, the

@@ -65,7 +65,7 @@ sitepub_render(struct sitepub *sp, const struct config *cfg, struct store *st,
 
 	rc = cycle_view(cfg, st, now, &j, err, errlen);
 	if (rc == CS_OK)
-		rc = sitebuild_model(cfg, sp->cat, j, st, &m, err, errlen);
+		rc = sitebuild_model(cfg, sp->cat, j, st, SITEBUILD_SITE, &m, err, errlen);
 	if (rc == CS_OK) {
 		memset(&po, 0, sizeof(po));
 		po.site_dir = sp->site_dir;
