@@ -15,7 +15,8 @@ back from the code's output:
              a broker that forgot everything gets the whole state again;
              SIGTERM says "offline" (stopped)
   refusals   wrong credentials and a forbidding ACL: one clear error each,
-             retried with backoff, nothing marked delivered
+             retried with backoff, nothing marked delivered; an unknown host
+             named (the lookup in a network namespace with nothing up)
 """
 import json
 import os
@@ -430,6 +431,26 @@ def test_refusals(feed_url):
           "retrying with backoff" in lines[0], lines)
     check("refusals: without reconnecting in a loop",
           broker_log(bdir).count("as clickstatus-click") - before <= 2)
+    # An unknown host. The lookup runs in a network namespace of its own where no interface
+    # is up, so that it reaches no resolver at all (tests contact loopback only): it fails
+    # as a name that does not resolve does.
+    cfg = config("nohost", port, "monitor", "monitor-pw")
+    with open(cfg) as f:
+        c = json.load(f)
+    c["mqtt"]["host"] = "broker.example.invalid"
+    with open(cfg, "w") as f:
+        json.dump(c, f)
+    ns = ["unshare", "-n"] if os.getuid() == 0 else ["unshare", "-rn"]
+    if run(*ns, "true").returncode != 0:
+        check("refusals: an unknown host (needs %s: a network namespace)" % " ".join(ns), False)
+    else:
+        p = run(*ns, CS, "--config", cfg, "--state-dir", state, "mqtt")
+        err = [l for l in p.stderr.splitlines()
+               if l.startswith("error mqtt") and "no connection" not in l]
+        check("refusals: an unknown host: `mqtt` exits 1 with one error naming the host",
+              p.returncode == 1 and len(err) == 1 and
+              "broker.example.invalid:%d" % port in err[0] and "does not resolve" in err[0],
+              p.stdout + p.stderr)
     # A broker back after longer than mqtt.max_age (1 day): the old events expire, unsent.
     later = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 2 * 86400))
     cfg = config("good", port, "monitor", "monitor-pw")
