@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # test_log_lines.sh: text from AWS cannot forge a log line. A feed item whose title carries
 # a newline and a fake "error poll: ..." line is logged (unknown title prefix) on ONE line,
-# with the control bytes written as \xNN (real nginx on loopback).
+# with the control bytes written as \xNN (real nginx on loopback). With --syslog the same
+# line goes to syslog(3), facility daemon at the warning priority, and nothing to stderr:
+# /dev/log is, in a private mount namespace, a datagram socket this test reads.
 #
 #   test_log_lines.sh PATH/TO/clickstatus
 set -euo pipefail
@@ -38,4 +40,43 @@ fi
 grep -q 'packet loss\\x0d\\x0aerror poll: forged line' "$tmp/log" ||
 	{ cat "$tmp/log" >&2; fail "the title's control bytes are not written as \\xNN"; }
 echo "ok 1 an AWS title with a newline stays on its log line, escaped"
-echo "1 passed, 0 failed"
+
+# 2. --syslog. glibc's syslog(3) writes to /dev/log; here /dev is a tmpfs of a private mount
+# namespace holding the nodes a run needs and /dev/log, a link to the socket read below.
+if [ "$(id -u)" = 0 ]; then ns=(unshare -m --propagation private); else ns=(unshare -rm --propagation private); fi
+"${ns[@]}" true 2>/dev/null || fail "--syslog: cannot make a private mount namespace (${ns[*]})"
+python3 - "$tmp/log.sock" "$tmp/syslog" <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(0.2)
+end = time.time() + 30
+with open(sys.argv[2], "wb") as out:
+    while time.time() < end:
+        try:
+            out.write(s.recv(65536).rstrip(b"\0\n") + b"\n")
+            out.flush()
+        except socket.timeout:
+            pass
+PY
+reader=$!
+for _ in $(seq 50); do [ -S "$tmp/log.sock" ] && break; sleep 0.1; done
+mkdir -p "$tmp/hostdev"
+"${ns[@]}" bash -c '
+	set -e
+	mount --rbind /dev "$1/hostdev"
+	mount -t tmpfs -o size=1m tmpfs /dev
+	for n in null zero random urandom; do touch "/dev/$n"; mount --bind "$1/hostdev/$n" "/dev/$n"; done
+	ln -s "$1/log.sock" /dev/log
+	shift
+	exec "$@"' sh "$tmp" "$bin" --syslog --state-dir "$tmp/st2" --now 2026-08-17T20:00:00Z \
+	poll --once --no-render --feed-base-url "http://127.0.0.1:$port/" 2>"$tmp/log2" || true
+for _ in $(seq 20); do grep -q 'unknown title prefix' "$tmp/syslog" 2>/dev/null && break; sleep 0.1; done
+kill "$reader" 2>/dev/null || true
+wait "$reader" 2>/dev/null || true
+[ ! -s "$tmp/log2" ] || { cat "$tmp/log2" >&2; fail "--syslog: lines were written to stderr"; }
+# <28>: facility daemon (3) * 8 + warning (4); the tag and pid, then level and subsystem.
+grep -Eq '^<28>.* clickstatus\[[0-9]+\]: warning classify: .*packet loss\\x0d\\x0aerror poll: forged line' \
+	"$tmp/syslog" || { cat "$tmp/syslog" >&2; fail "--syslog: the warning did not reach syslog as daemon.warning"; }
+echo "ok 2 --syslog: the line reaches syslog (daemon.warning), escaped, and stderr stays empty"
+echo "2 passed, 0 failed"
