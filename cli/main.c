@@ -1,13 +1,50 @@
 /* main.c: clickstatus entry point: global options and the command table. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "cli.h"
 #include "base/cstime.h"
+
+/*
+ * glibc's syslog(3) drops every line, silently, when nothing listens on
+ * /dev/log (no syslog daemon, no journald: a container, a chroot). --syslog
+ * then logs to stderr instead, and says so once, rather than lose the log.
+ * The probe connects as syslog(3) does: a datagram socket, else a stream one.
+ */
+static int
+syslog_listens(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int type[] = { SOCK_DGRAM, SOCK_STREAM }, err = 0;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", _PATH_LOG);
+	for (size_t i = 0; i < sizeof(type) / sizeof(type[0]); i++) {
+		int fd = socket(AF_UNIX, type[i] | SOCK_CLOEXEC, 0), rc;
+
+		if (fd < 0) {
+			err = errno;
+			break;
+		}
+		rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+		err = errno;
+		close(fd);
+		if (rc == 0)
+			return 1;
+		if (err != EPROTOTYPE)
+			break;
+	}
+	fprintf(stderr, "warning log: --syslog: cannot reach %s (%s): no syslog daemon or "
+	    "journald listens, logging to stderr instead\n", _PATH_LOG, strerror(err));
+	return 0;
+}
 
 static const struct cli_command commands[] = {
 	{ "check-config", "validate the configuration", cmd_check_config, cmd_check_config_usage },
@@ -146,6 +183,8 @@ main(int argc, char **argv)
 		env = getenv("CLICKSTATUS_STATE_DIR");
 		g.state_dir = (env != NULL && env[0] != '\0') ? env : "state";
 	}
+	if (g.syslog && !syslog_listens())
+		g.syslog = 0;   /* said on stderr by syslog_listens */
 	if (g.syslog)
 		openlog("clickstatus", LOG_PID, LOG_DAEMON);
 	if (argc < 2) {

@@ -3,7 +3,8 @@
 # a newline and a fake "error poll: ..." line is logged (unknown title prefix) on ONE line,
 # with the control bytes written as \xNN (real nginx on loopback). With --syslog the same
 # line goes to syslog(3), facility daemon at the warning priority, and nothing to stderr:
-# /dev/log is, in a private mount namespace, a datagram socket this test reads.
+# /dev/log is, in a private mount namespace, a datagram socket this test reads. With nothing
+# on /dev/log, one warning and the lines on stderr (not lost).
 #
 #   test_log_lines.sh PATH/TO/clickstatus
 set -euo pipefail
@@ -62,21 +63,38 @@ PY
 reader=$!
 for _ in $(seq 50); do [ -S "$tmp/log.sock" ] && break; sleep 0.1; done
 mkdir -p "$tmp/hostdev"
-"${ns[@]}" bash -c '
-	set -e
-	mount --rbind /dev "$1/hostdev"
-	mount -t tmpfs -o size=1m tmpfs /dev
-	for n in null zero random urandom; do touch "/dev/$n"; mount --bind "$1/hostdev/$n" "/dev/$n"; done
-	ln -s "$1/log.sock" /dev/log
-	shift
-	exec "$@"' sh "$tmp" "$bin" --syslog --state-dir "$tmp/st2" --now 2026-08-17T20:00:00Z \
-	poll --once --no-render --feed-base-url "http://127.0.0.1:$port/" 2>"$tmp/log2" || true
+# poll_in_private_dev LINK STATE-DIR: one poll with --syslog, /dev/log linked to the
+# socket when LINK is 1, absent when 0; stderr into $tmp/log-STATE-DIR.
+poll_in_private_dev() {
+	"${ns[@]}" bash -c '
+		set -e
+		mount --rbind /dev "$1/hostdev"
+		mount -t tmpfs -o size=1m tmpfs /dev
+		for n in null zero random urandom; do
+			touch "/dev/$n"; mount --bind "$1/hostdev/$n" "/dev/$n"
+		done
+		[ "$2" = 0 ] || ln -s "$1/log.sock" /dev/log
+		shift 2
+		exec "$@"' sh "$tmp" "$1" "$bin" --syslog --state-dir "$tmp/$2" \
+		--now 2026-08-17T20:00:00Z poll --once --no-render \
+		--feed-base-url "http://127.0.0.1:$port/" 2>"$tmp/log-$2" || true
+}
+poll_in_private_dev 1 st2
 for _ in $(seq 20); do grep -q 'unknown title prefix' "$tmp/syslog" 2>/dev/null && break; sleep 0.1; done
 kill "$reader" 2>/dev/null || true
 wait "$reader" 2>/dev/null || true
-[ ! -s "$tmp/log2" ] || { cat "$tmp/log2" >&2; fail "--syslog: lines were written to stderr"; }
+[ ! -s "$tmp/log-st2" ] || { cat "$tmp/log-st2" >&2; fail "--syslog: lines were written to stderr"; }
 # <28>: facility daemon (3) * 8 + warning (4); the tag and pid, then level and subsystem.
 grep -Eq '^<28>.* clickstatus\[[0-9]+\]: warning classify: .*packet loss\\x0d\\x0aerror poll: forged line' \
 	"$tmp/syslog" || { cat "$tmp/syslog" >&2; fail "--syslog: the warning did not reach syslog as daemon.warning"; }
 echo "ok 2 --syslog: the line reaches syslog (daemon.warning), escaped, and stderr stays empty"
-echo "2 passed, 0 failed"
+
+# 3. --syslog where nothing listens on /dev/log (a container, a chroot): syslog(3) would drop
+# every line unseen; they go to stderr instead, after one warning that says so.
+poll_in_private_dev 0 st3
+head -n 1 "$tmp/log-st3" | grep -q '^warning log: --syslog: cannot reach /dev/log (No such file or directory).*logging to stderr instead' ||
+	{ cat "$tmp/log-st3" >&2; fail "--syslog without /dev/log: no warning first on stderr"; }
+grep -q '^warning classify: .*unknown title prefix' "$tmp/log-st3" ||
+	{ cat "$tmp/log-st3" >&2; fail "--syslog without /dev/log: the log lines were lost"; }
+echo "ok 3 --syslog with nothing on /dev/log: one warning, then the lines on stderr"
+echo "3 passed, 0 failed"
