@@ -71,7 +71,8 @@ def broker_log(d):
         return f.read()
 
 
-def config(name, port, user, password, extra=None):
+def config(name, port, user, password, extra=None, mqtt=None):
+    """CLICK's configuration with an "mqtt" section (mqtt: keys to set in it) and extra keys."""
     with open(os.path.join(SRC, "feeds", "click.json")) as f:
         c = json.load(f)
     pw = os.path.join(WORK, name + ".pw")
@@ -79,6 +80,7 @@ def config(name, port, user, password, extra=None):
         f.write(password + "\n")
     c["mqtt"] = {"host": "127.0.0.1", "port": port, "username": user, "password_file": pw,
                  "keepalive": 10}
+    c["mqtt"].update(mqtt or {})
     c.update(extra or {})
     path = os.path.join(WORK, name + ".json")
     with open(path, "w") as f:
@@ -436,12 +438,7 @@ def test_refusals(feed_url):
     # An unknown host. The lookup runs in a network namespace of its own where no interface
     # is up, so that it reaches no resolver at all (tests contact loopback only): it fails
     # as a name that does not resolve does.
-    cfg = config("nohost", port, "monitor", "monitor-pw")
-    with open(cfg) as f:
-        c = json.load(f)
-    c["mqtt"]["host"] = "broker.example.invalid"
-    with open(cfg, "w") as f:
-        json.dump(c, f)
+    cfg = config("nohost", port, "monitor", "monitor-pw", mqtt={"host": "broker.example.invalid"})
     ns = ["unshare", "-n"] if os.getuid() == 0 else ["unshare", "-rn"]
     if run(*ns, "true").returncode != 0:
         check("refusals: an unknown host (needs %s: a network namespace)" % " ".join(ns), False)
@@ -461,12 +458,7 @@ def test_refusals(feed_url):
           p.returncode == 0 and p.stdout.startswith("0 events") and rows and
           all(r[2] == "expired" for r in rows), (p.stdout, rows[:3]))
     # "protocol": "3.1.1" for an old broker: the same state, no MQTT 5 properties.
-    cfg = config("v311", port, "monitor", "monitor-pw")
-    with open(cfg) as f:
-        c = json.load(f)
-    c["mqtt"]["protocol"] = "3.1.1"
-    with open(cfg, "w") as f:
-        json.dump(c, f)
+    cfg = config("v311", port, "monitor", "monitor-pw", mqtt={"protocol": "3.1.1"})
     s = Sub(port, PREFIX + "/summary")
     time.sleep(0.3)
     p = run(CS, "--config", cfg, "--state-dir", state, "mqtt")
@@ -480,12 +472,7 @@ def test_refusals(feed_url):
           (p.returncode, p.stderr, m and m.get("properties")))
 
     # A prefix with a wildcard is a configuration error, named.
-    bad = config("badprefix", port, "monitor", "monitor-pw")
-    with open(bad) as f:
-        c = json.load(f)
-    c["mqtt"]["prefix"] = "click/#"
-    with open(bad, "w") as f:
-        json.dump(c, f)
+    bad = config("badprefix", port, "monitor", "monitor-pw", mqtt={"prefix": "click/#"})
     p = run(CS, "--config", bad, "check-config")
     check("refusals: a prefix with '#' is refused by check-config",
           p.returncode != 0 and "mqtt.prefix" in p.stderr + p.stdout and "'#'" in p.stderr + p.stdout,
@@ -510,12 +497,7 @@ def test_tls():
         extra = {"tls": True}
         if ca:
             extra["ca_file"] = ca
-        cfg = config("tls", port, "monitor", "monitor-pw")
-        with open(cfg) as f:
-            c = json.load(f)
-        c["mqtt"].update(extra, host=host)
-        with open(cfg, "w") as f:
-            json.dump(c, f)
+        cfg = config("tls", port, "monitor", "monitor-pw", mqtt=dict(extra, host=host))
         p = run(CS, "--config", cfg, "--state-dir", state, "--now", STEPS[0], "mqtt")
         errs = [l for l in p.stderr.splitlines() if l.startswith("error")]
         if good:
