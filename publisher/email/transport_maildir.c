@@ -106,7 +106,11 @@ md_close(void *state)
  * tmp/: files not touched for 36 hours, as the spec asks of whoever reads
  * the directory. The message itself is still owed by the store and is
  * delivered again under a new name; a younger file may be a delivery in
- * progress (another `clickstatus mail` pass) and is left alone.
+ * progress (another `clickstatus mail` pass) and is left alone. Run at open
+ * and before each delivery, since a daemon keeps its transport for months:
+ * tmp/ holds at most the deliveries in progress, so it costs a short
+ * directory read beside the delivery's fsyncs. The directory is opened
+ * anew (not dup'd) so that each read starts at its beginning.
  */
 static void
 tmp_sweep(int tmpfd)
@@ -115,7 +119,7 @@ tmp_sweep(int tmpfd)
 	struct dirent *de;
 	struct stat st;
 	DIR *d;
-	int fd = dup(tmpfd);
+	int fd = openat(tmpfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0)
 		return;
@@ -294,6 +298,7 @@ md_submit(void *state, const struct mail_job *job, char *err, size_t errlen)
 	r = &m->done[m->ndone++];
 	memset(r, 0, sizeof(*r));
 	r->tag = job->tag;
+	tmp_sweep(m->tmpfd);
 	deliver(m, job, r);
 	m->unsynced++;
 	return CS_OK;

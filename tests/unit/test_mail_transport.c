@@ -290,7 +290,8 @@ touch_aged(const char *dir, const char *name, long age)
 /*
  * A message half-written when its sender was killed stays in tmp/; the
  * next transport deletes it once 36 hours old (the Maildir spec), and
- * leaves a younger one, which may be another pass's delivery in progress.
+ * leaves a younger one, which may be another pass's delivery in progress;
+ * one kept open deletes it at its next delivery.
  */
 static void
 test_maildir_tmp_sweep(void **state)
@@ -299,6 +300,10 @@ test_maildir_tmp_sweep(void **state)
 	char tmp[512], path[600];
 	struct mail_transport_config c = maildir_cfg(dir, 1);
 	struct mail_transport *t = NULL;
+	static const char msg[] = "Subject: s\r\n\r\nbody\r\n";
+	struct mail_job job = { .tag = 1, .from = "status@example.com", .rcpt = "a@example.org",
+				.data = msg, .len = sizeof(msg) - 1 };
+	struct mail_result res;
 	char err[256];
 
 	(void)state;
@@ -309,6 +314,14 @@ test_maildir_tmp_sweep(void **state)
 	touch_aged(tmp, "1700000000.42_1.host", 35 * 3600);
 	assert_int_equal(mail_transport_new(&c, &t, err, sizeof(err)), CS_OK);
 	snprintf(path, sizeof(path), "%s/1700000000.41_1.host", tmp);
+	assert_int_equal(access(path, F_OK), -1);
+	snprintf(path, sizeof(path), "%s/1700000000.42_1.host", tmp);
+	assert_int_equal(access(path, F_OK), 0);
+	/* A transport kept open (the daemon's, for months) sweeps too: at its next delivery. */
+	touch_aged(tmp, "1700000000.43_1.host", 37 * 3600);
+	run_jobs(t, &job, 1, &res);
+	assert_int_equal(res.outcome, MAIL_SENT);
+	snprintf(path, sizeof(path), "%s/1700000000.43_1.host", tmp);
 	assert_int_equal(access(path, F_OK), -1);
 	snprintf(path, sizeof(path), "%s/1700000000.42_1.host", tmp);
 	assert_int_equal(access(path, F_OK), 0);
