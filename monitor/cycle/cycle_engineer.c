@@ -247,12 +247,12 @@ cycle_engineer(const struct config *cfg, struct store *st, int64_t id,
 	}
 	/*
 	 * Subscribers hear of the first draft and of the final analysis; a
-	 * revised one is published on the page only. Judged by the incident,
-	 * not by the outbox's dedup key, which the hourly prune deletes after
-	 * a week.
+	 * revised one, or a draft after the final, is published on the page
+	 * only. Judged by the incident, not by the outbox's dedup key, which
+	 * the hourly prune deletes after a week.
 	 */
 	if (rc == CS_OK && d.set_rca)
-		rca_news = (d.rca_final ? l.inc.rca_final : l.inc.rca_draft) == NULL;
+		rca_news = l.inc.rca_final == NULL && (d.rca_final || l.inc.rca_draft == NULL);
 	if (rc == CS_OK && d.post)
 		rc = commit_update(cfg, st, &l.inc, req, &d, now, &n, err, errlen);
 	if (rc == CS_OK)

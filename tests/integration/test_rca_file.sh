@@ -110,4 +110,17 @@ cs --now 2026-08-27T12:30:00Z incident rca 1 draft https://wiki.example/rca/dc-2
 	fail "the revised draft is not on the incident"
 [ "$(db "$drafts")" = 0 ] || fail "a revised draft notified the subscribers again"
 echo "ok 4 a revised draft after the week's prune: kept on the incident, no second notification"
-echo "4 passed, 0 failed"
+# 5. An incident whose final analysis came first: a draft attached afterwards is not news.
+cs --now 2026-08-27T13:00:00Z incident open --title "Reports late" --author ops \
+	--component reporting=degraded_performance --priority P2 --message "Looking into it" >/dev/null
+cs --now 2026-08-27T14:00:00Z incident resolve 2 --author ops >/dev/null
+cs --now 2026-08-28T10:00:00Z incident rca 2 final https://wiki.example/rca/reports --author ops >/dev/null ||
+	fail "the final analysis of incident 2"
+[ "$(db "SELECT count(*) FROM outbox WHERE dedup_key LIKE 'incident:2:rca-final:%'")" -ge 1 ] ||
+	fail "the final analysis owed no notification"
+cs --now 2026-08-28T11:00:00Z incident rca 2 draft https://wiki.example/rca/reports-notes --author ops >/dev/null ||
+	fail "a draft after the final"
+[ "$(db "SELECT count(*) FROM outbox WHERE dedup_key LIKE 'incident:2:rca-draft:%'")" = 0 ] ||
+	fail "a draft after the final analysis notified the subscribers"
+echo "ok 5 a draft attached after the final analysis: no notification"
+echo "5 passed, 0 failed"
