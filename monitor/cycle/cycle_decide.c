@@ -268,9 +268,9 @@ ce_read_at(const struct cycle_snapshot *snap, const struct cycle_doc *docs, size
  * What to store of rec with this cycle's disagreements (so each is logged
  * once): its events into d->open_events_json when this cycle's document
  * parsed (fresh) and their text is not the stored one, its disagreements
- * into d->ce_seen_json when they changed or the store has none of its
- * own yet (an older store kept them in the record); NULL (unchanged)
- * otherwise. AWS's document is the same most polls, and writing it again
+ * into d->ce_seen_json when their text is not the stored one (they
+ * changed; an older store kept them in the record; the stored text was
+ * damaged); NULL (unchanged) otherwise. AWS's document is the same most polls, and writing it again
  * would put the whole record in the WAL each time.
  */
 static cs_err
@@ -319,10 +319,14 @@ ce_remember(const struct cycle_snapshot *snap, struct cycle_decision *d,
 			d->open_events_json = NULL;
 		}
 	}
-	if (rc == CS_OK && (!same || snap->ce_seen_json == NULL)) {
+	if (rc == CS_OK) {
 		d->ce_seen_json = reconcile_seen_to_json(rec);
 		if (d->ce_seen_json == NULL)
 			rc = CS_ERR_NOMEM;
+		else if (snap->ce_seen_json != NULL && strcmp(d->ce_seen_json, snap->ce_seen_json) == 0) {
+			free(d->ce_seen_json);
+			d->ce_seen_json = NULL;
+		}
 	}
 	return rc;
 }

@@ -1034,6 +1034,15 @@ test_currentevents_opens(void **state)
 	cycle_decision_free(d);
 	free(stored);
 	free(seen);
+
+	/* Stored disagreements that do not read are written again, though none is new. */
+	fx_init();
+	fx_currentevents("[]");
+	fx.snap.ce_seen_json = (char *)"[{\"slug\":";
+	d = decide(NDOCS);
+	assert_non_null(d->ce_seen_json);
+	assert_string_equal(d->ce_seen_json, "[]");
+	cycle_decision_free(d);
 }
 
 /* 9. currentevents' end closes an RSS event no newer than the end; a newer RSS item decides. */
