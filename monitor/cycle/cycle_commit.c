@@ -108,14 +108,16 @@ commit_judgement(const struct config *cfg, struct store *st, const struct cycle_
 	 * while polls succeed, and a page that stops being re-published tells
 	 * its reader how old it is. "At least" is kept by rendering at the
 	 * last cycle before the interval runs out: the one after which the
-	 * next poll, jittered, could start too late. A cycle at the instant
-	 * of the last render (a replay's cycle run again after a kill) has no
-	 * newer time to show. A clock set back (a replay) renders too.
+	 * next poll, jittered, could start too late; with a second more, as
+	 * two cycles' times are whole seconds of the wall clock and a wake-up
+	 * comes a little after its instant. A cycle at the instant of the
+	 * last render (a replay's cycle run again after a kill) has no newer
+	 * time to show. A clock set back (a replay) renders too.
 	 */
 	if (rc == CS_OK)
 		rc = store_meta_get_int64(st, META_RENDER_OWED, &owed, &found, err, errlen);
 	due = !found || d->now < owed || (d->now > owed &&
-	    d->now - owed + schedule_max_gap_s(cfg->poll_interval) > cfg->render_interval);
+	    d->now - owed + schedule_max_gap_s(cfg->poll_interval) + 1 > cfg->render_interval);
 	if (rc == CS_OK && (d->nchanges > 0 || due)) {
 		snprintf(event, sizeof(event), "render@%" PRId64, d->now);
 		rc = outbox_fanout(st, OUTBOX_SITE, "site", event, d->nchanges > 0 ?

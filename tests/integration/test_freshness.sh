@@ -134,4 +134,17 @@ assert len(comps) == 12 and not bad, bad' || fail "one feed failing past the lim
 ! grep -q 'class="stale"' "$(site b)/index.html" || fail "one feed failing: a page-wide stale banner"
 grep -q '<p class="updated">Updated less than a minute ago' "$(site b)/index.html" || fail "one feed failing: page not updated"
 echo "ok 4 one feed failing: only its dependent unknown after the limit; the page is not stale"
-echo "4 passed, 0 failed"
+
+# 5. "At least every render_interval" at its edge (CLICK's: poll_interval 60 s, jittered by up
+#    to 6 s; render_interval 300 s). Cycle times are whole seconds, so the next poll after one
+#    at T can carry T + 67. An idle poll 233 s after the render leaves the next within 300 s:
+#    no render; one 234 s after may be followed by a poll at 301 s: it renders.
+poll r 2026-08-17T20:00:00Z
+first=$(readlink "$(site r)")
+poll r 2026-08-17T20:03:53Z
+[ "$(readlink "$(site r)")" = "$first" ] || fail "an idle poll 233 s after the render re-published the site"
+poll r 2026-08-17T20:03:54Z
+[ "$(readlink "$(site r)")" != "$first" ] ||
+	fail "an idle poll 234 s after the render did not re-publish: the next may come 301 s after it"
+echo "ok 5 the periodic render at its edge: not at 233 s, at 234 s (the next poll could be 301 s after)"
+echo "5 passed, 0 failed"
