@@ -13,6 +13,7 @@
 #include "aws/feed_cut.h"
 #include "base/instance.h"
 #include "base/schedule.h"
+#include "testutil.h"
 
 static void
 test_jitter_bounds(void **state)
@@ -139,12 +140,12 @@ test_cut_refuses(void **state)
 static void
 test_lock(void **state)
 {
-	char dir[] = "/tmp/cs-lock-XXXXXX", err[512];
+	char *dir = testutil_tmpdir("cs-lock"), err[512];
 	struct instance_lock a, b, c;
 	pid_t holder = 0;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
+	assert_non_null(dir);
 	assert_int_equal(instance_lock(dir, "run", 0, &a, NULL, err, sizeof(err)), CS_OK);
 	/* flock is per open file: a second open in the same process is refused like another process. */
 	assert_int_equal(instance_lock(dir, "run", 0, &b, &holder, err, sizeof(err)), CS_ERR_STATE);
@@ -161,8 +162,8 @@ test_lock(void **state)
 	assert_int_equal(instance_lock(dir, "run", 0, &a, NULL, err, sizeof(err)), CS_OK);
 	instance_unlock(&a);
 	instance_unlock(&a); /* twice is a no-op */
-	snprintf(err, sizeof(err), "rm -rf %s", dir);
-	assert_int_equal(system(err), 0);
+	assert_int_equal(testutil_rm_rf(dir), 0);
+	free(dir);
 }
 
 int
