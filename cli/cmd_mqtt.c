@@ -79,7 +79,7 @@ cmd_mqtt(struct cli_globals *g, int argc, char **argv)
 	    mqttpub_stats(m, &s))
 		mqttpub_service(m, 100);
 	if (!s.connected) {
-		/* A failed attempt has said why in one line; only a pass that ran out says it here. */
+		/* A failed attempt has said why, in one line; a pass that ran out says it here. */
 		if (s.failures == 0)
 			cli_log(g, "error", "mqtt", "no connection to %s:%d within %d s; the events "
 			    "stay owed", cfg->mqtt.host, cfg->mqtt.port, PASS_TIMEOUT_MS / 1000);

@@ -270,8 +270,9 @@ ce_read_at(const struct cycle_snapshot *snap, const struct cycle_doc *docs, size
  * parsed (fresh) and their text is not the stored one, its disagreements
  * into d->ce_seen_json when their text is not the stored one (they
  * changed; an older store kept them in the record; the stored text was
- * damaged); NULL (unchanged) otherwise. AWS's document is the same most polls, and writing it again
- * would put the whole record in the WAL each time.
+ * damaged); NULL (unchanged) otherwise. AWS's document is the same most
+ * polls, and writing it again would put the whole record in the WAL each
+ * time.
  */
 static cs_err
 ce_remember(const struct cycle_snapshot *snap, struct cycle_decision *d,
@@ -323,7 +324,8 @@ ce_remember(const struct cycle_snapshot *snap, struct cycle_decision *d,
 		d->ce_seen_json = reconcile_seen_to_json(rec);
 		if (d->ce_seen_json == NULL)
 			rc = CS_ERR_NOMEM;
-		else if (snap->ce_seen_json != NULL && strcmp(d->ce_seen_json, snap->ce_seen_json) == 0) {
+		else if (snap->ce_seen_json != NULL &&
+		    strcmp(d->ce_seen_json, snap->ce_seen_json) == 0) {
 			free(d->ce_seen_json);
 			d->ce_seen_json = NULL;
 		}
